@@ -1,0 +1,9 @@
+/**
+ * The list of sub-commands; each module in this folder exports `register(program)`.
+ * To add one: import its register function here and append it to `commands` (one line each).
+ */
+import type { Command } from 'commander';
+
+export type Register = (program: Command) => void;
+
+export const commands: Register[] = [];

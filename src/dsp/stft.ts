@@ -1,0 +1,108 @@
+/**
+ * Short-time Fourier transform, as librosa.stft (0.11) computes it.
+ */
+import { check } from '../errors.js';
+import { realFft } from './fft.js';
+import type { Matrix } from './matrix.js';
+
+export type WindowName = 'hann' | 'hamming' | 'ones';
+
+/**
+ * A periodic window of `win_length` samples (scipy.signal.get_window(name, N, fftbins=True)),
+ * centre-padded with zeros to `n_fft` as librosa does when win_length < n_fft.
+ * Shape: (n_fft,)
+ */
+export function getWindow(window: WindowName, win_length: number, n_fft = win_length): Float64Array {
+  check(Number.isInteger(win_length) && win_length > 0 && win_length <= n_fft, `window length ${win_length} must be in 1..n_fft (${n_fft})`);
+  const w = new Float64Array(n_fft);
+  const off = Math.floor((n_fft - win_length) / 2);
+  for (let i = 0; i < win_length; i++) {
+    const phase = (2 * Math.PI * i) / win_length;
+    w[off + i] = window === 'hann' ? 0.5 - 0.5 * Math.cos(phase) : window === 'hamming' ? 0.54 - 0.46 * Math.cos(phase) : 1;
+  }
+  return w;
+}
+
+export interface StftOptions {
+  /** FFT size. Default 2048. */
+  n_fft?: number;
+  /** Hop between frames in samples. Default n_fft / 4. */
+  hop_length?: number;
+  /** Window length, ≤ n_fft. Default n_fft. */
+  win_length?: number;
+  /** Window function. Default 'hann' (periodic). */
+  window?: WindowName;
+  /** Pad n_fft/2 samples at both ends so frame t is centred at t·hop. Default true. */
+  center?: boolean;
+  /** Padding used when center is true. Only 'constant' (zeros; librosa 0.11's default) is supported. */
+  pad_mode?: 'constant';
+}
+
+/**
+ * Complex spectrogram, **frame-major**: bin k of frame t is `re[t * nBins + k] + i·im[t * nBins + k]`.
+ * Shape: (nFrames, nBins) with nBins = n_fft/2 + 1 — the transpose of librosa's (1 + n_fft/2, n_frames).
+ */
+export interface Spectrogram {
+  nFrames: number;
+  nBins: number;
+  n_fft: number;
+  hop_length: number;
+  re: Float32Array;
+  im: Float32Array;
+}
+
+/** Number of frames librosa.stft produces for `n` samples. */
+export function frameCount(n: number, n_fft: number, hop_length: number, center = true): number {
+  const len = center ? n + 2 * Math.floor(n_fft / 2) : n;
+  check(len >= n_fft, `input of ${n} samples is too short for n_fft=${n_fft} without centering`);
+  return 1 + Math.floor((len - n_fft) / hop_length);
+}
+
+/**
+ * STFT of a mono signal y (shape (n,)). Returns a frame-major complex spectrogram of shape
+ * (1 + (n + 2·⌊n_fft/2⌋ − n_fft) / hop_length, n_fft/2 + 1) when center is true.
+ */
+export function stft(y: Float32Array, options: StftOptions = {}): Spectrogram {
+  const n_fft = options.n_fft ?? 2048;
+  const hop_length = options.hop_length ?? Math.floor(n_fft / 4);
+  const win_length = options.win_length ?? n_fft;
+  const center = options.center ?? true;
+  check(Number.isInteger(n_fft) && n_fft >= 2, `n_fft must be an integer ≥ 2, got ${n_fft}`);
+  check(Number.isInteger(hop_length) && hop_length >= 1, `hop_length must be a positive integer, got ${hop_length}`);
+  check((options.pad_mode ?? 'constant') === 'constant', `pad_mode '${options.pad_mode}' is not supported (only 'constant')`);
+  const win = getWindow(options.window ?? 'hann', win_length, n_fft);
+  const nFrames = frameCount(y.length, n_fft, hop_length, center);
+  const fft = realFft(n_fft);
+  const nBins = fft.nBins;
+  const re = new Float32Array(nFrames * nBins);
+  const im = new Float32Array(nFrames * nBins);
+  const frame = new Float64Array(n_fft);
+  const pad = center ? Math.floor(n_fft / 2) : 0;
+  const n = y.length;
+  for (let t = 0; t < nFrames; t++) {
+    const start = t * hop_length - pad; // index into y of frame sample 0
+    if (start >= 0 && start + n_fft <= n) {
+      for (let i = 0; i < n_fft; i++) frame[i] = y[start + i] * win[i];
+    } else {
+      for (let i = 0; i < n_fft; i++) {
+        const j = start + i;
+        frame[i] = j >= 0 && j < n ? y[j] * win[i] : 0;
+      }
+    }
+    fft.forward(frame, re, im, t * nBins);
+  }
+  return { nFrames, nBins, n_fft, hop_length, re, im };
+}
+
+/**
+ * |S|^power as a frame-major Matrix, shape (nFrames, nBins). power 2 gives the power spectrogram,
+ * 1 the magnitude (librosa's `np.abs(stft(y)) ** power`, transposed).
+ */
+export function spectrogramPower(S: Spectrogram, power = 2): Matrix {
+  const out = new Float32Array(S.re.length);
+  const { re, im } = S;
+  if (power === 2) for (let i = 0; i < out.length; i++) out[i] = re[i] * re[i] + im[i] * im[i];
+  else if (power === 1) for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
+  else for (let i = 0; i < out.length; i++) out[i] = Math.pow(re[i] * re[i] + im[i] * im[i], power / 2);
+  return { rows: S.nFrames, cols: S.nBins, data: out };
+}

@@ -1,0 +1,10 @@
+/**
+ * librosa-exact feature extraction (browser-safe). See each module for shapes: every time-varying
+ * feature is frame-major, (n_frames, n_features).
+ */
+export * from './mel.js';
+export * from './db.js';
+export * from './mfcc.js';
+export * from './delta.js';
+export * from './rms.js';
+export * from './zcr.js';

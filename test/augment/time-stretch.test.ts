@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { FIXTURE_DIR, fixtureNames, loadFixture, isFixtureError } from '../features/fixtures.js';
+import { timeStretch } from '../../src/augment/effects.js';
+import { istft } from '../../src/dsp/istft.js';
+import { stft } from '../../src/dsp/stft.js';
+import { phaseVocoder, phaseVocoderFrames } from '../../src/dsp/phase-vocoder.js';
+import { inverseRealFft } from '../../src/dsp/ifft.js';
+import { realFft } from '../../src/dsp/fft.js';
+import { SerError } from '../../src/errors.js';
+
+const haveFixtures = existsSync(FIXTURE_DIR);
+
+/** Python's round(): ties to even (22050 / 0.8 = 27562.5 → 27562). */
+function pyRound(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function maxAbs(y: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < y.length; i++) m = Math.max(m, Math.abs(y[i]));
+  return m;
+}
+
+// Every fixture case that carries librosa's time_stretch output, at each rate it has.
+const cases: Array<{ name: string; rate: number }> = [];
+if (haveFixtures) {
+  for (const name of fixtureNames()) {
+    const f = loadFixture(name);
+    for (const key of Object.keys(f.json.features)) {
+      const m = /^time_stretch_([0-9.]+)$/.exec(key);
+      if (m) cases.push({ name, rate: Number(m[1]) });
+    }
+  }
+}
+
+test('fixtures with time_stretch outputs are present (both rates, ≥ 3 cases)', { skip: !haveFixtures && 'shared fixtures absent' }, () => {
+  assert.ok(cases.filter((c) => c.rate === 0.8).length >= 3);
+  assert.ok(cases.filter((c) => c.rate === 1.25).length >= 3);
+});
+
+for (const { name, rate } of cases) {
+  test(`timeStretch matches librosa 0.11 on ${name} at rate ${rate} (1e-4 × max|y|, same length)`, () => {
+    const f = loadFixture(name);
+    const ref = f.json.features[`time_stretch_${rate}`];
+    assert.ok(!isFixtureError(ref));
+    const want = ref.data as number[];
+    const got = timeStretch(f.y, rate);
+    assert.equal(got.length, want.length);
+    assert.equal(got.length, pyRound(f.y.length / rate));
+    const tol = 1e-4 * maxAbs(f.y);
+    let worst = 0;
+    let at = -1;
+    for (let i = 0; i < want.length; i++) {
+      const e = Math.abs(got[i] - want[i]);
+      if (!(e <= worst)) {
+        worst = e;
+        at = i;
+      }
+    }
+    assert.ok(worst <= tol, `max error ${worst} at sample ${at} exceeds ${tol}`);
+  });
+}
+
+test('inverse real FFT inverts the forward FFT (power-of-two and other sizes)', () => {
+  for (const n of [4, 8, 2048, 6, 15]) {
+    const x = new Float64Array(n);
+    for (let i = 0; i < n; i++) x[i] = Math.sin(1.3 * i * i + 0.2) + (i % 3) - 1;
+    const fwd = realFft(n);
+    const re = new Float64Array(fwd.nBins);
+    const im = new Float64Array(fwd.nBins);
+    fwd.forward(x.slice(), re, im, 0);
+    const back = new Float64Array(n);
+    inverseRealFft(n).inverse(re, im, 0, back);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(back[i] - x[i]) < 1e-12, `n=${n} i=${i}: ${back[i]} vs ${x[i]}`);
+  }
+});
+
+test('inverse real FFT ignores the imaginary parts of the DC and Nyquist bins (as irfft)', () => {
+  for (const n of [16, 10]) {
+    const nb = (n >> 1) + 1;
+    const re = new Float64Array(nb).map((_, k) => Math.cos(k));
+    const im = new Float64Array(nb).map((_, k) => Math.sin(k + 1));
+    const a = new Float64Array(n);
+    inverseRealFft(n).inverse(re, im, 0, a);
+    const im2 = im.slice();
+    im2[0] = 0;
+    im2[nb - 1] = 0;
+    const b = new Float64Array(n);
+    inverseRealFft(n).inverse(re, im2, 0, b);
+    // closed form: x[t] = (1/n)(X0 + 2 Σ_{0<k<n/2} Re(X_k e^{2πikt/n}) + X_{n/2}(−1)^t)
+    for (let t = 0; t < n; t++) {
+      let s = re[0] + re[nb - 1] * (t % 2 ? -1 : 1);
+      for (let k = 1; k < nb - 1; k++) s += 2 * (re[k] * Math.cos((2 * Math.PI * k * t) / n) - im[k] * Math.sin((2 * Math.PI * k * t) / n));
+      assert.ok(Math.abs(a[t] - s / n) < 1e-12);
+      assert.ok(Math.abs(b[t] - s / n) < 1e-12);
+    }
+  }
+});
+
+test('istft(stft(y)) reconstructs y (centred, length given and not)', () => {
+  const n = 9000;
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 0.5 * Math.sin(0.05 * i) + 0.2 * Math.cos(0.31 * i + 1) + (i % 97 === 0 ? 0.3 : 0);
+  for (const [n_fft, hop] of [[2048, 512], [512, 128], [400, 100]] as const) {
+    const S = stft(y, { n_fft, hop_length: hop });
+    const back = istft(S, { length: n });
+    assert.equal(back.length, n);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(back[i] - y[i]) < 1e-5, `n_fft=${n_fft} i=${i}`);
+    const free = istft(S);
+    assert.equal(free.length, hop * (S.nFrames - 1));
+    for (let i = 0; i < free.length && i < n; i++) assert.ok(Math.abs(free[i] - y[i]) < 1e-5);
+    // a longer length zero-pads past the last frame
+    const longer = istft(S, { length: n + 5000 });
+    assert.equal(longer.length, n + 5000);
+    for (let i = n + 2 * n_fft; i < longer.length; i++) assert.equal(longer[i], 0);
+  }
+});
+
+test('phase vocoder frame count is ceil(nFrames / rate); rate 1 keeps a sinusoid', () => {
+  assert.equal(phaseVocoderFrames(10, 0.8), 13);
+  assert.equal(phaseVocoderFrames(10, 1.25), 8);
+  assert.equal(phaseVocoderFrames(10, 1), 10);
+  const sr = 16000;
+  const y = new Float32Array(sr).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / sr));
+  const S = stft(y);
+  const P = phaseVocoder(S, { rate: 1 });
+  assert.equal(P.nFrames, S.nFrames);
+  const back = istft(P, { length: y.length });
+  for (let i = 2048; i < y.length - 2048; i++) assert.ok(Math.abs(back[i] - y[i]) < 1e-3);
+});
+
+test('time-stretched tone keeps its frequency and scales its duration', () => {
+  const sr = 22050;
+  const n = sr;
+  const f0 = 330;
+  const y = new Float32Array(n).map((_, i) => 0.5 * Math.sin((2 * Math.PI * f0 * i) / sr));
+  for (const rate of [0.5, 0.8, 1.25, 2]) {
+    const out = timeStretch(y, rate);
+    assert.equal(out.length, pyRound(n / rate));
+    // zero crossings (rising) over the steady middle half
+    const a = Math.floor(out.length / 4);
+    const b = Math.floor((3 * out.length) / 4);
+    let first = -1;
+    let last = -1;
+    let count = 0;
+    for (let i = a; i < b; i++) {
+      if (out[i - 1] < 0 && out[i] >= 0) {
+        const x = i - 1 + out[i - 1] / (out[i - 1] - out[i]);
+        if (first < 0) first = x;
+        else count++;
+        last = x;
+      }
+    }
+    const f = (count * sr) / (last - first);
+    assert.ok(Math.abs(f / f0 - 1) < 0.005, `rate ${rate}: measured ${f} Hz`);
+  }
+});
+
+test('output length uses Python rounding (ties to even)', () => {
+  assert.equal(timeStretch(new Float32Array(22050), 0.8).length, 27562);
+  assert.equal(timeStretch(new Float32Array(22051), 0.8).length, 27564); // 27563.75
+  assert.equal(timeStretch(new Float32Array(5), 2).length, 2); // 2.5 → 2
+  assert.equal(timeStretch(new Float32Array(7), 2).length, 4); // 3.5 → 4
+});
+
+test('bad rates are refused with SerError', () => {
+  const y = new Float32Array(4096);
+  for (const r of [0, -1, NaN, Infinity]) assert.throws(() => timeStretch(y, r), SerError);
+  assert.equal(timeStretch(new Float32Array(0), 0.5).length, 0);
+});

@@ -7,7 +7,9 @@
  * Loss: Keras semantics for class weights. Each sample's weight is `classWeights[label]`; the batch
  * loss is `mean(w · ce) = sum(w · ce) / batch_size` (Keras's SUM_OVER_BATCH_SIZE reduction with
  * `class_weight`), where `ce = -sum(y · log(clip(p, 1e-7, 1 - 1e-7)))`. As in Keras, class weights
- * apply to training only: `val_loss` is the plain (unweighted) mean cross-entropy.
+ * apply to training only: `val_loss` is the plain (unweighted) mean cross-entropy. Regularisation
+ * penalties of the model's layers (e.g. L2 kernel regularizers) are added to the training loss
+ * (and so to `loss` in the history), not to `val_loss`.
  *
  * The per-batch step is pluggable ({@link BatchTrainer}): by default a local tfjs step
  * ({@link createLocalTrainer}); a data-parallel trainer can be dropped in with `trainer`.
@@ -274,7 +276,10 @@ export function createLocalTrainer(model: LayersModel, options: { learningRate?:
             () => {
               const probs = model.apply(x, { training: true }) as tf.Tensor;
               probsT = tf.keep(probs);
-              return weightedCategoricalCrossentropy(y, probs, w);
+              let loss = weightedCategoricalCrossentropy(y, probs, w);
+              // weight penalties (kernel regularizers), as Keras adds them to the training loss
+              for (const reg of model.calculateLosses()) loss = tf.add(loss, reg) as tf.Scalar;
+              return loss;
             },
             true,
             vars,

@@ -1,0 +1,156 @@
+/**
+ * Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm 4.22 ships without it, so Conv1D
+ * and Conv2D layers cannot be trained there as shipped).
+ *
+ * For a channels-last convolution y[b,oh,ow,co] = Σ x[b, oh·s_h + kh − p_t, ow·s_w + kw − p_l, ci]
+ * · W[kh,kw,ci,co], the filter gradient is
+ *   dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s_h + kh − p_t, ow·s_w + kw − p_l, ci] · dy[b,oh,ow,co],
+ * which is itself a convolution: treat ci as the batch and b as the input channel,
+ *   xᵀ = x transposed to [Ci, H, W, B], dyᵀ = dy transposed to [OH, OW, B, Co],
+ *   dW' = conv2d(xᵀ, dyᵀ, strides = 1, dilations = (s_h, s_w), explicit padding) → [Ci, KH, KW, Co],
+ * then transposed back to [KH, KW, Ci, Co]. Everything runs on the wasm backend's own kernels
+ * (XNNPACK convolution, transpose, slice), called directly so no op-level checks get in the way.
+ *
+ * Conv1D (height 1, stride 1) takes a faster route: dW[k] = xpad[:, k:k+OW, :]ᵀ · dy as one
+ * im2col matrix product.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
+
+type Backend = tf.KernelBackend & { disposeData(dataId: object, force?: boolean): boolean };
+
+/** Calls another kernel registered for the same backend. */
+export function callKernel(
+  name: string,
+  backend: tf.KernelBackend,
+  inputs: Record<string, TensorInfo> | TensorInfo[],
+  attrs: Record<string, unknown> = {},
+  backendName = 'wasm',
+): TensorInfo {
+  const k = tf.getKernel(name, backendName);
+  if (k === undefined) throw new Error(`kernel ${name} is not registered for backend ${backendName}`);
+  const out = k.kernelFunc({ inputs: inputs as unknown as Record<string, TensorInfo>, backend, attrs: attrs as NamedAttrMap });
+  return (Array.isArray(out) ? out[0] : out) as TensorInfo;
+}
+
+function free(backend: tf.KernelBackend, ...ts: TensorInfo[]): void {
+  for (const t of ts) (backend as Backend).disposeData(t.dataId);
+}
+
+interface BackpropFilterAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+/** The kernel function (exported for tests). */
+export function conv2DBackpropFilterImpl(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: tf.KernelBackend;
+  attrs: BackpropFilterAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const fmt = backend_util.convertConv2DDataFormat(dataFormat);
+  if (fmt !== 'channelsLast') throw new Error(`wasm Conv2DBackpropFilter supports only NHWC, got ${dataFormat}`);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    fmt,
+  );
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, padInfo } = info;
+
+  if (KH === 1 && H === 1 && OH === 1 && sw === 1) return conv1dPath(backend, x, dy, B, W, Ci, OW, Co, KW, padInfo.left);
+
+  // Padding so that the "output" of the transposed convolution is exactly KH × KW.
+  let padBottom = KH + (OH - 1) * sh - H - padInfo.top;
+  let padRight = KW + (OW - 1) * sw - W - padInfo.left;
+  const toFree: TensorInfo[] = [];
+  let xT = callKernel('Transpose', backend, { x }, { perm: [3, 1, 2, 0] }); // [Ci,H,W,B]
+  toFree.push(xT);
+  if (padBottom < 0 || padRight < 0) {
+    // Trailing input rows/cols never touched by the forward convolution: cut them off.
+    const hKeep = H + Math.min(0, padBottom);
+    const wKeep = W + Math.min(0, padRight);
+    xT = callKernel('Slice', backend, { x: xT }, { begin: [0, 0, 0, 0], size: [Ci, hKeep, wKeep, B] });
+    toFree.push(xT);
+    padBottom = Math.max(0, padBottom);
+    padRight = Math.max(0, padRight);
+  }
+  const dyT = callKernel('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [OH,OW,B,Co]
+  toFree.push(dyT);
+  const explicit: backend_util.ExplicitPadding = [
+    [0, 0],
+    [padInfo.top, padBottom],
+    [padInfo.left, padRight],
+    [0, 0],
+  ];
+  const conv = callKernel(
+    'Conv2D',
+    backend,
+    { x: xT, filter: dyT },
+    { strides: [1, 1], dilations: [sh, sw], pad: explicit, dataFormat: 'NHWC', dimRoundingMode: undefined },
+  ); // [Ci, KH, KW, Co]
+  toFree.push(conv);
+  const out = callKernel('Transpose', backend, { x: conv }, { perm: [1, 2, 0, 3] }); // [KH,KW,Ci,Co]
+  free(backend, ...toFree);
+  return out;
+}
+
+/**
+ * Conv1D filter gradient (height 1, stride 1): im2col of the padded input, [B·OW, KW·Ci], times
+ * dy [B·OW, Co] with the first operand transposed → [KW·Ci, Co] = dW.
+ */
+function conv1dPath(
+  backend: tf.KernelBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  B: number,
+  W: number,
+  Ci: number,
+  OW: number,
+  Co: number,
+  KW: number,
+  padLeft: number,
+): TensorInfo {
+  const toFree: TensorInfo[] = [];
+  const needRight = Math.max(0, OW + KW - 1 - W - padLeft);
+  let xp: TensorInfo = callKernel('Reshape', backend, { x }, { shape: [B, W, Ci] });
+  toFree.push(xp);
+  if (padLeft > 0 || needRight > 0) {
+    xp = callKernel('PadV2', backend, { x: xp }, { paddings: [[0, 0], [padLeft, needRight], [0, 0]], constantValue: 0 });
+    toFree.push(xp);
+  }
+  const cols: TensorInfo[] = [];
+  for (let k = 0; k < KW; k++) {
+    cols.push(callKernel('Slice', backend, { x: xp }, { begin: [0, k, 0], size: [B, OW, Ci] }));
+  }
+  toFree.push(...cols);
+  const im2col = KW === 1 ? cols[0]! : callKernel('Concat', backend, cols, { axis: 2 });
+  if (KW !== 1) toFree.push(im2col);
+  const a = callKernel('Reshape', backend, { x: im2col }, { shape: [1, B * OW, KW * Ci] });
+  const b = callKernel('Reshape', backend, { x: dy }, { shape: [1, B * OW, Co] });
+  toFree.push(a, b);
+  const prod = callKernel('BatchMatMul', backend, { a, b }, { transposeA: true, transposeB: false });
+  toFree.push(prod);
+  const out = callKernel('Reshape', backend, { x: prod }, { shape: [1, KW, Ci, Co] });
+  // Reshape shares data with its input in wasm (refcounted): freeing prod only drops a reference.
+  free(backend, ...toFree);
+  return out;
+}
+
+export const wasmConv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilterImpl as unknown as KernelFunc,
+};

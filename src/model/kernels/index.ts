@@ -1,0 +1,17 @@
+/**
+ * Extra kernels the wasm backend needs for training (tfjs-backend-wasm 4.22 lacks them).
+ * `registerWasmTrainingKernels()` is idempotent; `initBackend` calls it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { wasmConv2DBackpropFilterConfig } from './conv2d_backprop_filter.js';
+
+export { conv2DBackpropFilterImpl, callKernel } from './conv2d_backprop_filter.js';
+
+const configs: tf.KernelConfig[] = [wasmConv2DBackpropFilterConfig];
+
+/** Registers every kernel of this folder for the 'wasm' backend, once. */
+export function registerWasmTrainingKernels(): void {
+  for (const c of configs) {
+    if (tf.getKernel(c.kernelName, c.backendName) === undefined) tf.registerKernel(c);
+  }
+}

@@ -138,7 +138,7 @@ const NUM = '([+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:e[+-]?\\d+)?)';
 function parseStep(key: string): AugmentationStep {
   const k = key.trim();
   let m: RegExpExecArray | null;
-  if (k === 'none' || k === '') return { kind: 'none' };
+  if (k === 'none') return { kind: 'none' };
   if ((m = new RegExp(`^stretch:${NUM}$`, 'i').exec(k))) return { kind: 'stretch', rate: Number(m[1]) };
   if ((m = new RegExp(`^pitch:${NUM}(?:/(\\d+))?$`, 'i').exec(k))) {
     const step: AugmentationStep = { kind: 'pitch', steps: Number(m[1]) };

@@ -1,0 +1,64 @@
+/** Helpers for the pipeline tests: synthetic WAV files and running the CLI from source. */
+import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** Sum of sines (freq Hz, amplitude) of `seconds` at `sr`. */
+export function tones(sr: number, seconds: number, parts: [number, number][]): Float32Array {
+  const n = Math.round(sr * seconds);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    for (const [f, a] of parts) v += a * Math.sin((2 * Math.PI * f * i) / sr);
+    y[i] = v;
+  }
+  return y;
+}
+
+/** Writes a mono 16-bit PCM WAV (samples clipped to [-1, 1), scaled by 32768 as librosa reads them). */
+export function writeWav16(path: string, y: Float32Array, sr: number): void {
+  const data = Buffer.alloc(y.length * 2);
+  for (let i = 0; i < y.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(y[i] * 32768))), i * 2);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(sr, 24);
+  h.writeUInt32LE(sr * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([h, data]));
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node --import tsx src/cli/main.ts ...args` and collects its output. */
+export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: options.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

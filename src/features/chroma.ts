@@ -1,0 +1,256 @@
+/**
+ * Chroma filterbank and STFT chromagram, as librosa 0.11 computes them
+ * (librosa.filters.chroma, librosa.feature.chroma_stft).
+ *
+ * Browser-safe: typed arrays only.
+ */
+import { SerError, check } from '../errors.js';
+import type { Matrix } from '../dsp/matrix.js';
+import { estimateTuning } from './tuning.js';
+
+export interface ChromaFilterOptions {
+  /** Sample rate in Hz. */
+  sr: number;
+  /** FFT size. */
+  n_fft: number;
+  /** Number of chroma bins. Default 12. */
+  n_chroma?: number;
+  /** Tuning deviation from A440 in fractions of a chroma bin. Default 0. */
+  tuning?: number;
+  /** Centre of the octave-dominance Gaussian, in octaves above C0 (27.5/16·…). Default 5. */
+  ctroct?: number;
+  /** Width (std, octaves) of the octave-dominance Gaussian; null disables it. Default 2. */
+  octwidth?: number | null;
+  /** Column normalisation norm (librosa.util.normalize); null for none. Default 2. */
+  norm?: number | null;
+  /** Start the chroma axis at C (true) or A (false). Default true. */
+  base_c?: boolean;
+}
+
+function checkInt(x: unknown, min: number, name: string, where: string): asserts x is number {
+  check(typeof x === 'number' && Number.isInteger(x) && x >= min, `${where}: ${name} must be an integer ≥ ${min}, got ${x}`);
+}
+
+/**
+ * librosa.filters.chroma(sr, n_fft, n_chroma, tuning, ctroct, octwidth, norm, base_c), float64
+ * arithmetic, cast to float32 like librosa's default dtype.
+ * Returns shape (n_chroma, 1 + ⌊n_fft/2⌋) — the same orientation as librosa (it is a filterbank,
+ * not a time-varying feature).
+ */
+export function chromaFilterbank(o: ChromaFilterOptions): Matrix {
+  const where = 'chroma filterbank';
+  const sr = o.sr;
+  const n_fft = o.n_fft;
+  const n_chroma = o.n_chroma ?? 12;
+  const tuning = o.tuning ?? 0;
+  const ctroct = o.ctroct ?? 5.0;
+  const octwidth = o.octwidth === undefined ? 2 : o.octwidth;
+  const norm = o.norm === undefined ? 2 : o.norm;
+  const base_c = o.base_c ?? true;
+  check(typeof sr === 'number' && Number.isFinite(sr) && sr > 0, `${where}: sample rate must be a positive number, got ${sr}`);
+  checkInt(n_fft, 2, 'n_fft', where);
+  checkInt(n_chroma, 1, 'n_chroma', where);
+  check(Number.isFinite(tuning), `${where}: tuning must be finite, got ${tuning}`);
+  check(Number.isFinite(ctroct), `${where}: ctroct must be finite, got ${ctroct}`);
+  check(octwidth === null || (Number.isFinite(octwidth) && octwidth !== 0), `${where}: octwidth must be a non-zero number or null, got ${octwidth}`);
+  check(norm === null || (typeof norm === 'number' && (norm > 0 || norm === -Infinity)), `${where}: unsupported norm ${norm}`);
+
+  // frequencies = linspace(0, sr, n_fft, endpoint=False)[1:]; frqbins = n_chroma * hz_to_octs(f, tuning, n_chroma)
+  const A440 = 440.0 * Math.pow(2.0, tuning / n_chroma);
+  const ref = A440 / 16;
+  const step = sr / n_fft;
+  const frq = new Float64Array(n_fft);
+  for (let k = 1; k < n_fft; k++) frq[k] = n_chroma * Math.log2((k * step) / ref);
+  frq[0] = frq[1] - 1.5 * n_chroma;
+  const width = new Float64Array(n_fft);
+  for (let k = 0; k < n_fft - 1; k++) width[k] = Math.max(frq[k + 1] - frq[k], 1.0);
+  width[n_fft - 1] = 1;
+  const half = roundHalfEven(n_chroma / 2);
+  const nOut = Math.floor(1 + n_fft / 2);
+  const col = new Float64Array(n_chroma);
+  const shiftRows = base_c ? 3 * Math.floor(n_chroma / 12) : 0;
+  const out = new Float32Array(n_chroma * nOut);
+  for (let k = 0; k < nOut; k++) {
+    for (let c = 0; c < n_chroma; c++) {
+      const x = frq[k] - c + half + 10 * n_chroma;
+      let r = x % n_chroma;
+      if (r !== 0 && r < 0 !== n_chroma < 0) r += n_chroma;
+      const d = r - half;
+      const z = (2 * d) / width[k];
+      col[c] = Math.exp(-0.5 * z * z);
+    }
+    if (norm !== null) {
+      let len: number;
+      if (norm === Infinity) {
+        len = 0;
+        for (let c = 0; c < n_chroma; c++) len = Math.max(len, Math.abs(col[c]));
+      } else if (norm === -Infinity) {
+        len = Infinity;
+        for (let c = 0; c < n_chroma; c++) len = Math.min(len, Math.abs(col[c]));
+      } else {
+        let s = 0;
+        for (let c = 0; c < n_chroma; c++) s += Math.pow(Math.abs(col[c]), norm);
+        len = norm === 2 ? Math.sqrt(s) : Math.pow(s, 1.0 / norm);
+      }
+      if (len < 2.2250738585072014e-308) len = 1.0;
+      for (let c = 0; c < n_chroma; c++) col[c] = col[c] / len;
+    }
+    let oct = 1;
+    if (octwidth !== null) {
+      const u = (frq[k] / n_chroma - ctroct) / octwidth;
+      oct = Math.exp(-0.5 * u * u);
+    }
+    for (let c = 0; c < n_chroma; c++) {
+      // np.roll(wts, -shiftRows, axis=0): row c takes old row (c + shiftRows) mod n_chroma
+      const src = (c + shiftRows) % n_chroma;
+      out[c * nOut + k] = col[src] * oct;
+    }
+  }
+  return { rows: n_chroma, cols: nOut, data: out };
+}
+
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * The filterbank as row-wise sparse lists (CSR by chroma row), dropping weights below
+ * SPARSE_EPS × that frequency bin's largest weight. Since every bin's largest weight w_k satisfies
+ * max_c raw_c ≥ (1/n_chroma)·Σ_k w_k·S_k, the dropped terms change any chroma value by at most
+ * n_chroma·SPARSE_EPS relative to the frame's maximum (1.2e-7 for 12 bins): far below float32
+ * resolution of the inf-normalised output.
+ */
+interface SparseBank {
+  n_chroma: number;
+  nBins: number;
+  rowPtr: Int32Array;
+  bins: Int32Array;
+  weights: Float64Array;
+}
+const SPARSE_EPS = 1e-8;
+
+function sparsify(fb: Matrix): SparseBank {
+  const { rows, cols, data } = fb;
+  const colMax = new Float64Array(cols);
+  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) colMax[k] = Math.max(colMax[k], Math.abs(data[c * cols + k]));
+  let nnz = 0;
+  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) if (Math.abs(data[c * cols + k]) >= SPARSE_EPS * colMax[k] && data[c * cols + k] !== 0) nnz++;
+  const rowPtr = new Int32Array(rows + 1);
+  const bins = new Int32Array(nnz);
+  const weights = new Float64Array(nnz);
+  let j = 0;
+  for (let c = 0; c < rows; c++) {
+    rowPtr[c] = j;
+    for (let k = 0; k < cols; k++) {
+      const w = data[c * cols + k];
+      if (Math.abs(w) >= SPARSE_EPS * colMax[k] && w !== 0) {
+        bins[j] = k;
+        weights[j] = w;
+        j++;
+      }
+    }
+  }
+  rowPtr[rows] = j;
+  return { n_chroma: rows, nBins: cols, rowPtr, bins, weights };
+}
+
+// Small LRU cache of sparse filterbanks: tuning takes one of ~100 values per clip.
+const CACHE_MAX = 24;
+const bankCache = new Map<string, SparseBank>();
+
+function sparseBank(sr: number, n_fft: number, n_chroma: number, tuning: number): SparseBank {
+  const key = `${sr}|${n_fft}|${n_chroma}|${tuning}`;
+  let b = bankCache.get(key);
+  if (b) {
+    bankCache.delete(key);
+    bankCache.set(key, b);
+    return b;
+  }
+  b = sparsify(chromaFilterbank({ sr, n_fft, n_chroma, tuning }));
+  bankCache.set(key, b);
+  if (bankCache.size > CACHE_MAX) bankCache.delete(bankCache.keys().next().value as string);
+  return b;
+}
+
+export interface ChromaStftOptions {
+  /** POWER spectrogram, frame-major: shape (n_frames, 1 + n_fft/2). */
+  S: Matrix;
+  /** Sample rate in Hz. Default 22050. */
+  sr?: number;
+  /** FFT size; must match S. Default 2·(S.cols − 1). */
+  n_fft?: number;
+  /** Tuning deviation in fractions of a chroma bin; estimated with estimateTuning when undefined. */
+  tuning?: number;
+  /** Number of chroma bins. Default 12. */
+  n_chroma?: number;
+  /** Per-frame normalisation norm (librosa.util.normalize, fill=None); null for none. Default Infinity. */
+  norm?: number | null;
+}
+
+const F32_TINY = 1.1754943508222875e-38;
+
+/**
+ * librosa.feature.chroma_stft(S=S, sr=sr, n_fft=n_fft, tuning, n_chroma, norm) for a POWER
+ * spectrogram S (n_frames, 1 + n_fft/2). The default filterbank (ctroct 5, octwidth 2, L2 columns,
+ * base C) is applied, then each frame is normalised; frames whose norm is below float32's
+ * smallest normal number (e.g. silence) are left un-normalised, as librosa's fill=None does.
+ * Returns shape (n_frames, n_chroma).
+ */
+export function chromaStft(o: ChromaStftOptions): Matrix {
+  const where = 'chroma_stft';
+  const S = o.S;
+  check(S && Number.isInteger(S.rows) && Number.isInteger(S.cols) && S.cols >= 2 && S.rows >= 0, `${where}: spectrogram must have at least 2 frequency bins`);
+  check(S.data.length === S.rows * S.cols, `${where}: spectrogram data length ${S.data.length} != ${S.rows}x${S.cols}`);
+  const n_fft = o.n_fft ?? 2 * (S.cols - 1);
+  check(Number.isInteger(n_fft) && Math.floor(n_fft / 2) + 1 === S.cols, `${where}: n_fft=${n_fft} does not match a spectrogram with ${S.cols} frequency bins`);
+  const sr = o.sr ?? 22050;
+  check(typeof sr === 'number' && Number.isFinite(sr) && sr > 0, `${where}: sample rate must be a positive number, got ${sr}`);
+  const n_chroma = o.n_chroma ?? 12;
+  checkInt(n_chroma, 1, 'n_chroma', where);
+  const norm = o.norm === undefined ? Infinity : o.norm;
+  check(norm === null || (typeof norm === 'number' && (norm > 0 || norm === -Infinity)), `${where}: unsupported norm ${norm}`);
+  const tuning = o.tuning ?? estimateTuning({ S, sr, n_fft, bins_per_octave: n_chroma });
+  check(Number.isFinite(tuning), `${where}: tuning must be finite, got ${tuning}`);
+
+  const bank = sparseBank(sr, n_fft, n_chroma, tuning);
+  const { rowPtr, bins, weights } = bank;
+  const nb = S.cols;
+  const data = S.data;
+  const out = new Float32Array(S.rows * n_chroma);
+  const raw = new Float64Array(n_chroma);
+  for (let t = 0; t < S.rows; t++) {
+    const off = t * nb;
+    let len = 0;
+    let total = 0;
+    for (let c = 0; c < n_chroma; c++) {
+      let s = 0;
+      const e = rowPtr[c + 1];
+      for (let j = rowPtr[c]; j < e; j++) s += weights[j] * data[off + bins[j]];
+      raw[c] = Math.fround(s); // librosa's projection is float32
+      total += s;
+    }
+    if (norm === Infinity) {
+      for (let c = 0; c < n_chroma; c++) {
+        const a = Math.abs(raw[c]);
+        if (a > len) len = a;
+      }
+    } else if (norm === -Infinity) {
+      len = Infinity;
+      for (let c = 0; c < n_chroma; c++) len = Math.min(len, Math.abs(raw[c]));
+    } else if (norm !== null) {
+      for (let c = 0; c < n_chroma; c++) len += Math.pow(Math.abs(raw[c]), norm);
+      len = Math.pow(len, 1 / norm);
+    }
+    if (!Number.isFinite(total)) {
+      throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains non-finite values`);
+    }
+    if (norm === null || len < F32_TINY) len = 1;
+    const o2 = t * n_chroma;
+    for (let c = 0; c < n_chroma; c++) out[o2 + c] = raw[c] / len;
+  }
+  return { rows: S.rows, cols: n_chroma, data: out };
+}

@@ -1,0 +1,222 @@
+/**
+ * Spectral contrast, as librosa 0.11 computes it (librosa.feature.spectral_contrast).
+ *
+ * Browser-safe: typed arrays only.
+ */
+import { SerError, check } from '../errors.js';
+import type { Matrix } from '../dsp/matrix.js';
+
+export interface SpectralContrastOptions {
+  /** MAGNITUDE spectrogram (power 1), frame-major: shape (n_frames, 1 + n_fft/2). */
+  S: Matrix;
+  /** Sample rate in Hz. Default 22050. */
+  sr?: number;
+  /** FFT size; must match S. Default 2·(S.cols − 1). */
+  n_fft?: number;
+  /** Upper edge of the first band (Hz); later bands are octaves above it. Default 200. */
+  fmin?: number;
+  /** Number of octave bands above fmin (output has n_bands + 1 rows). Default 6. */
+  n_bands?: number;
+  /** Fraction of each band's bins averaged for the peak and for the valley, in (0, 1). Default 0.02. */
+  quantile?: number;
+  /** Return peak − valley (true) instead of power_to_db(peak) − power_to_db(valley). Default false. */
+  linear?: boolean;
+}
+
+/** One band's bin range [lo, lo + len) and how many bins are averaged at each end. */
+interface Band {
+  lo: number;
+  len: number;
+  q: number;
+}
+
+/** Round half to even (np.rint). */
+function rint(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+function bandLayout(sr: number, n_fft: number, nb: number, fmin: number, n_bands: number, quantile: number): Band[] {
+  const val = 1 / (n_fft * (1 / sr)); // np.fft.rfftfreq(n_fft, 1/sr) spacing
+  const octa = new Float64Array(n_bands + 2);
+  for (let i = 0; i <= n_bands; i++) octa[i + 1] = fmin * Math.pow(2.0, i);
+  for (let i = 0; i <= n_bands; i++) {
+    check(octa[i] < 0.5 * sr, `spectral_contrast: frequency band ${i} starts at ${octa[i]} Hz, at or above Nyquist (${0.5 * sr} Hz); reduce fmin or n_bands`);
+  }
+  const bands: Band[] = [];
+  for (let k = 0; k <= n_bands; k++) {
+    const fLow = octa[k];
+    const fHigh = octa[k + 1];
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < nb; i++) {
+      const f = i * val;
+      if (f >= fLow && f <= fHigh) {
+        if (first < 0) first = i;
+        last = i;
+      }
+    }
+    check(first >= 0, `spectral_contrast: band ${k} (${fLow}–${fHigh} Hz) contains no FFT bin; increase n_fft or fmin`);
+    let lo = first;
+    let hi = last; // inclusive: current_band
+    if (k > 0) lo = first - 1;
+    if (k === n_bands) hi = nb - 1;
+    const count = hi - lo + 1;
+    const len = k < n_bands ? count - 1 : count; // the band's last bin is dropped except for the top band
+    check(len >= 1, `spectral_contrast: band ${k} (${fLow}–${fHigh} Hz) has no usable FFT bin; increase n_fft`);
+    const q = Math.min(Math.max(rint(quantile * count), 1), len);
+    bands.push({ lo, len, q });
+  }
+  return bands;
+}
+
+// Scratch buffers for the per-band selection (reused across calls).
+let lowBuf = new Float64Array(64);
+let highBuf = new Float64Array(64);
+
+/** Visiting stride for long bands: see extremeSums. */
+const STRIDE = 16;
+
+/**
+ * Sum of the q smallest and of the q largest of x[lo .. lo+len), keeping two sorted buffers of
+ * size q (q is a few bins: ~2% of the band). Long bands are visited in a strided order (every
+ * STRIDE-th bin first, then the next offset, ...): spectra trend smoothly with frequency, and a
+ * monotone visiting order would make many bins an insertion; a spread-out first pass settles
+ * both thresholds early. The sums do not depend on the visiting order (each buffer is summed in
+ * sorted order). Writes [sumLow, sumHigh] into res (both NaN when the range holds a NaN).
+ */
+function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: Float64Array): void {
+  const end = lo + len;
+  if (q === 1) {
+    let mn = Infinity;
+    let mx = -Infinity;
+    let nan = false;
+    for (let i = lo; i < end; i++) {
+      const v = x[i];
+      if (v > mx) mx = v;
+      else if (!(v <= mx)) nan = true; // NaN compares false both ways
+      if (v < mn) mn = v;
+    }
+    res[0] = nan ? NaN : mn;
+    res[1] = nan ? NaN : mx;
+    return;
+  }
+  if (lowBuf.length < q) {
+    lowBuf = new Float64Array(q * 2);
+    highBuf = new Float64Array(q * 2);
+  }
+  const L = lowBuf; // ascending: L[q-1] is the largest of the q smallest seen
+  const H = highBuf; // descending: H[q-1] is the smallest of the q largest seen
+  for (let j = 0; j < q; j++) {
+    L[j] = Infinity;
+    H[j] = -Infinity;
+  }
+  let lMax = Infinity;
+  let hMin = -Infinity;
+  let nan = false;
+  const stride = len >= 8 * STRIDE ? STRIDE : 1;
+  for (let r = 0; r < stride; r++) {
+    for (let i = lo + r; i < end; i += stride) {
+      const v = x[i];
+      if (v < lMax) {
+        let j = q - 2;
+        while (j >= 0 && L[j] > v) {
+          L[j + 1] = L[j];
+          j--;
+        }
+        L[j + 1] = v;
+        lMax = L[q - 1];
+      } else if (v !== v) {
+        nan = true;
+      }
+      if (v > hMin) {
+        let j = q - 2;
+        while (j >= 0 && H[j] < v) {
+          H[j + 1] = H[j];
+          j--;
+        }
+        H[j + 1] = v;
+        hMin = H[q - 1];
+      }
+    }
+  }
+  let sl = 0;
+  let sh = 0;
+  for (let i = 0; i < q; i++) {
+    sl += L[i];
+    sh += H[i];
+  }
+  res[0] = nan ? NaN : sl;
+  res[1] = nan ? NaN : sh;
+}
+
+/**
+ * librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft, fmin, n_bands, quantile, linear) for
+ * a MAGNITUDE spectrogram S (n_frames, 1 + n_fft/2).
+ *
+ * Band k covers [fmin·2^(k−1), fmin·2^k] (band 0 is [0, fmin]) plus the bin below it, minus its top
+ * bin; the top band extends to Nyquist. Per frame and band, the valley/peak is the mean of the
+ * lowest/highest max(1, rint(quantile · band size)) bins. With linear=false the result is
+ * power_to_db(peak) − power_to_db(valley) using librosa's defaults (ref 1, amin 1e-10, top_db 80),
+ * where the top_db floor is taken over the whole clip (all bands and frames), as librosa does.
+ * Returns shape (n_frames, n_bands + 1).
+ */
+export function spectralContrast(o: SpectralContrastOptions): Matrix {
+  const where = 'spectral_contrast';
+  const S = o.S;
+  check(S && Number.isInteger(S.rows) && Number.isInteger(S.cols) && S.cols >= 2 && S.rows >= 0, `${where}: spectrogram must have at least 2 frequency bins`);
+  check(S.data.length === S.rows * S.cols, `${where}: spectrogram data length ${S.data.length} != ${S.rows}x${S.cols}`);
+  const n_fft = o.n_fft ?? 2 * (S.cols - 1);
+  check(Number.isInteger(n_fft) && Math.floor(n_fft / 2) + 1 === S.cols, `${where}: n_fft=${n_fft} does not match a spectrogram with ${S.cols} frequency bins`);
+  const sr = o.sr ?? 22050;
+  check(typeof sr === 'number' && Number.isFinite(sr) && sr > 0, `${where}: sample rate must be a positive number, got ${sr}`);
+  const fmin = o.fmin ?? 200.0;
+  const n_bands = o.n_bands ?? 6;
+  const quantile = o.quantile ?? 0.02;
+  check(Number.isInteger(n_bands) && n_bands >= 1, `${where}: n_bands must be a positive integer, got ${n_bands}`);
+  check(typeof quantile === 'number' && quantile > 0 && quantile < 1, `${where}: quantile must lie in the range (0, 1), got ${quantile}`);
+  check(typeof fmin === 'number' && Number.isFinite(fmin) && fmin > 0, `${where}: fmin must be a positive number, got ${fmin}`);
+  const bands = bandLayout(sr, n_fft, S.cols, fmin, n_bands, quantile);
+
+  const nOut = n_bands + 1;
+  const nFrames = S.rows;
+  const peak = new Float64Array(nFrames * nOut);
+  const valley = new Float64Array(nFrames * nOut);
+  const res = new Float64Array(2);
+  const data = S.data;
+  for (let t = 0; t < nFrames; t++) {
+    const off = t * S.cols;
+    for (let k = 0; k < nOut; k++) {
+      const b = bands[k];
+      extremeSums(data, off + b.lo, b.len, b.q, res);
+      if (res[0] !== res[0]) throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains NaN`);
+      valley[t * nOut + k] = Math.fround(res[0] / b.q);
+      peak[t * nOut + k] = Math.fround(res[1] / b.q);
+    }
+  }
+  const out = new Float32Array(nFrames * nOut);
+  if (o.linear) {
+    for (let i = 0; i < out.length; i++) out[i] = peak[i] - valley[i];
+    return { rows: nFrames, cols: nOut, data: out };
+  }
+  toDb(peak);
+  toDb(valley);
+  for (let i = 0; i < out.length; i++) out[i] = peak[i] - valley[i];
+  return { rows: nFrames, cols: nOut, data: out };
+}
+
+/** In-place power_to_db(x, ref=1, amin=1e-10, top_db=80) over the whole array. */
+function toDb(x: Float64Array): void {
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = 10.0 * Math.log10(Math.max(1e-10, x[i]));
+    if (!Number.isFinite(v)) throw new SerError('ENONFINITE', `spectral_contrast: the spectrogram contains non-finite values`);
+    x[i] = v;
+    if (v > max) max = v;
+  }
+  const floor = max - 80.0;
+  for (let i = 0; i < x.length; i++) if (x[i] < floor) x[i] = floor;
+}

@@ -1,0 +1,355 @@
+/**
+ * Pitch tracking by parabolic interpolation and tuning estimation, as librosa 0.11 computes them
+ * (librosa.piptrack, librosa.pitch_tuning, librosa.estimate_tuning).
+ *
+ * librosa runs these in float32 when the spectrogram is float32; the arithmetic here reproduces
+ * the same float32 roundings (Math.fround) where they can move a histogram bin, so the
+ * estimated tuning lands in the same 0.01-bin as librosa's.
+ *
+ * Browser-safe: typed arrays only.
+ */
+import { SerError, check } from '../errors.js';
+import type { Matrix } from '../dsp/matrix.js';
+
+const fr = Math.fround;
+const F32_TENTH = Math.fround(0.1);
+
+export interface PiptrackOptions {
+  /** Magnitude or power spectrogram, frame-major: shape (n_frames, 1 + n_fft/2). */
+  S: Matrix;
+  /** Sample rate in Hz. Default 22050. */
+  sr?: number;
+  /** FFT size; must satisfy ⌊n_fft/2⌋ + 1 = S.cols. Default 2·(S.cols − 1). */
+  n_fft?: number;
+  /** Lower frequency cutoff in Hz. Default 150. */
+  fmin?: number;
+  /** Upper frequency cutoff in Hz (clipped to sr/2). Default 4000. */
+  fmax?: number;
+  /** A bin is a pitch candidate when its value exceeds `threshold · ref(frame)`. Default 0.1. */
+  threshold?: number;
+  /**
+   * Reference value. A number is used as-is (absolute, `threshold` is then ignored, as in librosa);
+   * a function receives each frame's row (length n_bins) and its result is multiplied by
+   * `threshold`. Default: the frame's maximum (librosa's `np.max`).
+   */
+  ref?: number | ((frame: Float32Array) => number);
+}
+
+/** Sparse piptrack result: one entry per detected peak, in frame order then bin order. */
+interface Peaks {
+  n: number;
+  pitch: Float32Array;
+  mag: Float32Array;
+  frame: Int32Array;
+  bin: Int32Array;
+}
+
+// Scratch buffers reused across calls (no per-call allocation once warm).
+let scratch: Peaks = { n: 0, pitch: new Float32Array(4096), mag: new Float32Array(4096), frame: new Int32Array(4096), bin: new Int32Array(4096) };
+
+function grow(p: Peaks): void {
+  const cap = p.pitch.length * 2;
+  const np: Peaks = { n: p.n, pitch: new Float32Array(cap), mag: new Float32Array(cap), frame: new Int32Array(cap), bin: new Int32Array(cap) };
+  np.pitch.set(p.pitch);
+  np.mag.set(p.mag);
+  np.frame.set(p.frame);
+  np.bin.set(p.bin);
+  scratch = np;
+}
+
+function resolveNfft(S: Matrix, n_fft: number | undefined, where: string): number {
+  check(S && Number.isInteger(S.rows) && Number.isInteger(S.cols) && S.rows >= 0 && S.cols >= 2, `${where}: spectrogram must have at least 2 frequency bins`);
+  check(S.data.length === S.rows * S.cols, `${where}: spectrogram data length ${S.data.length} != ${S.rows}x${S.cols}`);
+  const n = n_fft ?? 2 * (S.cols - 1);
+  check(Number.isInteger(n) && n >= 2 && Math.floor(n / 2) + 1 === S.cols, `${where}: n_fft=${n_fft} does not match a spectrogram with ${S.cols} frequency bins (expected ${2 * (S.cols - 1)})`);
+  return n;
+}
+
+function checkSr(sr: number, where: string): void {
+  check(typeof sr === 'number' && Number.isFinite(sr) && sr > 0, `${where}: sample rate must be a positive number, got ${sr}`);
+}
+
+/**
+ * Finds the peaks librosa.piptrack reports, appending them to the module scratch buffers.
+ * Returns the filled scratch (valid until the next call).
+ */
+function findPeaks(o: PiptrackOptions, where: string): Peaks {
+  const S = o.S;
+  const n_fft = resolveNfft(S, o.n_fft, where);
+  const sr = o.sr ?? 22050;
+  checkSr(sr, where);
+  const threshold = o.threshold ?? 0.1;
+  check(Number.isFinite(threshold), `${where}: threshold must be finite, got ${threshold}`);
+  const fmin = Math.max(o.fmin ?? 150, 0);
+  const fmax = Math.min(o.fmax ?? 4000, sr / 2);
+  const nb = S.cols;
+  // fft_frequencies = np.fft.rfftfreq(n_fft, 1/sr): k * (1 / (n_fft * (1/sr)))
+  const val = 1 / (n_fft * (1 / sr));
+  let kLo = nb;
+  let kHi = -1; // inclusive range of bins with fmin <= f < fmax
+  for (let k = 0; k < nb; k++) {
+    const f = k * val;
+    if (fmin <= f && f < fmax) {
+      if (k < kLo) kLo = k;
+      kHi = k;
+    }
+  }
+  const ref = o.ref;
+  const absRef = typeof ref === 'number' ? fr(Math.abs(ref)) : NaN;
+  const thr32 = threshold === 0.1 ? F32_TENTH : fr(threshold);
+  const data = S.data;
+  let p = scratch;
+  p.n = 0;
+  if (kLo > kHi) return p;
+  // localmax is never true at bin 0; the last bin is a max when it exceeds its left neighbour.
+  const k0 = Math.max(kLo, 1);
+  const k1 = kHi;
+  for (let t = 0; t < S.rows; t++) {
+    const off = t * nb;
+    let rv: number;
+    if (typeof ref === 'number') rv = absRef;
+    else if (typeof ref === 'function') {
+      const r = ref(data.subarray(off, off + nb));
+      check(Number.isFinite(r), `${where}: ref function returned ${r}`);
+      rv = fr(thr32 * fr(r));
+    } else {
+      let m = -Infinity;
+      for (let k = 0; k < nb; k++) {
+        const v = data[off + k];
+        if (v > m) m = v;
+      }
+      rv = fr(thr32 * m);
+    }
+    // x = S * (S > rv); peak at k when x[k] > x[k-1] && x[k] >= x[k+1] (last bin: x[k] > x[k-1]).
+    for (let k = k0; k <= k1; k++) {
+      const s = data[off + k];
+      if (!(s > rv)) continue; // x[k] = 0 can never be a strict local max of a non-negative row... see below
+      const sl = data[off + k - 1];
+      const xl = sl > rv ? sl : 0;
+      if (!(s > xl)) continue;
+      let sr1 = 0;
+      if (k + 1 < nb) {
+        sr1 = data[off + k + 1];
+        const xr = sr1 > rv ? sr1 : 0;
+        if (!(s >= xr)) continue;
+      } else {
+        // last bin: no parabolic shift (edge), gradient is one-sided
+      }
+      // Parabolic interpolation on S (librosa's _pi_stencil, float32 inputs, float64 arithmetic).
+      let shift = 0;
+      let avg: number;
+      if (k + 1 < nb) {
+        const a = fr(sr1 + sl) - 2 * s;
+        const b = fr(sr1 - sl) / 2;
+        shift = Math.abs(b) >= Math.abs(a) ? 0 : fr(-b / a);
+        avg = b; // np.gradient interior: (S[k+1] - S[k-1]) / 2, exact in float32
+      } else {
+        avg = fr(s - sl);
+      }
+      const dskew = fr(fr(0.5 * avg) * shift);
+      if (p.n === p.pitch.length) {
+        grow(p);
+        p = scratch;
+      }
+      const i = p.n++;
+      p.pitch[i] = ((k + shift) * sr) / n_fft;
+      p.mag[i] = s + dskew;
+      p.frame[i] = t;
+      p.bin[i] = k;
+    }
+  }
+  return p;
+}
+// Note on the `s > rv` shortcut: when x[k] = 0 the test x[k] > x[k-1] needs x[k-1] < 0, which
+// would need a negative spectrogram value; piptrack takes |S| first, and we require S ≥ 0
+// (magnitudes/powers), so skipping those bins is exact for valid input.
+
+/**
+ * librosa.piptrack(S=S, sr=sr, n_fft=n_fft, fmin, fmax, threshold, ref): instantaneous pitch (Hz)
+ * and interpolated magnitude at every local spectral peak between fmin and fmax; zero elsewhere.
+ * S must be non-negative (magnitude or power spectrogram).
+ * Returns `pitches` and `magnitudes`, each shape (n_frames, n_bins) — librosa's (d, t) transposed.
+ */
+export function piptrack(o: PiptrackOptions): { pitches: Matrix; magnitudes: Matrix } {
+  const p = findPeaks(o, 'piptrack');
+  const { rows, cols } = o.S;
+  const pitches = new Float32Array(rows * cols);
+  const magnitudes = new Float32Array(rows * cols);
+  for (let i = 0; i < p.n; i++) {
+    const j = p.frame[i] * cols + p.bin[i];
+    pitches[j] = p.pitch[i];
+    magnitudes[j] = p.mag[i];
+  }
+  return { pitches: { rows, cols, data: pitches }, magnitudes: { rows, cols, data: magnitudes } };
+}
+
+export interface TuningOptions {
+  /** Histogram resolution as a fraction of a bin, in (0, 1). Default 0.01 (cents). */
+  resolution?: number;
+  /** Bins per octave. Default 12. */
+  bins_per_octave?: number;
+}
+
+function checkTuningOptions(resolution: number, bpo: number, where: string): void {
+  check(typeof resolution === 'number' && resolution > 0 && resolution < 1, `${where}: resolution must lie in (0, 1), got ${resolution}`);
+  check(typeof bpo === 'number' && Number.isFinite(bpo) && bpo > 0, `${where}: bins_per_octave must be positive, got ${bpo}`);
+}
+
+/**
+ * Histogram argmax of residuals with numpy's np.histogram(residual, np.linspace(-0.5, 0.5, nb))
+ * semantics (bins [e_i, e_{i+1}), last bin closed); returns the left edge of the first fullest bin.
+ */
+function histogramPeak(res: Float64Array | Float32Array, n: number, resolution: number): number {
+  const nEdges = Math.ceil(1.0 / resolution) + 1;
+  const div = nEdges - 1;
+  const step = 1.0 / div;
+  const edges = new Float64Array(nEdges);
+  for (let i = 0; i < nEdges; i++) edges[i] = i * step + -0.5;
+  edges[nEdges - 1] = 0.5;
+  const counts = new Int32Array(div);
+  for (let j = 0; j < n; j++) {
+    const r = res[j];
+    if (!(r >= -0.5 && r <= 0.5)) continue;
+    let i = Math.floor((r + 0.5) * div);
+    if (i > div - 1) i = div - 1;
+    if (i < 0) i = 0;
+    while (i > 0 && r < edges[i]) i--;
+    while (i < div - 1 && r >= edges[i + 1]) i++;
+    counts[i]++;
+  }
+  let best = 0;
+  for (let i = 1; i < div; i++) if (counts[i] > counts[best]) best = i;
+  return edges[best];
+}
+
+let resScratch = new Float64Array(4096);
+
+/**
+ * Residuals of `n` frequencies (Hz) against the equal-tempered grid at A440, in the float width
+ * librosa would use for that input (float32 for a Float32Array, float64 otherwise).
+ * Non-positive frequencies are dropped. Returns the count kept.
+ */
+function residuals(freqs: ArrayLike<number>, n: number, bpo: number, f32: boolean): number {
+  if (resScratch.length < n) resScratch = new Float64Array(Math.max(n, resScratch.length * 2));
+  const out = resScratch;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const f = freqs[i];
+    if (!(f > 0)) continue;
+    let r: number;
+    if (f32) {
+      // np.log2(f32 / 27.5) in float32, times bins_per_octave in float32, np.mod(., 1.0)
+      const x = fr(bpo * fr(Math.log2(fr(f / 27.5))));
+      r = x % 1;
+      if (r < 0) r = fr(r + 1);
+    } else {
+      const x = bpo * Math.log2(f / 27.5);
+      r = x % 1;
+      if (r < 0) r = r + 1;
+    }
+    if (r >= 0.5) r -= 1.0;
+    out[m++] = r;
+  }
+  return m;
+}
+
+/**
+ * librosa.pitch_tuning(frequencies, resolution, bins_per_octave): the tuning offset, in fractions
+ * of a bin relative to A440, found as the peak of a histogram of the frequencies' deviations from
+ * the nearest bin. Returns a value in [-0.5, 0.5); 0 when no frequency is positive.
+ * A Float32Array is processed in float32 as numpy would; other inputs in float64.
+ */
+export function pitchTuning(frequencies: Float64Array | Float32Array | number[], options: TuningOptions = {}): number {
+  const resolution = options.resolution ?? 0.01;
+  const bpo = options.bins_per_octave ?? 12;
+  checkTuningOptions(resolution, bpo, 'pitch_tuning');
+  for (let i = 0; i < frequencies.length; i++) {
+    if (Number.isNaN(frequencies[i])) throw new SerError('ENONFINITE', `pitch_tuning: frequency ${i} is NaN`);
+  }
+  const m = residuals(frequencies, frequencies.length, bpo, frequencies instanceof Float32Array);
+  if (m === 0) return 0.0;
+  return histogramPeak(resScratch, m, resolution);
+}
+
+export interface EstimateTuningOptions extends TuningOptions {
+  /** POWER spectrogram (as librosa.feature.chroma_stft passes it), frame-major (n_frames, 1 + n_fft/2). */
+  S: Matrix;
+  /** Sample rate in Hz. Default 22050. */
+  sr?: number;
+  /** FFT size; must match S. Default 2·(S.cols − 1). */
+  n_fft?: number;
+  /** Passed to piptrack. Defaults 150 / 4000 / 0.1. */
+  fmin?: number;
+  fmax?: number;
+  threshold?: number;
+}
+
+let magScratch = new Float32Array(4096);
+
+/** k-th smallest (0-based) of a[0..n) by in-place quickselect; reorders a. */
+function select(a: Float32Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    // median of three pivot
+    const mid = (lo + hi) >> 1;
+    let x = a[lo], y = a[mid], z = a[hi];
+    if (x > y) { const t = x; x = y; y = t; }
+    if (y > z) { y = z; }
+    if (x > y) { y = x; }
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i]; a[i] = a[j]; a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/**
+ * librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft, bins_per_octave, resolution) — exactly the call
+ * librosa.feature.chroma_stft makes, with S the POWER spectrogram (n_frames, 1 + n_fft/2).
+ * Runs piptrack, keeps the peaks whose magnitude is at least the median peak magnitude, and returns
+ * pitchTuning of their frequencies: a tuning offset in [-0.5, 0.5) bins (0 when there is no peak,
+ * e.g. silence).
+ */
+export function estimateTuning(o: EstimateTuningOptions): number {
+  const resolution = o.resolution ?? 0.01;
+  const bpo = o.bins_per_octave ?? 12;
+  checkTuningOptions(resolution, bpo, 'estimate_tuning');
+  const p = findPeaks({ S: o.S, sr: o.sr, n_fft: o.n_fft, fmin: o.fmin, fmax: o.fmax, threshold: o.threshold }, 'estimate_tuning');
+  // pitch_mask = pitch > 0
+  if (magScratch.length < p.n) magScratch = new Float32Array(Math.max(p.n, magScratch.length * 2));
+  let m = 0;
+  for (let i = 0; i < p.n; i++) if (p.pitch[i] > 0) magScratch[m++] = p.mag[i];
+  if (m === 0) return 0.0;
+  // np.median in float32: middle element, or the float32 mean of the two middle elements.
+  let threshold: number;
+  const h = m >> 1;
+  if (m & 1) threshold = select(magScratch, m, h);
+  else {
+    const hi = select(magScratch, m, h);
+    let lo = -Infinity;
+    for (let i = 0; i < h; i++) if (magScratch[i] > lo) lo = magScratch[i];
+    threshold = fr(fr(lo + hi) / 2);
+  }
+  // Keep pitches with mag >= threshold & pitch > 0 (compacted in place into the scratch pitch array).
+  let c = 0;
+  const pitch = p.pitch;
+  for (let i = 0; i < p.n; i++) {
+    if (pitch[i] > 0 && p.mag[i] >= threshold) pitch[c++] = pitch[i];
+  }
+  const kept = residuals(pitch, c, bpo, true);
+  if (kept === 0) return 0.0;
+  return histogramPeak(resScratch, kept, resolution);
+}

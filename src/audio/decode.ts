@@ -169,7 +169,12 @@ async function decodeMp3(bytes: Uint8Array, file: string): Promise<DecodedAudio>
       const { MPEGDecoder } = await import('mpg123-decoder');
       dec = new MPEGDecoder() as unknown as typeof dec;
       await dec!.ready;
-      return fromWasm(dec!.decode(bytes), 'MP3', file);
+      const a = fromWasm(dec!.decode(bytes), 'MP3', file);
+      // mpg123 always returns two channels; keep one for a mono stream (channel mode 3 in the
+      // first frame header).
+      const o = id3Length(bytes);
+      if (a.channels.length === 2 && isMpegSync(bytes, o) && bytes[o + 3] >> 6 === 3) a.channels = [a.channels[0]];
+      return a;
     } catch (e) {
       if (e instanceof SerError) throw e;
       throw new SerError('EFORMAT', `corrupt MP3 (${(e as Error)?.message ?? String(e)})`, { file, cause: e });

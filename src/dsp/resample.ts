@@ -174,7 +174,7 @@ export function resample(y: Float32Array, orig_sr: number, target_sr: number, op
   const u = target_sr > 0.5 * orig_sr ? 2 : 1;
   const R1 = u * orig_sr;
   const nyqL = 0.5 * Math.min(orig_sr, target_sr);
-  const fp2 = (d.fp * nyqL) / R1;
+  const fp2 = (d.fs * nyqL) / R1; // flat over all the band stage 1 lets through
   const fs2 = (R1 - d.fs * nyqL) / R1;
   const bank2 = polyBank(R1, target_sr, 0.5 * (fp2 + fs2), fs2 - fp2, d.att);
   const E = Math.ceil(bank2.half / u) + 2; // margin (input samples) needed around [0, n)

@@ -229,3 +229,12 @@ test('applyAugmentation: lengths, chain order, input untouched', () => {
   assert.notDeepEqual(two, one);
   assert.deepEqual(y, copy);
 });
+
+test('CLI option parsing: order, exclusivity and bad values (no process spawned)', async () => {
+  const { augmentationFromOptions } = await import('../../src/cli/commands/augment.js');
+  assert.equal(describeAugmentation(augmentationFromOptions({ noiseSnr: '20', pitch: '-3', stretch: '0.9', gain: '3', shift: '0.1' })), 'stretch:0.9,pitch:-3,gain:+3dB,shift:+0.1s:roll,noise:20dB');
+  assert.equal(describeAugmentation(augmentationFromOptions({ pitch: '1', binsPerOctave: '24' })), 'pitch:+1/24');
+  assert.equal(describeAugmentation(augmentationFromOptions({ aug: 'noise:5dB,stretch:2' })), 'noise:5dB,stretch:2');
+  const bads: Record<string, string>[] = [{}, { stretch: '0' }, { stretch: '-2' }, { stretch: '' }, { pitch: '1e999' }, { aug: 'x' }, { aug: 'stretch:2', pitch: '1' }, { binsPerOctave: '12' }, { pitch: '1', binsPerOctave: '0' }, { shift: '1', shiftMode: 'wrap' }, { shiftMode: 'pad' }];
+  for (const b of bads) assert.throws(() => augmentationFromOptions(b), SerError, JSON.stringify(b));
+});

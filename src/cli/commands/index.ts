@@ -3,7 +3,10 @@
  * To add one: import its register function here and append it to `commands` (one line each).
  */
 import type { Command } from 'commander';
+import { register as augment } from './augment.js';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [
+  augment,
+];

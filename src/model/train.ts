@@ -250,9 +250,37 @@ function lossAndPreds(probs: Float32Array, labels: Int32Array, k: number): { los
 }
 
 /**
+ * Runs `fn` with the `seed` of the model's Dropout-type layers (Dropout, SpatialDropout1D,
+ * GaussianDropout, GaussianNoise, AlphaDropout) temporarily removed, and restores them after.
+ * Why: tfjs draws a layer's mask from a fresh generator seeded with that fixed seed on every call,
+ * so a seeded Dropout drops the SAME units at every training step (a thinner network, not
+ * dropout). Unseeded, the masks come from Math.random, which the local step replaces by a seeded
+ * stream — deterministic across runs and different at every step.
+ */
+export function withUnseededDropout<T>(model: LayersModel, fn: () => T): T {
+  const saved: { layer: { seed?: number }; seed: number }[] = [];
+  const visit = (layers: readonly unknown[]) => {
+    for (const l of layers as { getClassName(): string; seed?: number; layers?: unknown[] }[]) {
+      if (Array.isArray(l.layers)) visit(l.layers);
+      if (/Dropout|GaussianNoise/.test(l.getClassName()) && typeof l.seed === 'number') {
+        saved.push({ layer: l, seed: l.seed });
+        l.seed = undefined;
+      }
+    }
+  };
+  visit(model.layers);
+  try {
+    return fn();
+  } finally {
+    for (const s of saved) s.layer.seed = s.seed;
+  }
+}
+
+/**
  * The default per-batch step: one Adam update of `model`'s trainable weights on the weighted
  * cross-entropy, forward pass in training mode (dropout on, batch-norm statistics updated).
- * Dropout masks are drawn from a PRNG seeded by `seed` (see the module comment).
+ * Dropout masks are drawn from a PRNG seeded by `seed`, fresh at every step, also for Dropout
+ * layers built with a fixed seed (see {@link withUnseededDropout}).
  */
 export function createLocalTrainer(model: LayersModel, options: { learningRate?: number; seed?: number } = {}): BatchTrainer {
   const lr = options.learningRate ?? 1e-4;
@@ -268,7 +296,7 @@ export function createLocalTrainer(model: LayersModel, options: { learningRate?:
       Math.random = () => rng.uniform();
       let lossT: tf.Scalar;
       try {
-        lossT = tf.tidy((): tf.Scalar => {
+        lossT = withUnseededDropout(model, () => tf.tidy((): tf.Scalar => {
           const x = tf.tensor3d(batch.x, batch.shape);
           const y = tf.tensor2d(batch.yOneHot, [b, k]);
           const w = tf.tensor1d(batch.sampleWeight);
@@ -286,7 +314,7 @@ export function createLocalTrainer(model: LayersModel, options: { learningRate?:
           );
           if (cost === null) throw new SerError('EMODEL', 'train: the optimizer returned no loss');
           return cost;
-        });
+        }));
       } finally {
         Math.random = savedRandom;
       }

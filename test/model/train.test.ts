@@ -8,6 +8,7 @@ import {
   train,
   weightedCategoricalCrossentropy,
   snapshotWeights,
+  withUnseededDropout,
   type BatchTrainer,
   type Batch,
   type TrainProgress,
@@ -95,7 +96,7 @@ function tinyModel(seed: number, dropout = 0.3): tfl.LayersModel {
   const m = tfl.sequential();
   m.add(tfl.layers.conv1d({ inputShape: [FRAMES, FEATS], filters: 6, kernelSize: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed }) }));
   m.add(tfl.layers.globalAveragePooling1d());
-  m.add(tfl.layers.dropout({ rate: dropout }));
+  m.add(tfl.layers.dropout({ rate: dropout, seed: 99 }));
   m.add(tfl.layers.dense({ units: K, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }));
   return m;
 }
@@ -286,4 +287,33 @@ test('bad inputs are SerErrors naming the problem', async () => {
   await assert.rejects(train({ ...ok, epochs: 0 }), SerError);
   await assert.rejects(train({ ...ok, xTrain: new Float32Array(0), yTrain: new Int32Array(0) }), /empty/);
   model.dispose();
+});
+
+test('seeded Dropout layers get a fresh mask at every step (tfjs would repeat one mask), deterministically', async () => {
+  const m = tfl.sequential();
+  m.add(tfl.layers.dropout({ inputShape: [64], rate: 0.5, seed: 42 }));
+  const x = tf.ones([1, 64]);
+  const mask = () => Array.from((m.apply(x, { training: true }) as tf.Tensor).dataSync());
+  // plain tfjs: the seed makes every call drop the same units
+  assert.deepEqual(mask(), mask());
+  const rng = new Rng(1);
+  const saved = Math.random;
+  Math.random = () => rng.uniform();
+  let a: number[], b: number[];
+  try {
+    [a, b] = withUnseededDropout(m, () => [mask(), mask()]);
+  } finally {
+    Math.random = saved;
+  }
+  assert.notDeepEqual(a, b);
+  assert.equal((m.layers[0] as unknown as { seed: number }).seed, 42, 'seed restored (it is part of the saved config)');
+  const rng2 = new Rng(1);
+  Math.random = () => rng2.uniform();
+  try {
+    assert.deepEqual(withUnseededDropout(m, () => [mask(), mask()]), [a, b]);
+  } finally {
+    Math.random = saved;
+  }
+  x.dispose();
+  m.dispose();
 });

@@ -269,7 +269,7 @@ function fftFilter(fc: number, df: number, att: number, u: number, n: number): F
   const i0b = besselI0(beta);
   const fft = new FFT(N);
   const H: Float64Array[] = [];
-  const W = D + 1;
+  const W = D; // same window as the single-stage bank
   for (let v = 0; v < u; v++) {
     const phi = v / u;
     const h = new Float64Array(2 * N);

@@ -557,3 +557,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 export function historyToJson(result: TrainResult): string {
   return JSON.stringify(result, null, 2) + '\n';
 }
+
+function clock(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '--:--';
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** One progress line for a CLI, e.g. `epoch 3/50  batch 12/34  loss 1.2345  acc 41.2%  elapsed 0:42  ETA 11:05`. */
+export function formatTrainProgress(p: TrainProgress): string {
+  return (
+    `epoch ${p.epoch + 1}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${p.loss.toFixed(4)}  acc ${(100 * p.acc).toFixed(1)}%  ` +
+    `elapsed ${clock(p.elapsedMs)}  ETA ${clock(p.etaMs)}`
+  );
+}
+
+/** One summary line per epoch, e.g. `epoch 3  loss 1.1 acc 52.0% uar 50.1%  val_loss 1.3 val_acc 45.0% val_uar 44.2%  lr 1e-4`. */
+export function formatHistoryEntry(e: HistoryEntry): string {
+  const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
+  const num = (v: number | null) => (v === null ? '-' : v.toFixed(4));
+  return (
+    `epoch ${e.epoch + 1}  loss ${num(e.loss)} acc ${pct(e.acc)} uar ${pct(e.uar)}  ` +
+    `val_loss ${num(e.val_loss)} val_acc ${pct(e.val_acc)} val_uar ${pct(e.val_uar)}  lr ${e.lr.toPrecision(3)}  ${clock(e.ms)}`
+  );
+}

@@ -9,6 +9,7 @@ import {
   weightedCategoricalCrossentropy,
   snapshotWeights,
   withUnseededDropout,
+  formatTrainProgress,
   type BatchTrainer,
   type Batch,
   type TrainProgress,
@@ -162,6 +163,7 @@ test('training learns separable data; history has every field; no tensors leak',
   // progress: 4 batches per epoch (60 / 16), ETA reaches 0 at the end
   assert.equal(progress[0].batches, 4);
   assert.equal(progress[progress.length - 1].etaMs, 0);
+  assert.match(formatTrainProgress(progress[0]), /^epoch 1\/15  batch 1\/4  loss \d+\.\d{4}  acc \d+\.\d%  elapsed \d+:\d\d  ETA \d+:\d\d$/);
   model.dispose();
 });
 

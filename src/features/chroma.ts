@@ -129,7 +129,7 @@ interface SparseBank {
   nBins: number;
   rowPtr: Int32Array;
   bins: Int32Array;
-  weights: Float64Array;
+  weights: Float32Array;
 }
 const SPARSE_EPS = 1e-8;
 
@@ -141,7 +141,7 @@ function sparsify(fb: Matrix): SparseBank {
   for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) if (Math.abs(data[c * cols + k]) >= SPARSE_EPS * colMax[k] && data[c * cols + k] !== 0) nnz++;
   const rowPtr = new Int32Array(rows + 1);
   const bins = new Int32Array(nnz);
-  const weights = new Float64Array(nnz);
+  const weights = new Float32Array(nnz);
   let j = 0;
   for (let c = 0; c < rows; c++) {
     rowPtr[c] = j;
@@ -193,6 +193,55 @@ export interface ChromaStftOptions {
 
 const F32_TINY = 1.1754943508222875e-38;
 
+let rawBuf = new Float64Array(0);
+function projectScratch(n: number): Float64Array {
+  if (rawBuf.length < n) rawBuf = new Float64Array(Math.max(n, 2 * rawBuf.length));
+  return rawBuf;
+}
+
+/**
+ * raw[t·n_chroma + c] = Σ_k bank[c, k] · S[t, k] for T frames. Four frames are done per pass over
+ * the sparse rows, so each weight/index load serves four independent accumulators.
+ */
+function project(bank: SparseBank, data: Float32Array, nb: number, T: number, raw: Float64Array): void {
+  const { n_chroma: nc, rowPtr, bins, weights } = bank;
+  let t = 0;
+  for (; t + 4 <= T; t += 4) {
+    const o0 = t * nb;
+    const o1 = o0 + nb;
+    const o2 = o1 + nb;
+    const o3 = o2 + nb;
+    for (let c = 0; c < nc; c++) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      const e = rowPtr[c + 1];
+      for (let j = rowPtr[c]; j < e; j++) {
+        const w = weights[j];
+        const b = bins[j];
+        s0 += w * data[o0 + b];
+        s1 += w * data[o1 + b];
+        s2 += w * data[o2 + b];
+        s3 += w * data[o3 + b];
+      }
+      raw[t * nc + c] = s0;
+      raw[(t + 1) * nc + c] = s1;
+      raw[(t + 2) * nc + c] = s2;
+      raw[(t + 3) * nc + c] = s3;
+    }
+  }
+  for (; t < T; t++) {
+    const o0 = t * nb;
+    for (let c = 0; c < nc; c++) {
+      let s0 = 0;
+      const e = rowPtr[c + 1];
+      for (let j = rowPtr[c]; j < e; j++) s0 += weights[j] * data[o0 + bins[j]];
+      raw[t * nc + c] = s0;
+    }
+  }
+}
+
 /**
  * librosa.feature.chroma_stft(S=S, sr=sr, n_fft=n_fft, tuning, n_chroma, norm) for a POWER
  * spectrogram S (n_frames, 1 + n_fft/2). The default filterbank (ctroct 5, octwidth 2, L2 columns,
@@ -221,36 +270,35 @@ export function chromaStft(o: ChromaStftOptions): Matrix {
   const nb = S.cols;
   const data = S.data;
   const out = new Float32Array(S.rows * n_chroma);
-  const raw = new Float64Array(n_chroma);
-  for (let t = 0; t < S.rows; t++) {
-    const off = t * nb;
+  const T = S.rows;
+  const raw = projectScratch(T * n_chroma);
+  project(bank, data, nb, T, raw);
+  for (let t = 0; t < T; t++) {
+    const o2 = t * n_chroma;
     let len = 0;
     let total = 0;
     for (let c = 0; c < n_chroma; c++) {
-      let s = 0;
-      const e = rowPtr[c + 1];
-      for (let j = rowPtr[c]; j < e; j++) s += weights[j] * data[off + bins[j]];
-      raw[c] = Math.fround(s); // librosa's projection is float32
-      total += s;
-    }
-    if (norm === Infinity) {
-      for (let c = 0; c < n_chroma; c++) {
-        const a = Math.abs(raw[c]);
-        if (a > len) len = a;
-      }
-    } else if (norm === -Infinity) {
-      len = Infinity;
-      for (let c = 0; c < n_chroma; c++) len = Math.min(len, Math.abs(raw[c]));
-    } else if (norm !== null) {
-      for (let c = 0; c < n_chroma; c++) len += Math.pow(Math.abs(raw[c]), norm);
-      len = Math.pow(len, 1 / norm);
+      const v = Math.fround(raw[o2 + c]); // librosa's projection is float32
+      raw[o2 + c] = v;
+      total += v;
     }
     if (!Number.isFinite(total)) {
       throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains non-finite values`);
     }
+    if (norm === Infinity) {
+      for (let c = 0; c < n_chroma; c++) {
+        const a = Math.abs(raw[o2 + c]);
+        if (a > len) len = a;
+      }
+    } else if (norm === -Infinity) {
+      len = Infinity;
+      for (let c = 0; c < n_chroma; c++) len = Math.min(len, Math.abs(raw[o2 + c]));
+    } else if (norm !== null) {
+      for (let c = 0; c < n_chroma; c++) len += Math.pow(Math.abs(raw[o2 + c]), norm);
+      len = Math.pow(len, 1 / norm);
+    }
     if (norm === null || len < F32_TINY) len = 1;
-    const o2 = t * n_chroma;
-    for (let c = 0; c < n_chroma; c++) out[o2 + c] = raw[c] / len;
+    for (let c = 0; c < n_chroma; c++) out[o2 + c] = raw[o2 + c] / len;
   }
   return { rows: S.rows, cols: n_chroma, data: out };
 }

@@ -57,6 +57,31 @@ function grow(p: Peaks): void {
   scratch = np;
 }
 
+/** max of x[off .. off+n), four independent running maxima. */
+function rowMax(x: Float32Array, off: number, n: number): number {
+  let m0 = -Infinity;
+  let m1 = -Infinity;
+  let m2 = -Infinity;
+  let m3 = -Infinity;
+  const end = off + n;
+  let i = off;
+  for (; i + 4 <= end; i += 4) {
+    const a = x[i];
+    const b = x[i + 1];
+    const c = x[i + 2];
+    const d = x[i + 3];
+    if (a > m0) m0 = a;
+    if (b > m1) m1 = b;
+    if (c > m2) m2 = c;
+    if (d > m3) m3 = d;
+  }
+  for (; i < end; i++) if (x[i] > m0) m0 = x[i];
+  if (m1 > m0) m0 = m1;
+  if (m2 > m0) m0 = m2;
+  if (m3 > m0) m0 = m3;
+  return m0;
+}
+
 function resolveNfft(S: Matrix, n_fft: number | undefined, where: string): number {
   check(S && Number.isInteger(S.rows) && Number.isInteger(S.cols) && S.rows >= 0 && S.cols >= 2, `${where}: spectrogram must have at least 2 frequency bins`);
   check(S.data.length === S.rows * S.cols, `${where}: spectrogram data length ${S.data.length} != ${S.rows}x${S.cols}`);
@@ -113,12 +138,7 @@ function findPeaks(o: PiptrackOptions, where: string): Peaks {
       check(Number.isFinite(r), `${where}: ref function returned ${r}`);
       rv = fr(thr32 * fr(r));
     } else {
-      let m = -Infinity;
-      for (let k = 0; k < nb; k++) {
-        const v = data[off + k];
-        if (v > m) m = v;
-      }
-      rv = fr(thr32 * m);
+      rv = fr(thr32 * rowMax(data, off, nb));
     }
     // x = S * (S > rv); peak at k when x[k] > x[k-1] && x[k] >= x[k+1] (last bin: x[k] > x[k-1]).
     for (let k = k0; k <= k1; k++) {
@@ -317,8 +337,12 @@ function select(a: Float32Array, n: number, k: number): number {
 }
 
 /**
- * librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft, bins_per_octave, resolution) — exactly the call
- * librosa.feature.chroma_stft makes, with S the POWER spectrogram (n_frames, 1 + n_fft/2).
+ * librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft, bins_per_octave, resolution).
+ * With S the POWER spectrogram (n_frames, 1 + n_fft/2) this is exactly the estimate
+ * librosa.feature.chroma_stft makes internally (tuning=None); with S the MAGNITUDE spectrogram it
+ * is librosa.estimate_tuning(y=y, sr=sr). The two can differ by several hundredths of a bin (the
+ * 0.1·max threshold and the parabolic fit see different curves), so pass the power spectrogram
+ * when the result feeds chromaStft.
  * Runs piptrack, keeps the peaks whose magnitude is at least the median peak magnitude, and returns
  * pitchTuning of their frequencies: a tuning offset in [-0.5, 0.5) bins (0 when there is no peak,
  * e.g. silence).

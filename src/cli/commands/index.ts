@@ -4,9 +4,11 @@
  */
 import type { Command } from 'commander';
 import { register as augment } from './augment.js';
+import { register as dataset } from './dataset.js';
 
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
+  dataset,
   augment,
 ];

@@ -1,116 +1,75 @@
 /**
  * Inverse real FFT (numpy.fft.irfft semantics) for one frame. Browser-safe.
  *
- * Power-of-two sizes n ≥ 4 pack the real output into a complex sequence of half the length
- * (z[m] = x[2m] + i·x[2m+1]) and run one complex inverse FFT of size n/2 with fft.js; other
- * sizes use a direct O(n²) inverse DFT.
+ * Computed through the discrete Hartley transform, which is its own inverse, so one FORWARD real
+ * FFT of size n (src/dsp/fft.ts, float64) does the work:
+ *   h[k] = Re X[k] − Im X[k]          (k ≤ n/2; for k > n/2, X[k] = conj X[n−k])
+ *   F    = rfft(h)
+ *   x[t] = (Re F[t] − Im F[t]) / n    (t ≤ n/2; for t > n/2 use F[n−t]: (Re F + Im F) / n)
  *
  * As irfft does, the imaginary parts of the DC bin and (for even n) of the Nyquist bin are
  * ignored: the input is taken as the non-negative half of a Hermitian spectrum.
  */
-import FFT from 'fft.js';
+import { realFft, type RealFft } from './fft.js';
 
 export interface InverseRealFft {
   readonly n: number;
   /** Number of input bins, ⌊n/2⌋ + 1. */
   readonly nBins: number;
   /**
-   * Writes x[0..n) = irfft(re + i·im) (normalised by 1/n) into `out`, reading bins 0..n/2
+   * Writes x[0..n) = irfft(re + i·im) (normalised by 1/n) into `out`, reading bins 0..⌊n/2⌋
    * of re/im starting at `offset`.
    */
   inverse(re: ArrayLike<number>, im: ArrayLike<number>, offset: number, out: Float64Array): void;
 }
 
-class PackedPow2Ifft implements InverseRealFft {
+class HartleyIrfft implements InverseRealFft {
   readonly nBins: number;
-  private readonly m: number;
-  private readonly f: FFT;
-  private readonly zin: number[];
-  private readonly zout: number[];
-  private readonly twr: Float64Array;
-  private readonly twi: Float64Array;
-  constructor(readonly n: number) {
-    this.m = n >> 1;
-    this.nBins = this.m + 1;
-    this.f = new FFT(this.m);
-    this.zin = this.f.createComplexArray() as number[];
-    this.zout = this.f.createComplexArray() as number[];
-    this.twr = new Float64Array(this.m);
-    this.twi = new Float64Array(this.m);
-    for (let k = 0; k < this.m; k++) {
-      const a = (2 * Math.PI * k) / n;
-      this.twr[k] = Math.cos(a);
-      this.twi[k] = Math.sin(a);
-    }
-  }
-  inverse(re: ArrayLike<number>, im: ArrayLike<number>, offset: number, out: Float64Array): void {
-    const M = this.m;
-    const zin = this.zin;
-    const twr = this.twr;
-    const twi = this.twi;
-    for (let k = 0; k < M; k++) {
-      // a = X[k], b = conj(X[M − k]); DC and Nyquist imaginary parts are ignored.
-      const ar = re[offset + k];
-      const ai = k === 0 ? 0 : im[offset + k];
-      const br = re[offset + M - k];
-      const bi = k === 0 ? 0 : -im[offset + M - k];
-      // E = (a + b)/2, O = (a − b)·e^{+2πik/n}/2, Z = E + i·O
-      const er = 0.5 * (ar + br);
-      const ei = 0.5 * (ai + bi);
-      const dr = 0.5 * (ar - br);
-      const di = 0.5 * (ai - bi);
-      const or = dr * twr[k] - di * twi[k];
-      const oi = dr * twi[k] + di * twr[k];
-      zin[2 * k] = er - oi;
-      zin[2 * k + 1] = ei + or;
-    }
-    const zout = this.zout;
-    this.f.inverseTransform(zout, zin); // includes the 1/M normalisation
-    for (let m = 0; m < M; m++) {
-      out[2 * m] = zout[2 * m];
-      out[2 * m + 1] = zout[2 * m + 1];
-    }
-  }
-}
-
-class DirectIdft implements InverseRealFft {
-  readonly nBins: number;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
+  private readonly fwd: RealFft;
+  private readonly h: Float64Array;
+  private readonly fr: Float64Array;
+  private readonly fi: Float64Array;
   constructor(readonly n: number) {
     this.nBins = (n >> 1) + 1;
-    this.cos = new Float64Array(n);
-    this.sin = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      this.cos[i] = Math.cos((2 * Math.PI * i) / n);
-      this.sin[i] = Math.sin((2 * Math.PI * i) / n);
-    }
+    this.fwd = realFft(n);
+    this.h = new Float64Array(n);
+    this.fr = new Float64Array(this.nBins);
+    this.fi = new Float64Array(this.nBins);
   }
   inverse(re: ArrayLike<number>, im: ArrayLike<number>, offset: number, out: Float64Array): void {
     const n = this.n;
-    const nyq = n % 2 === 0 ? n >> 1 : -1;
-    for (let t = 0; t < n; t++) {
-      let s = re[offset];
-      let idx = 0;
-      for (let k = 1; k < this.nBins; k++) {
-        idx += t;
-        if (idx >= n) idx %= n;
-        const c = re[offset + k] * this.cos[idx] - im[offset + k] * this.sin[idx];
-        s += k === nyq ? re[offset + k] * this.cos[idx] : 2 * c;
-      }
-      out[t] = s / n;
+    const h = this.h;
+    const last = this.nBins - 1;
+    const evenN = (n & 1) === 0;
+    h[0] = re[offset];
+    for (let k = 1; k <= last; k++) {
+      const r = re[offset + k];
+      const i = k === last && evenN ? 0 : im[offset + k];
+      h[k] = r - i;
+      if (n - k !== k) h[n - k] = r + i;
+    }
+    const fr = this.fr;
+    const fi = this.fi;
+    this.fwd.forward(h, fr, fi, 0);
+    const inv = 1 / n;
+    out[0] = (fr[0] - fi[0]) * inv;
+    for (let t = 1; t <= last; t++) {
+      const a = fr[t];
+      const b = fi[t];
+      out[t] = (a - b) * inv;
+      if (n - t !== t) out[n - t] = (a + b) * inv;
     }
   }
 }
 
 const cache = new Map<number, InverseRealFft>();
 
-/** A (cached) inverse real FFT of size n (n ≥ 1). */
+/** A (cached) inverse real FFT of size n (n ≥ 1). Power-of-two n is fast; other sizes are O(n²). */
 export function inverseRealFft(n: number): InverseRealFft {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`inverseRealFft: n must be a positive integer, got ${n}`);
   let f = cache.get(n);
   if (!f) {
-    f = n >= 4 && (n & (n - 1)) === 0 ? new PackedPow2Ifft(n) : new DirectIdft(n);
+    f = new HartleyIrfft(n);
     cache.set(n, f);
   }
   return f;

@@ -16,6 +16,18 @@ export interface PhaseVocoderOptions {
 const fround = Math.fround;
 const TWO_PI = 2 * Math.PI;
 
+// Cody–Waite split of π/2 (33 + 33 + 53 bits): q·P1 and q·P2 are exact for |q| < 2^20, so the
+// reduced argument below is accurate to ~1e-16 absolute for the accumulator's range.
+const PIO2_1 = 1.5707963267341256;
+const PIO2_2 = 6.077100506303966e-11;
+const PIO2_2T = 2.0222662487959506e-21;
+const TWO_OVER_PI = 0.6366197723675814;
+// Taylor coefficients: on |r| ≤ π/4 the truncation errors are < 1e-19 (sin to r^17, cos to r^18).
+const S3 = -1 / 6, S5 = 1 / 120, S7 = -1 / 5040, S9 = 1 / 362880, S11 = -1 / 39916800;
+const S13 = 1 / 6227020800, S15 = -1 / 1307674368000, S17 = 1 / 355687428096000;
+const C2 = -1 / 2, C4 = 1 / 24, C6 = -1 / 720, C8 = 1 / 40320, C10 = -1 / 3628800, C12 = 1 / 479001600;
+const C14 = -1 / 87178291200, C16 = 1 / 20922789888000, C18 = -1 / 6402373705728000;
+
 /** numpy's round (half to even). */
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
@@ -90,8 +102,16 @@ export function phaseVocoder(S: Spectrogram, options: PhaseVocoderOptions): Spec
     for (let k = 0; k < nBins; k++) {
       const m = oneMinus * mag[b0 + k] + alpha * mag[b1 + k];
       const ph = acc[k];
-      outRe[o + k] = Math.cos(ph) * m;
-      outIm[o + k] = Math.sin(ph) * m;
+      // cos/sin of ph (a float32 value, |ph| < 2^20·π/2) to ~1 ulp of double: quadrant reduction +
+      // Taylor kernels. About twice as fast as Math.cos + Math.sin; the outputs are rounded to float32.
+      const q = Math.round(ph * TWO_OVER_PI);
+      const r = ph - q * PIO2_1 - q * PIO2_2 - q * PIO2_2T;
+      const z = r * r;
+      const sn = r + r * z * (S3 + z * (S5 + z * (S7 + z * (S9 + z * (S11 + z * (S13 + z * (S15 + z * S17)))))));
+      const cs = 1 + z * (C2 + z * (C4 + z * (C6 + z * (C8 + z * (C10 + z * (C12 + z * (C14 + z * (C16 + z * C18))))))));
+      const quad = q & 3;
+      outRe[o + k] = (quad === 0 ? cs : quad === 1 ? -sn : quad === 2 ? -cs : sn) * m;
+      outIm[o + k] = (quad === 0 ? sn : quad === 1 ? cs : quad === 2 ? -sn : -cs) * m;
       const phi = phiAdvance[k];
       let dphase = fround(ang[b1 + k] - ang[b0 + k]) - phi;
       dphase = dphase - TWO_PI * roundHalfEven(dphase / TWO_PI);

@@ -11,8 +11,8 @@
  * then transposed back to [KH, KW, Ci, Co]. Everything runs on the wasm backend's own kernels
  * (XNNPACK convolution, transpose, slice), called directly so no op-level checks get in the way.
  *
- * Conv1D (height 1, stride 1) takes a faster route: dW[k] = xpad[:, k:k+OW, :]ᵀ · dy as one
- * im2col matrix product.
+ * Conv1D (height 1, stride 1) takes a faster route: one plain matrix product per filter tap,
+ * dW[k] = xpadᵀ[:, :, k : k+OW] · dy with (batch, time) flattened.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
@@ -125,25 +125,31 @@ function conv1dPath(
 ): TensorInfo {
   const toFree: TensorInfo[] = [];
   const needRight = Math.max(0, OW + KW - 1 - W - padLeft);
-  let xp: TensorInfo = callKernel('Reshape', backend, { x }, { shape: [B, W, Ci] });
-  toFree.push(xp);
+  // xᵀ padded along time: [Ci, B, W + pads]. dW[k] = xᵀ[:, :, k : k+OW] (as [Ci, B·OW]) · dy [B·OW, Co].
+  // dy is the right operand of every product: the wasm matMul packs its right operand once per
+  // tensor, so it is packed once for all taps (a fresh right operand per product costs more than
+  // the product itself at these sizes).
+  const x3 = callKernel('Reshape', backend, { x }, { shape: [B, W, Ci] });
+  let xt = callKernel('Transpose', backend, { x: x3 }, { perm: [2, 0, 1] });
+  toFree.push(x3, xt);
   if (padLeft > 0 || needRight > 0) {
-    xp = callKernel('PadV2', backend, { x: xp }, { paddings: [[0, 0], [padLeft, needRight], [0, 0]], constantValue: 0 });
-    toFree.push(xp);
+    xt = callKernel('PadV2', backend, { x: xt }, { paddings: [[0, 0], [0, 0], [padLeft, needRight]], constantValue: 0 });
+    toFree.push(xt);
   }
-  const cols: TensorInfo[] = [];
+  const dy2 = callKernel('Reshape', backend, { x: dy }, { shape: [B * OW, Co] });
+  toFree.push(dy2);
+  const taps: TensorInfo[] = [];
   for (let k = 0; k < KW; k++) {
-    cols.push(callKernel('Slice', backend, { x: xp }, { begin: [0, k, 0], size: [B, OW, Ci] }));
+    const sl = callKernel('Slice', backend, { x: xt }, { begin: [0, 0, k], size: [Ci, B, OW] });
+    const sl2 = callKernel('Reshape', backend, { x: sl }, { shape: [Ci, B * OW] });
+    const pk = callKernel('BatchMatMul', backend, { a: sl2, b: dy2 }, { transposeA: false, transposeB: false }); // [Ci, Co]
+    toFree.push(sl, sl2, pk);
+    taps.push(callKernel('Reshape', backend, { x: pk }, { shape: [1, Ci, Co] }));
   }
-  toFree.push(...cols);
-  const im2col = KW === 1 ? cols[0]! : callKernel('Concat', backend, cols, { axis: 2 });
-  if (KW !== 1) toFree.push(im2col);
-  const a = callKernel('Reshape', backend, { x: im2col }, { shape: [1, B * OW, KW * Ci] });
-  const b = callKernel('Reshape', backend, { x: dy }, { shape: [1, B * OW, Co] });
-  toFree.push(a, b);
-  const prod = callKernel('BatchMatMul', backend, { a, b }, { transposeA: true, transposeB: false });
-  toFree.push(prod);
-  const out = callKernel('Reshape', backend, { x: prod }, { shape: [1, KW, Ci, Co] });
+  toFree.push(...taps);
+  const stacked = KW === 1 ? taps[0]! : callKernel('Concat', backend, taps, { axis: 0 }); // [KW, Ci, Co]
+  if (KW !== 1) toFree.push(stacked);
+  const out = callKernel('Reshape', backend, { x: stacked }, { shape: [1, KW, Ci, Co] });
   // Reshape shares data with its input in wasm (refcounted): freeing prod only drops a reference.
   free(backend, ...toFree);
   return out;

@@ -4,8 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmConv2DBackpropFilterConfig } from './conv2d_backprop_filter.js';
+import { installFastWasmKernels } from './fast_wasm.js';
 
 export { conv2DBackpropFilterImpl, callKernel } from './conv2d_backprop_filter.js';
+export { installFastWasmKernels, sliceInPlace } from './fast_wasm.js';
 
 const configs: tf.KernelConfig[] = [wasmConv2DBackpropFilterConfig];
 
@@ -14,4 +16,5 @@ export function registerWasmTrainingKernels(): void {
   for (const c of configs) {
     if (tf.getKernel(c.kernelName, c.backendName) === undefined) tf.registerKernel(c);
   }
+  installFastWasmKernels();
 }

@@ -102,6 +102,8 @@ function backward(
   const Fs = tf.unstack(Fg) as tf.Tensor2D[];
   const dYs = dHseq !== null ? (tf.unstack(dHseq) as tf.Tensor2D[]) : null;
   const dzs: tf.Tensor2D[] = new Array<tf.Tensor2D>(T);
+  // Uᵀ once: the same right operand in every step's product (the wasm matMul packs it once).
+  const UT = tf.transpose(U) as tf.Tensor2D;
   let dhNext: tf.Tensor2D | null = null;
   let dcNext: tf.Tensor2D | null = null;
   for (let t = T - 1; t >= 0; t--) {
@@ -112,14 +114,15 @@ function backward(
     const dc: tf.Tensor2D = dcNext === null ? dcLocal : (tf.add(dcNext, dcLocal) as tf.Tensor2D);
     const dz = tf.mul(tf.concat([dc, dc, dc, dh], 1), Ps[t]!) as tf.Tensor2D;
     dzs[t] = dz;
-    dhNext = tf.matMul(dz, U, false, true) as tf.Tensor2D;
+    dhNext = tf.matMul(dz, UT) as tf.Tensor2D;
     dcNext = tf.mul(dc, Fs[t]!) as tf.Tensor2D;
   }
   const dZ = tf.reshape(tf.stack(dzs), [T * B, G]) as tf.Tensor2D;
-  const dW = tf.matMul(X2, dZ, true, false);
-  const dU = tf.matMul(tf.reshape(Hprev, [T * B, Hn]) as tf.Tensor2D, dZ, true, false);
+  // Big products with the fresh operand on the left (cheap) and transposes done explicitly.
+  const dW = tf.matMul(tf.transpose(X2), dZ);
+  const dU = tf.matMul(tf.transpose(tf.reshape(Hprev, [T * B, Hn])), dZ);
   const db = tf.sum(dZ, 0);
-  const dx = tf.transpose(tf.reshape(tf.matMul(dZ, W, false, true), [T, B, F]), [1, 0, 2]);
+  const dx = tf.transpose(tf.reshape(tf.matMul(dZ, tf.transpose(W)), [T, B, F]), [1, 0, 2]);
   return [dx, dW, dU, db, dhNext!, dcNext!];
 }
 

@@ -1,0 +1,201 @@
+/**
+ * Faster replacements for a few tfjs-backend-wasm 4.22 kernels that dominate training time:
+ *
+ * - Slice / Unpack / SplitV: the shipped Slice copies the WHOLE input out of the wasm heap
+ *   (readSync) before copying the slice, so unstacking a (T, …) tensor costs T full copies.
+ *   These read the heap in place (views taken after the output is allocated, since allocating may
+ *   grow — and detach — the heap).
+ * - BatchMatMul / _FusedMatMul with transposeA or transposeB: the shipped kernel falls back to a
+ *   slow path (≈ 20× slower than the plain product here). The operand is transposed explicitly
+ *   with the Transpose kernel and the fast non-transposed kernel is called.
+ * - Conv2DBackpropInput with stride 1 and no dilation (every Conv1D/Conv2D 'same'/'valid' layer
+ *   with stride 1): computed as a forward XNNPACK convolution of dy with the spatially flipped,
+ *   in/out-swapped filter, instead of the shipped direct loop.
+ *
+ * `installFastWasmKernels()` swaps them in (idempotent); the originals are kept and called for
+ * the cases these do not cover.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
+
+interface WasmBackendLike extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type Args = { inputs: Record<string, TensorInfo>; backend: tf.KernelBackend; attrs: NamedAttrMap };
+const originals = new Map<string, KernelFunc>();
+
+function orig(name: string, args: Args): TensorInfo | TensorInfo[] {
+  const f = originals.get(name) ?? tf.getKernel(name, 'wasm')!.kernelFunc;
+  return f(args as Parameters<KernelFunc>[0]) as TensorInfo | TensorInfo[];
+}
+
+function call(name: string, backend: tf.KernelBackend, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: Record<string, unknown>): TensorInfo {
+  const k = originals.get(name) ?? tf.getKernel(name, 'wasm')!.kernelFunc;
+  const out = k({ inputs: inputs as unknown as Record<string, TensorInfo>, backend, attrs: attrs as NamedAttrMap });
+  return (Array.isArray(out) ? out[0] : out) as TensorInfo;
+}
+
+/** Copies x[begin : begin+size] into a new tensor, reading the heap in place. */
+export function sliceInPlace(backend: WasmBackendLike, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  const rank = x.shape.length;
+  const out = backend.makeOutput(size, x.dtype);
+  if (util.sizeFromShape(size) === 0) return out;
+  const xv = backend.typedArrayFromHeap(x);
+  const ov = backend.typedArrayFromHeap(out);
+  if (rank === 0) {
+    ov.set(xv);
+    return out;
+  }
+  const strides = util.computeStrides(x.shape);
+  if (slice_util.isSliceContinous(x.shape, begin, size)) {
+    const off = slice_util.computeFlatOffset(begin, strides);
+    ov.set(xv.subarray(off, off + util.sizeFromShape(size)));
+    return out;
+  }
+  // Merge trailing axes that are taken whole into one contiguous run; then an odometer over the
+  // remaining leading axes copies one run each.
+  let axis = rank - 1;
+  while (axis > 0 && size[axis] === x.shape[axis] && begin[axis] === 0) axis--;
+  const run = size[axis]! * (axis + 1 < rank ? strides[axis]! : 1);
+  const lead = axis; // axes 0..lead-1 are iterated
+  const idx = new Array<number>(lead).fill(0);
+  const nRuns = util.sizeFromShape(size.slice(0, lead));
+  const base = begin[axis]! * (axis + 1 < rank ? strides[axis]! : 1);
+  let o = 0;
+  for (let r = 0; r < nRuns; r++) {
+    let off = base;
+    for (let a = 0; a < lead; a++) off += (begin[a]! + idx[a]!) * strides[a]!;
+    ov.set(xv.subarray(off, off + run), o);
+    o += run;
+    for (let a = lead - 1; a >= 0; a--) {
+      if (++idx[a]! < size[a]!) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
+function sliceKernel(args: Args): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return orig('Slice', args);
+  const [b, s] = slice_util.parseSliceParams(x, args.attrs.begin as number[], args.attrs.size as number[]);
+  return sliceInPlace(args.backend as WasmBackendLike, x, b, s);
+}
+
+function unpackKernel(args: Args): TensorInfo | TensorInfo[] {
+  const { value } = args.inputs as { value: TensorInfo };
+  if (value.dtype === 'string') return orig('Unpack', args);
+  let axis = args.attrs.axis as number;
+  if (axis < 0) axis += value.shape.length;
+  const n = value.shape[axis]!;
+  const outShape = value.shape.filter((_, i) => i !== axis);
+  const begin = new Array<number>(value.shape.length).fill(0);
+  const size = value.shape.slice();
+  size[axis] = 1;
+  const outs: TensorInfo[] = [];
+  for (let i = 0; i < n; i++) {
+    begin[axis] = i;
+    const t = sliceInPlace(args.backend as WasmBackendLike, value, begin, size);
+    outs.push({ dataId: t.dataId, dtype: t.dtype, shape: outShape });
+  }
+  return outs;
+}
+
+function splitVKernel(args: Args): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return orig('SplitV', args);
+  const axis = util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
+  const sizes = backend_util.prepareSplitSize(x as unknown as tf.Tensor, args.attrs.numOrSizeSplits as number | number[], axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((s) => {
+    const size = x.shape.slice();
+    size[axis] = s;
+    const t = sliceInPlace(args.backend as WasmBackendLike, x, begin.slice(), size);
+    begin[axis]! += s;
+    return t;
+  });
+}
+
+function transposeLast2(backend: tf.KernelBackend, t: TensorInfo): TensorInfo {
+  const r = t.shape.length;
+  const perm = [...Array(r).keys()];
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return call('Transpose', backend, { x: t }, { perm });
+}
+
+function matMulKernel(name: 'BatchMatMul' | '_FusedMatMul') {
+  return (args: Args): TensorInfo | TensorInfo[] => {
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return orig(name, args);
+    const backend = args.backend as WasmBackendLike;
+    const tmp: TensorInfo[] = [];
+    let { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (transposeA) tmp.push((a = transposeLast2(backend, a)));
+    if (transposeB) tmp.push((b = transposeLast2(backend, b)));
+    const out = orig(name, { ...args, inputs: { ...args.inputs, a, b }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    for (const t of tmp) backend.disposeData(t.dataId);
+    return out;
+  };
+}
+
+function conv2DBackpropInputKernel(args: Args): TensorInfo | TensorInfo[] {
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    inputShape: [number, number, number, number];
+  };
+  const fmt = backend_util.convertConv2DDataFormat(dataFormat);
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, fmt);
+  if (fmt !== 'channelsLast' || info.strideHeight !== 1 || info.strideWidth !== 1) return orig('Conv2DBackpropInput', args);
+  const backend = args.backend as WasmBackendLike;
+  const { filterHeight: KH, filterWidth: KW, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, padInfo } = info;
+  const top = KH - 1 - padInfo.top;
+  const left = KW - 1 - padInfo.left;
+  const bottom = H - OH + padInfo.top;
+  const right = W - OW + padInfo.left;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) return orig('Conv2DBackpropInput', args);
+  const flipped = call('Reverse', backend, { x: filter }, { dims: [0, 1] });
+  const swapped = call('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] }); // [KH,KW,Co,Ci]
+  const out = call('Conv2D', backend, { x: dy, filter: swapped }, {
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: 'NHWC',
+    dimRoundingMode: undefined,
+  });
+  backend.disposeData(flipped.dataId);
+  backend.disposeData(swapped.dataId);
+  return out;
+}
+
+const replacements: Record<string, (args: Args) => TensorInfo | TensorInfo[]> = {
+  Slice: sliceKernel,
+  Unpack: unpackKernel,
+  SplitV: splitVKernel,
+  BatchMatMul: matMulKernel('BatchMatMul'),
+  _FusedMatMul: matMulKernel('_FusedMatMul'),
+  Conv2DBackpropInput: conv2DBackpropInputKernel,
+};
+
+/** Replaces the wasm kernels listed above (idempotent). */
+export function installFastWasmKernels(): void {
+  for (const [name, fn] of Object.entries(replacements)) {
+    if (originals.has(name)) continue;
+    const k = tf.getKernel(name, 'wasm');
+    if (k === undefined) continue;
+    originals.set(name, k.kernelFunc);
+    tf.unregisterKernel(name, 'wasm');
+    const cfg: KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc: fn as unknown as KernelFunc };
+    if (k.setupFunc !== undefined) cfg.setupFunc = k.setupFunc;
+    if (k.disposeFunc !== undefined) cfg.disposeFunc = k.disposeFunc;
+    tf.registerKernel(cfg);
+  }
+}

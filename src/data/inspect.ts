@@ -148,6 +148,10 @@ export async function inspectDataset(dirs: readonly string[], options: InspectOp
   };
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function hms(s: number): string {
   const t = Math.round(s);
   const h = Math.floor(t / 3600);
@@ -161,7 +165,7 @@ export function formatInspectReport(r: InspectReport): string {
   const lines: string[] = [];
   for (const s of r.sources) lines.push(`${s.dataset.padEnd(9)} ${s.dir}`);
   lines.push(
-    `${r.files} readable files, ${r.speakers} speakers, ${hms(r.duration_s)} of audio` +
+    `${plural(r.files, 'readable file')}, ${plural(r.speakers, 'speaker')}, ${hms(r.duration_s)} of audio` +
       (r.files ? ` (${r.duration.min_s.toFixed(2)}–${r.duration.max_s.toFixed(2)} s, mean ${r.duration.mean_s.toFixed(2)} s)` : ''),
   );
   const row = (title: string, o: Record<string, number>) => {

@@ -69,7 +69,7 @@ test('inspectDataset: counts readable files, reports each unreadable one with it
     assert.equal(six.files, 16);
     assert.deepEqual(six.excluded.labels, { neutral: 4, calm: 8, happy: 8, fearful: 8, disgust: 8, surprised: 8 });
     const text = formatInspectReport(r);
-    assert.match(text, /60 readable files, 1 speakers/);
+    assert.match(text, /60 readable files, 1 speaker,/);
     assert.match(text, /problems: 4/);
   } finally {
     cleanup();
@@ -124,7 +124,7 @@ test('CLI options, in process: --dataset names, --emotions, text output', async 
     cleanup();
   }
   const text = out.join('');
-  assert.match(text, /16 readable files, 1 speakers/);
+  assert.match(text, /16 readable files, 1 speaker,/);
   assert.match(text, /excluded on purpose: neutral 4, calm 8/);
   assert.match(text, /problems: 4/);
 });

@@ -162,49 +162,83 @@ function fromWasm(r: WasmResult, codec: string, file: string): DecodedAudio {
   return { channels, sr: r.sampleRate };
 }
 
-async function decodeMp3(bytes: Uint8Array, file: string): Promise<DecodedAudio> {
-  return quiet(async () => {
-    let dec: { ready: Promise<void>; decode(b: Uint8Array): WasmResult; free(): void } | undefined;
-    try {
-      const { MPEGDecoder } = await import('mpg123-decoder');
-      dec = new MPEGDecoder() as unknown as typeof dec;
-      await dec!.ready;
-      const a = fromWasm(dec!.decode(bytes), 'MP3', file);
-      // mpg123 always returns two channels; keep one for a mono stream (channel mode 3 in the
-      // first frame header).
-      const o = id3Length(bytes);
-      if (a.channels.length === 2 && isMpegSync(bytes, o) && bytes[o + 3] >> 6 === 3) a.channels = [a.channels[0]];
-      return a;
-    } catch (e) {
-      if (e instanceof SerError) throw e;
-      throw new SerError('EFORMAT', `corrupt MP3 (${(e as Error)?.message ?? String(e)})`, { file, cause: e });
-    } finally {
+interface Mp3Dec {
+  ready: Promise<void>;
+  decode(b: Uint8Array): WasmResult;
+  free(): void;
+}
+interface OggDec {
+  ready: Promise<void>;
+  decodeFile(b: Uint8Array): Promise<WasmResult>;
+  free(): void;
+}
+
+// A fresh decoder per file, freed afterwards: reset() re-instantiates the wasm module and costs
+// as much as a new instance (~40 ms measured), so caching buys nothing. Calls are serialised so
+// the console silencing of one call cannot overlap another's.
+let chain: Promise<unknown> = Promise.resolve();
+
+function serial<T>(fn: () => Promise<T>): Promise<T> {
+  const run = chain.then(fn, fn);
+  chain = run.catch(() => undefined);
+  return run;
+}
+
+async function withDecoder<D extends { ready: Promise<void>; free(): void }>(
+  make: () => Promise<D>,
+  use: (d: D) => Promise<WasmResult> | WasmResult,
+  codec: string,
+  file: string,
+): Promise<DecodedAudio> {
+  return serial(() =>
+    quiet(async () => {
+      let d: D | undefined;
       try {
-        dec?.free();
-      } catch {
-        /* already freed */
+        d = await make();
+        return fromWasm(await use(d), codec, file);
+      } catch (e) {
+        if (e instanceof SerError) throw e;
+        throw new SerError('EFORMAT', `corrupt ${codec} (${(e as Error)?.message ?? String(e)})`, { file, cause: e });
+      } finally {
+        try {
+          d?.free();
+        } catch {
+          /* already freed */
+        }
       }
-    }
-  });
+    }),
+  );
+}
+
+async function decodeMp3(bytes: Uint8Array, file: string): Promise<DecodedAudio> {
+  const a = await withDecoder<Mp3Dec>(
+    async () => {
+      const { MPEGDecoder } = await import('mpg123-decoder');
+      const d = new MPEGDecoder() as unknown as Mp3Dec;
+      await d.ready;
+      return d;
+    },
+    (d) => d.decode(bytes),
+    'MP3',
+    file,
+  );
+  // mpg123 always returns two channels; keep one for a mono stream (channel mode 3 in the first
+  // frame header).
+  const o = id3Length(bytes);
+  if (a.channels.length === 2 && isMpegSync(bytes, o) && bytes[o + 3] >> 6 === 3) a.channels = [a.channels[0]];
+  return a;
 }
 
 async function decodeOgg(bytes: Uint8Array, file: string): Promise<DecodedAudio> {
-  return quiet(async () => {
-    let dec: { ready: Promise<void>; decodeFile(b: Uint8Array): Promise<WasmResult>; free(): void } | undefined;
-    try {
+  return withDecoder<OggDec>(
+    async () => {
       const { OggVorbisDecoder } = await import('@wasm-audio-decoders/ogg-vorbis');
-      dec = new OggVorbisDecoder() as unknown as typeof dec;
-      await dec!.ready;
-      return fromWasm(await dec!.decodeFile(bytes), 'Ogg Vorbis', file);
-    } catch (e) {
-      if (e instanceof SerError) throw e;
-      throw new SerError('EFORMAT', `corrupt Ogg Vorbis (${(e as Error)?.message ?? String(e)})`, { file, cause: e });
-    } finally {
-      try {
-        dec?.free();
-      } catch {
-        /* already freed */
-      }
-    }
-  });
+      const d = new OggVorbisDecoder() as unknown as OggDec;
+      await d.ready;
+      return d;
+    },
+    (d) => d.decodeFile(bytes),
+    'Ogg Vorbis',
+    file,
+  );
 }

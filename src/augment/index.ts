@@ -192,12 +192,17 @@ function applyStep(y: Float32Array, sr: number, a: AugmentationStep, seed: numbe
  * Noise draws from `new Rng(seed)` (or the descriptor's own seed); in a chain, random step i > 0
  * uses the derived seed `${seed}/${i}` so two noise steps are independent.
  * Output length: len(y) for pitch/noise/gain/shift, round(len(y)/rate) for stretch.
+ * Throws SerError for an invalid descriptor/key ('EPARAM'), sr ≤ 0 ('ERATE'), or NaN/Inf samples
+ * ('ENONFINITE').
  */
 export function applyAugmentation(y: Float32Array, sr: number, aug: Augmentation | string, seed: number = 0): Float32Array {
   if (!(Number.isFinite(sr) && sr > 0)) throw new SerError('ERATE', `augmentation: sample rate must be a positive number, got ${sr}`);
   if (!Number.isFinite(seed)) bad(`seed must be a finite number, got ${seed}`);
   const a = typeof aug === 'string' ? parseAugmentation(aug) : aug;
   validateAugmentation(a);
+  for (let i = 0; i < y.length; i++) {
+    if (!Number.isFinite(y[i])) throw new SerError('ENONFINITE', `augmentation: input sample ${i} is ${y[i]} (NaN/Inf samples cannot be augmented)`);
+  }
   if (a.kind !== 'chain') return applyStep(y, sr, a, seed);
   let out: Float32Array = y.slice();
   a.steps.forEach((s, i) => {

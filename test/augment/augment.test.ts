@@ -207,6 +207,7 @@ test('invalid descriptors and keys throw SerError naming the problem', () => {
   for (const b of bads) assert.throws(() => describeAugmentation(b as Augmentation), SerError, JSON.stringify(b));
   for (const k of ['stretch:', 'stretch:0', 'pitch:up', 'noise:20dB:seed=x', 'reverb:1', 'stretch:0.9,,', '']) assert.throws(() => parseAugmentation(k), (e: unknown) => e instanceof SerError && /augmentation/.test(e.message), k);
   assert.throws(() => applyAugmentation(new Float32Array(10), 0, { kind: 'none' }), SerError);
+  assert.throws(() => applyAugmentation(Float32Array.from([0, NaN, 1]), 16000, 'gain:1dB'), (e: unknown) => e instanceof SerError && e.code === 'ENONFINITE');
 });
 
 test('applyAugmentation: lengths, chain order, input untouched', () => {

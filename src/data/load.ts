@@ -5,7 +5,7 @@
 import { readFile, stat, access } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { SerError } from '../errors.js';
-import { FILE_NAME_ADAPTERS, getAdapter, parseManifest, scoreAdapters } from './adapters/index.js';
+import { FILE_NAME_ADAPTERS, getAdapter, parseCsv, parseManifest, scoreAdapters } from './adapters/index.js';
 import { parseEmotions } from './labels.js';
 import { recordingId } from './recording.js';
 import { ALL_EMOTIONS, DATASET_NAMES, type DatasetItem, type DatasetName, type DatasetProblem, type Emotion } from './types.js';
@@ -130,6 +130,7 @@ export async function loadDataset(dirs: readonly string[], opts: LoadDatasetOpti
     const name = dsOpt === 'auto' ? detectFromListing(dir, audio) : dsOpt;
     result.sources.push({ dir, dataset: name });
     const adapter = getAdapter(name as Exclude<DatasetName, 'manifest'>);
+    const demographics = name === 'crema-d' ? await readCremaDemographics(dir, result.problems) : undefined;
     for (const rel of audio) {
       const shown = join(dir, rel);
       const parsed = adapter.parse(rel);
@@ -137,10 +138,52 @@ export async function loadDataset(dirs: readonly string[], opts: LoadDatasetOpti
         result.problems.push({ file: shown, reason: parsed.error });
         continue;
       }
-      accept({ path: resolve(dir, rel), label: parsed.label, speaker: parsed.speaker, dataset: adapter.name, meta: parsed.meta }, shown);
+      const meta = demographics ? { ...parsed.meta, ...demographics.get(String(parsed.meta.actor)) } : parsed.meta;
+      accept({ path: resolve(dir, rel), label: parsed.label, speaker: parsed.speaker, dataset: adapter.name, meta }, shown);
     }
   }
   return result;
+}
+
+/**
+ * CREMA-D keeps speaker demographics in VideoDemographics.csv (ActorID, Age, Sex, Race,
+ * Ethnicity) at the corpus root, beside AudioWAV/. When found in the dataset folder or its parent,
+ * `gender` ('male' / 'female') and `age` are added to each item's meta, so speaker k-fold can
+ * balance genders. A malformed file is a problem, not an error.
+ */
+async function readCremaDemographics(dir: string, problems: DatasetProblem[]): Promise<Map<string, Record<string, string | number>> | undefined> {
+  for (const candidate of [join(dir, 'VideoDemographics.csv'), join(dir, '..', 'VideoDemographics.csv')]) {
+    let text: string;
+    try {
+      text = await readFile(candidate, 'utf8');
+    } catch {
+      continue;
+    }
+    try {
+      const rows = parseCsv(text, candidate);
+      const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
+      const idCol = header.indexOf('actorid');
+      const sexCol = header.indexOf('sex');
+      const ageCol = header.indexOf('age');
+      if (idCol < 0 || sexCol < 0) throw new SerError('EDATA', "expected columns 'ActorID' and 'Sex'", { file: candidate });
+      const map = new Map<string, Record<string, string | number>>();
+      for (const r of rows.slice(1)) {
+        const id = (r[idCol] ?? '').trim();
+        const sex = (r[sexCol] ?? '').trim().toLowerCase();
+        if (!id) continue;
+        const m: Record<string, string | number> = {};
+        if (sex === 'male' || sex === 'female') m.gender = sex;
+        const age = ageCol >= 0 ? Number(r[ageCol]) : NaN;
+        if (Number.isFinite(age)) m.age = age;
+        map.set(id, m);
+      }
+      return map;
+    } catch (err) {
+      problems.push({ file: candidate, reason: `demographics not used: ${err instanceof SerError ? err.message.replace(`${candidate}: `, '') : String(err)}` });
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 async function readManifestInto(

@@ -37,7 +37,8 @@ export async function walkAudio(root: string): Promise<WalkResult> {
   const other: string[] = [];
   const visited = new Set<string>();
   async function visit(dir: string): Promise<void> {
-    const real = `${(await stat(dir)).dev}:${(await stat(dir)).ino}`;
+    const ds = await stat(dir);
+    const real = `${ds.dev}:${ds.ino}`;
     if (visited.has(real)) return; // symlink loop
     visited.add(real);
     let entries;

@@ -210,6 +210,10 @@ test('loadDataset: TESS, CREMA-D, SAVEE (both layouts) and folder-per-label tree
       ['happy', 'crema-d:1002', 'high'],
       ['sad', 'crema-d:1002', 'low'],
     ]);
+    // CREMA-D demographics beside the audio folder add gender and age
+    writeTree(dir, { 'crema/VideoDemographics.csv': 'ActorID,Age,Sex,Race,Ethnicity\n1001,51,Male,Caucasian,Not Hispanic\n1002,21,Female,Caucasian,Not Hispanic\n' });
+    const cremaG = await loadDataset([join(dir, 'crema')], { emotions: 'all' });
+    assert.deepEqual(cremaG.items.map((i) => [i.meta.gender, i.meta.age]), [['male', 51], ['male', 51], ['female', 21], ['female', 21]]);
     const savee = await loadDataset([join(dir, 'savee-flat'), join(dir, 'savee-nested')], { emotions: 'all' });
     assert.deepEqual(savee.items.map((i) => [i.label, i.speaker]), [
       ['angry', 'savee:DC'],

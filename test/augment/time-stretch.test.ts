@@ -25,10 +25,16 @@ function maxAbs(y: ArrayLike<number>): number {
 }
 
 // Every fixture case that carries librosa's time_stretch output, at each rate it has.
+const loaded = new Map<string, ReturnType<typeof loadFixture>>();
+const fixture = (name: string) => {
+  let f = loaded.get(name);
+  if (!f) loaded.set(name, (f = loadFixture(name)));
+  return f;
+};
 const cases: Array<{ name: string; rate: number }> = [];
 if (haveFixtures) {
   for (const name of fixtureNames()) {
-    const f = loadFixture(name);
+    const f = fixture(name);
     for (const key of Object.keys(f.json.features)) {
       const m = /^time_stretch_([0-9.]+)$/.exec(key);
       if (m) cases.push({ name, rate: Number(m[1]) });
@@ -43,7 +49,7 @@ test('fixtures with time_stretch outputs are present (both rates, ≥ 3 cases)',
 
 for (const { name, rate } of cases) {
   test(`timeStretch matches librosa 0.11 on ${name} at rate ${rate} (1e-4 × max|y|, same length)`, () => {
-    const f = loadFixture(name);
+    const f = fixture(name);
     const ref = f.json.features[`time_stretch_${rate}`];
     assert.ok(!isFixtureError(ref));
     const want = ref.data as number[];

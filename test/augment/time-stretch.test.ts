@@ -125,6 +125,22 @@ test('istft(stft(y)) reconstructs y (centred, length given and not)', () => {
   }
 });
 
+test('istft inverts uncentred frames and windows shorter than n_fft', () => {
+  const n = 6000;
+  const y = new Float32Array(n).map((_, i) => Math.sin(0.013 * i * (1 + i / 9000)));
+  // center=false: the first and last n_fft − hop samples lack full window overlap but are still
+  // exact where the window sum is non-zero; compare the fully covered interior.
+  const S = stft(y, { n_fft: 512, hop_length: 128, center: false });
+  const back = istft(S, { center: false });
+  assert.equal(back.length, 512 + 128 * (S.nFrames - 1));
+  for (let i = 512; i < back.length - 512; i++) assert.ok(Math.abs(back[i] - y[i]) < 1e-5, `i=${i}`);
+  const W = stft(y, { n_fft: 512, hop_length: 100, win_length: 400 });
+  const back2 = istft(W, { win_length: 400, length: n });
+  for (let i = 0; i < n; i++) assert.ok(Math.abs(back2[i] - y[i]) < 1e-5, `win 400, i=${i}`);
+  assert.throws(() => istft(S, { n_fft: 1024 }), SerError);
+  assert.throws(() => istft(S, { length: -1 }), SerError);
+});
+
 test('phase vocoder frame count is ceil(nFrames / rate); rate 1 keeps a sinusoid', () => {
   assert.equal(phaseVocoderFrames(10, 0.8), 13);
   assert.equal(phaseVocoderFrames(10, 1.25), 8);

@@ -93,3 +93,20 @@ test('a corrupted frame is detected by the CRC (EFORMAT), a cut file is ETRUNC',
   assert.throws(() => decodeFlac(b.subarray(0, Math.floor(b.length * 0.7)), 'cut.flac'), (e: unknown) => e instanceof SerError && e.code === 'ETRUNC');
   assert.throws(() => decodeFlac(b.subarray(0, 30), 'head.flac'), (e: unknown) => e instanceof SerError && e.code === 'ETRUNC');
 });
+
+test('a FLAC behind an ID3v2 tag, and one whose STREAMINFO sample count is 0 (unknown), decode the same', () => {
+  const f = new Uint8Array(readFileSync(FIXTURES + 's16-wasted.flac'));
+  const want = decodeAudioSync(f, 'a.flac');
+  // ID3v2.3 header with a 20-byte (syncsafe) body.
+  const tag = new Uint8Array([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 20, ...new Array(20).fill(0x20)]);
+  const withTag = new Uint8Array(tag.length + f.length);
+  withTag.set(tag);
+  withTag.set(f, tag.length);
+  sameSamples(decodeAudioSync(withTag, 'id3.flac').channels, want.channels, 'id3');
+  // Total samples: low 36 bits of STREAMINFO bytes 13..17 (file bytes 21..25).
+  const unknown = f.slice();
+  unknown[21] &= 0xf0;
+  unknown.fill(0, 22, 26);
+  assert.equal(parseFlacHeader(unknown, 'u.flac').totalSamples, 0);
+  sameSamples(decodeAudioSync(unknown, 'unknown.flac').channels, want.channels, 'unknown length');
+});

@@ -1,0 +1,70 @@
+/**
+ * Micro-benchmark of audio decoding and resampling (prints figures; not a test).
+ *   node --import tsx bench/decode.ts [N_FILES]
+ * Reads ../shared/data/ravdess (FLAC) and ../shared/data/ravdess-wav. Reports wall and CPU time
+ * per file after warm-up; the machine is shared, so compare figures from the same run only.
+ */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { decodeFlac } from '../src/audio/flac.js';
+import { decodeWav } from '../src/audio/wav.js';
+import { resample } from '../src/dsp/resample.js';
+
+const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
+const nFiles = Number(process.argv[2] ?? 60);
+const flacDir = SHARED + 'data/ravdess/Actor_01/';
+const wavDir = SHARED + 'data/ravdess-wav/Actor_01/';
+if (!existsSync(flacDir)) {
+  console.error('needs ../shared/data/ravdess');
+  process.exit(1);
+}
+const flacs = readdirSync(flacDir).slice(0, nFiles).map((f) => new Uint8Array(readFileSync(flacDir + f)));
+const wavs = readdirSync(wavDir).map((f) => new Uint8Array(readFileSync(wavDir + f)));
+
+function measure(label: string, per: number, fn: () => void, reps = 5): void {
+  fn(); // warm-up
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    fn();
+    walls.push((performance.now() - t0) / per);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000 / per);
+  }
+  walls.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
+  console.log(`${label.padEnd(46)} wall ${walls[0].toFixed(3)} ms (median ${walls[reps >> 1].toFixed(3)}), cpu median ${cpus[reps >> 1].toFixed(3)} ms`);
+}
+
+let samples = 0;
+for (const f of flacs) samples += decodeFlac(f, 'x').channels[0].length;
+console.log(`${flacs.length} FLAC files, mean ${(samples / flacs.length / 48000).toFixed(2)} s at 48 kHz`);
+measure('FLAC decode (own), per file', flacs.length, () => {
+  for (const f of flacs) decodeFlac(f, 'x');
+});
+measure('WAV decode (own), per file', wavs.length, () => {
+  for (const w of wavs) decodeWav(w, 'x');
+});
+
+const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
+const dec = new FLACDecoder();
+await dec.ready;
+const wasmFiles = flacs.slice(0, 20);
+const t0 = performance.now();
+for (let r = 0; r < 2; r++) for (const f of wasmFiles) {
+  await dec.decode(f);
+  await dec.reset();
+}
+console.log(`${'FLAC decode (@wasm-audio-decoders/flac), per file'.padEnd(46)} wall ${((performance.now() - t0) / (2 * wasmFiles.length)).toFixed(3)} ms (incl. reset)`);
+dec.free();
+
+const y = decodeFlac(flacs[0], 'x').channels[0];
+const sec = y.length / 48000;
+for (const [t, q] of [[22050, 'hq'], [22050, 'fast'], [16000, 'hq'], [44100, 'hq']] as const) {
+  measure(`resample ${sec.toFixed(2)} s 48000→${t} ${q}`, 1, () => resample(y, 48000, t, { quality: q }), 9);
+}
+measure(`resample ${sec.toFixed(2)} s 48000→22050 hq single-stage`, 1, () => resample(y, 48000, 22050, { twoStage: false }), 3);
+const y22 = resample(y, 48000, 22050);
+measure(`resample ${(y22.length / 22050).toFixed(2)} s pitch-shift 22050/2^(2/12)→22050`, 1, () => resample(y22, 22050 / 2 ** (2 / 12), 22050), 5);

@@ -275,8 +275,10 @@ export interface SpeakerKFoldOptions {
 /**
  * k-fold cross-validation by speaker: returns k splits; in split i the test partition holds fold
  * i's speakers, validation whole training speakers (see `val`), training the rest. Genders are
- * balanced across folds: speakers are grouped by `meta.gender`, each group sorted (or shuffled,
- * with a seed) and cut into k near-equal contiguous chunks, chunk i going to fold i.
+ * balanced across folds: speakers are grouped by `meta.gender` (unknown = one group), each group
+ * sorted (or shuffled, with a seed) and cut into k contiguous chunks of floor(n/k) or
+ * floor(n/k) + 1 speakers, the larger chunks going to the folds with fewest speakers so far; fold
+ * sizes differ by at most one speaker.
  */
 export function speakerKFold(items: readonly DatasetItem[], options: SpeakerKFoldOptions = {}): Split[] {
   refuseAugmented(items, 'speakerKFold');
@@ -307,19 +309,27 @@ export function speakerKFold(items: readonly DatasetItem[], options: SpeakerKFol
     }
     const rng = options.seed === undefined ? null : new Rng(options.seed).fork('speaker-kfold');
     folds = Array.from({ length: k }, () => []);
-    // Fill folds group by group; a running offset spreads the remainders of uneven groups over
-    // different folds, so fold sizes differ by at most one speaker overall.
-    let offset = 0;
+    // Group by group, every fold gets floor(n/k) consecutive speakers and the n mod k extra ones go
+    // to the folds that are smallest so far (lowest index first): each fold's count of every
+    // group differs by at most one, and fold sizes differ by at most one speaker overall.
     for (const g of [...groups.keys()].sort()) {
       const members = groups.get(g)!; // naturally sorted (known is)
       if (rng) rng.shuffle(members);
       const n = members.length;
+      const q = Math.floor(n / k);
+      const extra = new Set(
+        folds
+          .map((f, i) => ({ i, size: f.length }))
+          .sort((a, b) => a.size - b.size || a.i - b.i)
+          .slice(0, n % k)
+          .map((x) => x.i),
+      );
+      let pos = 0;
       for (let i = 0; i < k; i++) {
-        const lo = Math.floor((i * n) / k);
-        const hi = Math.floor(((i + 1) * n) / k);
-        folds[(i + offset) % k].push(...members.slice(lo, hi));
+        const take = q + (extra.has(i) ? 1 : 0);
+        folds[i].push(...members.slice(pos, pos + take));
+        pos += take;
       }
-      offset += n % k;
     }
     folds.forEach((f) => f.sort(naturalCompare));
     const empty = folds.findIndex((f) => f.length === 0);

@@ -7,6 +7,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { estimateTuning } from './tuning.js';
+import { createChromaKernel, type ChromaKernel } from './chroma-simd.js';
 
 export interface ChromaFilterOptions {
   /** Sample rate in Hz. */
@@ -130,6 +131,8 @@ interface SparseBank {
   rowPtr: Int32Array;
   bins: Int32Array;
   weights: Float32Array;
+  /** The full bank stored bin-major (W[c, k] at k·n_chroma + c), for the SIMD kernel. */
+  binMajor: Float32Array;
 }
 const SPARSE_EPS = 1e-8;
 
@@ -155,7 +158,9 @@ function sparsify(fb: Matrix): SparseBank {
     }
   }
   rowPtr[rows] = j;
-  return { n_chroma: rows, nBins: cols, rowPtr, bins, weights };
+  const binMajor = new Float32Array(rows * cols);
+  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) binMajor[k * rows + c] = data[c * cols + k];
+  return { n_chroma: rows, nBins: cols, rowPtr, bins, weights, binMajor };
 }
 
 // Small LRU cache of sparse filterbanks: tuning takes one of ~100 values per clip.
@@ -192,6 +197,24 @@ export interface ChromaStftOptions {
 }
 
 const F32_TINY = 1.1754943508222875e-38;
+
+// WebAssembly SIMD projection for n_chroma = 12 (created on first use; null when unavailable).
+let kernelState: ChromaKernel | null | undefined;
+let kernelEnabled = true;
+function simdKernel(): ChromaKernel | null {
+  if (!kernelEnabled) return null;
+  if (kernelState === undefined) kernelState = createChromaKernel();
+  return kernelState;
+}
+
+/**
+ * Which projection chromaStft uses for 12 chroma bins: 'wasm-simd' or 'js'. Passing `enable`
+ * switches the SIMD kernel on or off (tests compare both paths with librosa).
+ */
+export function chromaBackend(enable?: boolean): 'wasm-simd' | 'js' {
+  if (enable !== undefined) kernelEnabled = enable;
+  return simdKernel() ? 'wasm-simd' : 'js';
+}
 
 let rawBuf = new Float64Array(0);
 function projectScratch(n: number): Float64Array {
@@ -272,7 +295,9 @@ export function chromaStft(o: ChromaStftOptions): Matrix {
   const out = new Float32Array(S.rows * n_chroma);
   const T = S.rows;
   const raw = projectScratch(T * n_chroma);
-  project(bank, data, nb, T, raw);
+  const kernel = n_chroma === 12 ? simdKernel() : null;
+  if (kernel) kernel.project(bank.binMajor, data, nb, T, raw);
+  else project(bank, data, nb, T, raw);
   for (let t = 0; t < T; t++) {
     const o2 = t * n_chroma;
     let len = 0;

@@ -15,7 +15,7 @@ import { SerError } from '../../src/errors.js';
 import { stft, spectrogramPower } from '../../src/dsp/stft.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { piptrack, pitchTuning, estimateTuning } from '../../src/features/tuning.js';
-import { chromaFilterbank, chromaStft } from '../../src/features/chroma.js';
+import { chromaBackend, chromaFilterbank, chromaStft } from '../../src/features/chroma.js';
 import { fixtureFrameMajor, fixtureNames, fixtureScalar, isFixtureError, loadFixture, maxAbs, maxAbsDiff } from './fixtures.js';
 
 function spectra(y: Float32Array): { P: Matrix; M: Matrix } {
@@ -76,6 +76,18 @@ for (const name of NAMES) {
     // The same chroma with the tuning passed in explicitly (the path extractFeatures may take).
     const C2 = chromaStft({ S: P, sr: fx.sr, n_fft: 2048, tuning: tuningP });
     assert.equal(maxAbsDiff(C2, C), 0);
+
+    // Both projections (WebAssembly SIMD when available, and the sparse JavaScript loop).
+    const backend = chromaBackend();
+    chromaBackend(false);
+    try {
+      const Cj = chromaStft({ S: P, sr: fx.sr, n_fft: 2048 });
+      const errJ = maxAbsDiff(Cj, R);
+      t.diagnostic(`${name}: chroma_stft (js projection) worst |err| ${errJ.toExponential(2)}; default backend ${backend}`);
+      assert.ok(errJ <= tol, `${name}: chroma_stft (js) error ${errJ} > ${tol}`);
+    } finally {
+      chromaBackend(true);
+    }
   });
 }
 

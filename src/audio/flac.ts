@@ -154,8 +154,12 @@ export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels
   let cap = info.totalSamples > 0 ? info.totalSamples : 1 << 16;
   // Never trust the declared length for allocation beyond what the file could plausibly hold.
   cap = Math.min(cap, Math.max(1 << 16, n * 64));
-  let out: Int32Array[] = [];
-  for (let c = 0; c < nc; c++) out.push(new Int32Array(cap));
+  // Integer work buffers for one frame; each decoded frame is scaled straight into the float output.
+  let out: Float32Array[] = [];
+  for (let c = 0; c < nc; c++) out.push(new Float32Array(cap));
+  const frameBuf: Int32Array[] = [];
+  for (let c = 0; c < nc; c++) frameBuf.push(new Int32Array(65536));
+  const scale = 1 / 2 ** (bps - 1);
   let done = 0;
   let p = info.framesOffset;
   try {
@@ -212,12 +216,12 @@ export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels
       if (done + blockSize > cap) {
         cap = Math.max(cap * 2, done + blockSize);
         out = out.map((o) => {
-          const g = new Int32Array(cap);
+          const g = new Float32Array(cap);
           g.set(o.subarray(0, done));
           return g;
         });
       }
-      const work = out.map((o) => o.subarray(done, done + blockSize));
+      const work = frameBuf;
       for (let c = 0; c < nc; c++) {
         // Side channel carries one extra bit.
         const extraBit = (chCode === 8 && c === 1) || (chCode === 9 && c === 0) || (chCode === 10 && c === 1) ? 1 : 0;
@@ -246,6 +250,11 @@ export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels
           }
         }
       }
+      for (let c = 0; c < nc; c++) {
+        const w = work[c];
+        const o = out[c];
+        for (let i = 0; i < blockSize; i++) o[done + i] = w[i] * scale;
+      }
       done += blockSize;
     }
   } catch (e) {
@@ -256,12 +265,7 @@ export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels
     throw new SerError('ETRUNC', `truncated FLAC: STREAMINFO declares ${info.totalSamples} samples, found ${done}`, { file });
   }
   const total = info.totalSamples > 0 ? Math.min(done, info.totalSamples) : done;
-  const scale = 1 / 2 ** (bps - 1);
-  const channels = out.map((o) => {
-    const y = new Float32Array(total);
-    for (let i = 0; i < total; i++) y[i] = o[i] * scale;
-    return y;
-  });
+  const channels = out.map((o) => (o.length === total ? o : o.slice(0, total)));
   return { channels, sr: info.sr, info };
 }
 

@@ -77,7 +77,7 @@ const f32x4Add = op.simd(0xe4);
 const f32x4Mul = op.simd(0xe6);
 const f64x2Add = op.simd(0xf0);
 
-function buildModule(): Uint8Array {
+function buildModule(): Uint8Array<ArrayBuffer> {
   // params: w=0 s=1 out=2 nb=3 T=4; locals: t=5 k=6 wp=7 sp=8 bend=9 op=10; a0..a2=11..13; d0..d5=14..19; x=20
   const [W, S, OUT, NB, T, t, k, wp, sp, bend, o] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const a = [11, 12, 13];

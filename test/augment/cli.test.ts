@@ -62,15 +62,15 @@ writeFileSync(input, floatWav(tone, SR));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('ser augment --pitch / --noise-snr / several operations: float WAVs at the native rate', async () => {
-  const [pitch, n1, n2, n3, chain] = await Promise.all([
+  // (Each spawn costs ~2 s of CPU for tsx start-up: keep their number small. Option parsing in
+  // detail is tested in-process in augment.test.ts.)
+  const [pitch, n1, chain] = await Promise.all([
     runCli([input, '--pitch', '2', '--out', join(dir, 'p.wav')]),
-    runCli([input, '--noise-snr', '10', '--seed', '3', '--out', join(dir, 'n1.wav')]),
-    runCli([input, '--noise-snr=10', '--seed=3', '--out', join(dir, 'n2.wav')]),
-    runCli([input, '--noise-snr', '10', '--seed', '4', '-o', join(dir, 'n3.wav')]),
+    runCli([input, '--noise-snr=10', '--seed', '3', '-o', join(dir, 'n1.wav')]),
     // given out of order on purpose: applied as stretch → gain → noise
     runCli([input, '--noise-snr', '30', '--stretch', '1.25', '--gain', '-6', '--seed', '1', '--out', join(dir, 'chain.wav')]),
   ]);
-  for (const r of [pitch, n1, n2, n3, chain]) assert.equal(r.code, 0, r.stderr);
+  for (const r of [pitch, n1, chain]) assert.equal(r.code, 0, r.stderr);
 
   const p = readFloatWav(join(dir, 'p.wav'));
   assert.equal(p.sr, SR);
@@ -81,10 +81,9 @@ test('ser augment --pitch / --noise-snr / several operations: float WAVs at the 
   assert.match(pitch.stdout, /pitch:\+2/);
 
   const a = readFloatWav(join(dir, 'n1.wav')).y;
-  const b = readFloatWav(join(dir, 'n2.wav')).y;
-  const c = readFloatWav(join(dir, 'n3.wav')).y;
-  assert.deepEqual(a, b, 'same seed → identical file');
-  assert.notDeepEqual(a, c, 'different seed → different noise');
+  // same seed in another process → bit-identical samples
+  assert.deepEqual(a, applyAugmentation(tone, SR, 'noise:10dB', 3));
+  assert.notDeepEqual(a, applyAugmentation(tone, SR, 'noise:10dB', 4), 'the seed reaches the noise');
   let ps = 0;
   let pn = 0;
   for (let i = 0; i < tone.length; i++) {
@@ -105,9 +104,6 @@ test('ser augment refuses bad input with one clear message and writes nothing', 
   const cases: [string[], RegExp][] = [
     [[input, '--stretch', '0', '--out', out], /--stretch rate must be > 0/],
     [[input, '--stretch', '0.9'], /missing --out/],
-    [[input, '--pitch', 'up', '--out', out], /--pitch must be a number/],
-    [[join(dir, 'missing.wav'), '--pitch', '1', '--out', out], /missing\.wav: no such file/],
-    [[input, '--pitch', '1', '--out', join(dir, 'no-such-dir', 'x.wav')], /directory does not exist/],
   ];
   const results = await Promise.all(cases.map(([args]) => runCli(args)));
   results.forEach((r, i) => {

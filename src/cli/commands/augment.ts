@@ -11,9 +11,7 @@
  */
 import type { Command } from 'commander';
 import { SerError } from '../../errors.js';
-import { applyAugmentation, describeAugmentation, parseAugmentation, type Augmentation, type AugmentationStep } from '../../augment/index.js';
-import { loadAudio } from '../../audio/load.js';
-import { writeWav } from '../../audio/write.js';
+import { parseAugmentation, type Augmentation, type AugmentationStep } from '../../augment/keys.js';
 
 interface AugmentCliOptions {
   out?: string;
@@ -95,6 +93,12 @@ export function register(program: Command): void {
         if (!Number.isSafeInteger(seed)) throw new SerError('EPARAM', `--seed must be an integer, got ${o.seed}`);
       }
       const aug = augmentationFromOptions(o);
+      // Loaded on use, so other sub-commands do not pay for them at start-up.
+      const [{ applyAugmentation, describeAugmentation }, { loadAudio }, { writeWav }] = await Promise.all([
+        import('../../augment/index.js'),
+        import('../../audio/load.js'),
+        import('../../audio/write.js'),
+      ]);
       const key = describeAugmentation(aug);
       const { y, sr } = await loadAudio(input, { sr: 'native' });
       if (y.length === 0) throw new SerError('EEMPTY', 'no audio samples to augment', { file: input });

@@ -97,8 +97,10 @@ function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: F
     for (let i = lo; i < end; i++) {
       const v = x[i];
       if (v > mx) mx = v;
-      else if (!(v <= mx)) nan = true; // NaN compares false both ways
-      if (v < mn) mn = v;
+      if (!(v >= mn)) {
+        if (v !== v) nan = true; // NaN compares false both ways
+        else mn = v;
+      }
     }
     res[0] = nan ? NaN : mn;
     res[1] = nan ? NaN : mx;
@@ -121,7 +123,12 @@ function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: F
   for (let r = 0; r < stride; r++) {
     for (let i = lo + r; i < end; i += stride) {
       const v = x[i];
-      if (v < lMax) {
+      if (!(v >= lMax)) {
+        // v < lMax, or v is NaN (one test for both on the common path)
+        if (v !== v) {
+          nan = true;
+          continue;
+        }
         let j = q - 2;
         while (j >= 0 && L[j] > v) {
           L[j + 1] = L[j];
@@ -129,8 +136,6 @@ function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: F
         }
         L[j + 1] = v;
         lMax = L[q - 1];
-      } else if (v !== v) {
-        nan = true;
       }
       if (v > hMin) {
         let j = q - 2;

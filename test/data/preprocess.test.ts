@@ -16,6 +16,15 @@ import {
   classWeights,
 } from '../../src/data/preprocess.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURE_DIR, readFloatWav } from '../features/fixtures.js';
+
+/** librosa 0.11 trim boundaries, made by test/fixtures/data/make_trim_fixture.py. */
+const TRIM_REF = JSON.parse(readFileSync(new URL('../fixtures/data/trim-librosa-0.11.json', import.meta.url), 'utf8')) as {
+  files: { case: string; n: number; top_db: number; frame_length: number; hop_length: number; start: number; end: number }[];
+  synthetic: { n: number; a: number; b: number; amp: number; f: number; top_db: number; start: number; end: number }[];
+};
 import { SerError } from '../../src/errors.js';
 
 // ---------------------------------------------------------------------------- trim
@@ -79,6 +88,36 @@ test('trim: silence–tone–silence boundaries match the closed form (top_db 60
   // top_db 10: frame 8 (−12.3 dB) is silence, frame 9 (632 samples: −5.1 dB) is not
   const r10 = trim(silenceToneSilence(n, 5000, 15000), { top_db: 10 });
   assert.equal(r10.start, 9 * 512);
+});
+
+test('trim: identical to librosa 0.11 on silence–tone–silence signals (reference values)', () => {
+  for (const c of TRIM_REF.synthetic) {
+    const y = new Float32Array(c.n);
+    for (let i = c.a; i < c.b; i++) y[i] = c.amp * Math.sin((2 * Math.PI * c.f * (i - c.a)) / 22050 + 0.3);
+    const r = trim(y, { top_db: c.top_db });
+    assert.deepEqual([r.start, r.end], [c.start, c.end], JSON.stringify(c));
+    // and librosa agrees with the closed form used above
+    const exp = expectedBounds(c.n, c.a, c.b, c.top_db);
+    assert.deepEqual([exp.start, exp.end], [c.start, c.end]);
+  }
+});
+
+test('trim: identical to librosa 0.11 on the shared fixture inputs (speech, RAVDESS, tones, noise, silence, short)', (t) => {
+  if (!existsSync(FIXTURE_DIR)) return t.skip('shared/fixtures/librosa-0.11 is absent');
+  const cache = new Map<string, Float32Array>();
+  let checked = 0;
+  for (const c of TRIM_REF.files) {
+    let y = cache.get(c.case);
+    if (!y) {
+      y = readFloatWav(join(FIXTURE_DIR, `${c.case}.wav`)).y;
+      cache.set(c.case, y);
+    }
+    assert.equal(y.length, c.n, c.case);
+    const r = trim(y, { top_db: c.top_db, frame_length: c.frame_length, hop_length: c.hop_length });
+    assert.deepEqual([r.start, r.end], [c.start, c.end], JSON.stringify(c));
+    checked++;
+  }
+  assert.equal(checked, 80);
 });
 
 test('trim: librosa edge behaviour (all-zero signal kept whole, loud signal untouched, fixed ref)', () => {

@@ -26,29 +26,42 @@ export function encodeWav(y: Float32Array | Float32Array[], sr: number, opts: En
   const bytesPer = format === 'f32' ? 4 : 2;
   const blockAlign = nc * bytesPer;
   const dataBytes = n * blockAlign;
-  check(dataBytes + 36 <= 0xffffffff, 'encodeWav: audio too long for a WAV file (4 GiB limit)');
+  check(dataBytes + 64 <= 0xffffffff, 'encodeWav: audio too long for a WAV file (4 GiB limit)');
   const pad = dataBytes & 1;
-  const buf = new ArrayBuffer(44 + dataBytes + pad);
+  // Float files carry the 18-byte fmt (cbSize = 0) and a fact chunk, as the format requires;
+  // PCM uses the plain 16-byte fmt.
+  const isFloat = format === 'f32';
+  const fmtSize = isFloat ? 18 : 16;
+  const header = 12 + 8 + fmtSize + (isFloat ? 12 : 0) + 8;
+  const buf = new ArrayBuffer(header + dataBytes + pad);
   const dv = new DataView(buf);
   const ascii = (o: number, s: string) => {
     for (let i = 0; i < 4; i++) dv.setUint8(o + i, s.charCodeAt(i));
   };
   ascii(0, 'RIFF');
-  dv.setUint32(4, 36 + dataBytes + pad, true);
+  dv.setUint32(4, header - 8 + dataBytes + pad, true);
   ascii(8, 'WAVE');
   ascii(12, 'fmt ');
-  dv.setUint32(16, 16, true);
-  dv.setUint16(20, format === 'f32' ? 3 : 1, true);
+  dv.setUint32(16, fmtSize, true);
+  dv.setUint16(20, isFloat ? 3 : 1, true);
   dv.setUint16(22, nc, true);
   dv.setUint32(24, sr, true);
   dv.setUint32(28, sr * blockAlign, true);
   dv.setUint16(32, blockAlign, true);
   dv.setUint16(34, bytesPer * 8, true);
-  ascii(36, 'data');
-  dv.setUint32(40, dataBytes, true);
+  let o0 = 36;
+  if (isFloat) {
+    dv.setUint16(36, 0, true); // cbSize
+    ascii(38, 'fact');
+    dv.setUint32(42, 4, true);
+    dv.setUint32(46, n, true);
+    o0 = 50;
+  }
+  ascii(o0, 'data');
+  dv.setUint32(o0 + 4, dataBytes, true);
   for (let c = 0; c < nc; c++) {
     const x = chans[c];
-    let o = 44 + c * bytesPer;
+    let o = header + c * bytesPer;
     if (format === 'f32') {
       for (let i = 0; i < n; i++, o += blockAlign) dv.setFloat32(o, x[i], true);
     } else {

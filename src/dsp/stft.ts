@@ -63,6 +63,38 @@ export function frameCount(n: number, n_fft: number, hop_length: number, center 
  * (1 + (n + 2·⌊n_fft/2⌋ − n_fft) / hop_length, n_fft/2 + 1) when center is true.
  */
 export function stft(y: Float32Array, options: StftOptions = {}): Spectrogram {
+  const plan = stftPlan(y, options);
+  const { n_fft, hop_length, nFrames, nBins, fft } = plan;
+  const re = new Float32Array(nFrames * nBins);
+  const im = new Float32Array(nFrames * nBins);
+  for (let t = 0; t < nFrames; t++) fft.forward(plan.frame(t), re, im, t * nBins);
+  return { nFrames, nBins, n_fft, hop_length, re, im };
+}
+
+interface StftPlan {
+  n_fft: number;
+  hop_length: number;
+  nFrames: number;
+  nBins: number;
+  fft: ReturnType<typeof realFft>;
+  /** Windowed frame t in a reused scratch buffer (valid until the next call). */
+  frame(t: number): Float64Array;
+}
+
+const windowCache = new Map<string, Float64Array>();
+
+function cachedWindow(window: WindowName, win_length: number, n_fft: number): Float64Array {
+  const key = `${window}:${win_length}:${n_fft}`;
+  let w = windowCache.get(key);
+  if (!w) {
+    w = getWindow(window, win_length, n_fft);
+    if (windowCache.size > 16) windowCache.clear();
+    windowCache.set(key, w);
+  }
+  return w;
+}
+
+function stftPlan(y: Float32Array, options: StftOptions): StftPlan {
   const n_fft = options.n_fft ?? 2048;
   const hop_length = options.hop_length ?? Math.floor(n_fft / 4);
   const win_length = options.win_length ?? n_fft;
@@ -70,28 +102,53 @@ export function stft(y: Float32Array, options: StftOptions = {}): Spectrogram {
   check(Number.isInteger(n_fft) && n_fft >= 2, `n_fft must be an integer ≥ 2, got ${n_fft}`);
   check(Number.isInteger(hop_length) && hop_length >= 1, `hop_length must be a positive integer, got ${hop_length}`);
   check((options.pad_mode ?? 'constant') === 'constant', `pad_mode '${options.pad_mode}' is not supported (only 'constant')`);
-  const win = getWindow(options.window ?? 'hann', win_length, n_fft);
+  const win = cachedWindow(options.window ?? 'hann', win_length, n_fft);
   const nFrames = frameCount(y.length, n_fft, hop_length, center);
   const fft = realFft(n_fft);
-  const nBins = fft.nBins;
-  const re = new Float32Array(nFrames * nBins);
-  const im = new Float32Array(nFrames * nBins);
-  const frame = new Float64Array(n_fft);
+  const buf = new Float64Array(n_fft);
   const pad = center ? Math.floor(n_fft / 2) : 0;
   const n = y.length;
-  for (let t = 0; t < nFrames; t++) {
-    const start = t * hop_length - pad; // index into y of frame sample 0
-    if (start >= 0 && start + n_fft <= n) {
-      for (let i = 0; i < n_fft; i++) frame[i] = y[start + i] * win[i];
-    } else {
-      for (let i = 0; i < n_fft; i++) {
-        const j = start + i;
-        frame[i] = j >= 0 && j < n ? y[j] * win[i] : 0;
+  // The window is zero outside [off, off + win_length): skip those samples.
+  const off = Math.floor((n_fft - win_length) / 2);
+  const end = off + win_length;
+  return {
+    n_fft,
+    hop_length,
+    nFrames,
+    nBins: fft.nBins,
+    fft,
+    frame(t: number): Float64Array {
+      const start = t * hop_length - pad; // index into y of frame sample 0
+      if (start + off >= 0 && start + end <= n) {
+        for (let i = off; i < end; i++) buf[i] = y[start + i] * win[i];
+      } else {
+        for (let i = off; i < end; i++) {
+          const j = start + i;
+          buf[i] = j >= 0 && j < n ? y[j] * win[i] : 0;
+        }
       }
-    }
-    fft.forward(frame, re, im, t * nBins);
+      return buf;
+    },
+  };
+}
+
+/**
+ * |stft(y)|^power computed directly (no complex intermediate): a frame-major Matrix of shape
+ * (n_frames, n_fft/2 + 1) — the transpose of librosa's `np.abs(librosa.stft(y, ...)) ** power`.
+ * power 2 (default) gives the power spectrogram, 1 the magnitude.
+ */
+export function powerSpectrogram(y: Float32Array, options: StftOptions & { power?: number } = {}): Matrix {
+  const power = options.power ?? 2;
+  check(Number.isFinite(power) && power > 0, `power must be a positive number, got ${power}`);
+  const plan = stftPlan(y, options);
+  const { nFrames, nBins, fft } = plan;
+  const out = new Float32Array(nFrames * nBins);
+  for (let t = 0; t < nFrames; t++) fft.forwardPower(plan.frame(t), out, t * nBins);
+  if (power !== 2) {
+    if (power === 1) for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
+    else for (let i = 0; i < out.length; i++) out[i] = Math.pow(out[i], power / 2);
   }
-  return { nFrames, nBins, n_fft, hop_length, re, im };
+  return { rows: nFrames, cols: nBins, data: out };
 }
 
 /**

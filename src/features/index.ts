@@ -8,3 +8,7 @@ export * from './mfcc.js';
 export * from './delta.js';
 export * from './rms.js';
 export * from './zcr.js';
+export * from './extract.js';
+export * from './tuning.js';
+export * from './chroma.js';
+export * from './contrast.js';

@@ -7,7 +7,7 @@
  */
 import { check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
-import { spectrogramPower, stft, type StftOptions, type WindowName } from '../dsp/stft.js';
+import { powerSpectrogram, type StftOptions, type WindowName } from '../dsp/stft.js';
 
 // Slaney's auditory-toolbox mel scale: linear below 1 kHz, logarithmic above.
 const F_SP = 200 / 3;
@@ -259,15 +259,15 @@ export function melspectrogram(options: MelspectrogramOptions): Matrix {
     n_fft = 2 * (S.cols - 1);
   } else {
     check(options.y, 'melspectrogram needs y (audio) or S (spectrogram)');
-    const spec = stft(options.y, {
+    S = powerSpectrogram(options.y, {
       n_fft,
       hop_length: options.hop_length ?? 512,
       win_length: options.win_length,
       window: options.window,
       center: options.center,
       pad_mode: options.pad_mode,
+      power: options.power ?? 2,
     });
-    S = spectrogramPower(spec, options.power ?? 2);
   }
   const fb = melFilterbankSparse({
     sr,

@@ -313,10 +313,13 @@ function fftLowpass(y: Float32Array, fc: number, df: number, att: number, u: num
     for (let c = 0; c < 2; c++) {
       const nb = -E + (b + c) * B;
       const s0 = nb - D - 1;
-      for (let j = 0; j < N; j++) {
-        const idx = s0 + j;
-        data[2 * j + c] = b + c < nBlocks && idx >= 0 && idx < n ? y[idx] : 0;
-      }
+      // Samples s0 .. s0+N-1 of y (zero outside [0, n)); only the first and last blocks need the test.
+      const lo = b + c < nBlocks ? Math.max(0, -s0) : N;
+      const hi = b + c < nBlocks ? Math.min(N, n - s0) : N;
+      let j = 0;
+      for (; j < lo; j++) data[2 * j + c] = 0;
+      for (let k = s0 + j; j < hi; j++, k++) data[2 * j + c] = y[k];
+      for (; j < N; j++) data[2 * j + c] = 0;
     }
     fft.transform(spec, data);
     for (let v = 0; v < u; v++) {

@@ -5,10 +5,14 @@
 import type { Command } from 'commander';
 import { register as augment } from './augment.js';
 import { register as dataset } from './dataset.js';
+import { register as predict } from './predict.js';
+import { register as evaluate } from './evaluate.js';
 
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
   dataset,
   augment,
+  predict,
+  evaluate,
 ];

@@ -1,0 +1,118 @@
+/**
+ * `ser evaluate --model DIR --data DIR... [--json] [--dataset NAME] [--backend wasm|cpu]`
+ *
+ * Predicts every labelled recording of the data folders (or CSV manifests) with the bundle and
+ * prints accuracy, macro-F1, UAR, per-class figures and the confusion matrix. Recordings whose
+ * label the model does not know are skipped and counted (`skipped`, by label in
+ * `skipped_labels`), never guessed. With --json, stdout is one object:
+ *   {protocol, n, labels, accuracy, macro_f1, uar, confusion, skipped, skipped_labels, per_class, problems}
+ * `protocol` describes this evaluation: {name: 'folders', data: [{dir, dataset}], model_protocol}
+ * where model_protocol is the split the model was trained under (from its bundle).
+ */
+import type { Command } from 'commander';
+import { SerError } from '../../errors.js';
+import { loadAudio } from '../../audio/load.js';
+import { loadDataset } from '../../data/load.js';
+import type { DatasetName } from '../../data/types.js';
+import { initBackend } from '../../model/backend.js';
+import { loadBundle } from '../../model/bundle-node.js';
+import { disposeBundle } from '../../model/bundle.js';
+import { evaluateMetrics } from '../../model/metrics.js';
+import { predictClip } from '../../model/predict.js';
+import { createProgress } from '../../util/progress.js';
+import { parseBackend } from './predict.js';
+
+interface EvaluateOptions {
+  model: string;
+  data: string[];
+  json?: boolean;
+  dataset: string;
+  backend: string;
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('evaluate')
+    .description('evaluate a model bundle on labelled data folders')
+    .requiredOption('--model <dir>', 'model bundle folder')
+    .requiredOption('--data <dirs...>', 'data folders or CSV manifests')
+    .option('--dataset <name>', "layout of the data folders ('auto' detects each)", 'auto')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
+    .option('--quiet', 'no progress display')
+    .action(async (opts: EvaluateOptions) => {
+      await initBackend(parseBackend(opts.backend));
+      const bundle = await loadBundle(opts.model);
+      try {
+        const ds = await loadDataset(opts.data, { dataset: opts.dataset as 'auto' | DatasetName, emotions: 'all' });
+        const labels = bundle.meta.labels;
+        const index = new Map(labels.map((l, i) => [l, i]));
+        const known = ds.items.filter((it) => index.has(it.label));
+        const skippedLabels: Record<string, number> = {};
+        for (const it of ds.items) if (!index.has(it.label)) skippedLabels[it.label] = (skippedLabels[it.label] ?? 0) + 1;
+        const skipped = ds.items.length - known.length;
+        if (known.length === 0) {
+          throw new SerError('EDATA', `no recording of ${opts.data.join(', ')} has a label the model knows (${labels.join(', ')}); ${skipped} skipped`);
+        }
+        const yTrue = new Int32Array(known.length);
+        const yPred = new Int32Array(known.length);
+        const progress = createProgress({ total: known.length, label: 'evaluate', quiet: opts.quiet });
+        try {
+          for (let i = 0; i < known.length; i++) {
+            const it = known[i];
+            const audio = await loadAudio(it.path, { sr: bundle.meta.sample_rate });
+            let label: string;
+            try {
+              label = predictClip(bundle, audio.y, audio.sr).label;
+            } catch (e) {
+              if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file: it.path, cause: e });
+              throw e;
+            }
+            yTrue[i] = index.get(it.label)!;
+            yPred[i] = index.get(label)!;
+            progress.tick();
+          }
+        } finally {
+          progress.stop();
+        }
+        const m = evaluateMetrics(yTrue, yPred, labels);
+        const result = {
+          protocol: { name: 'folders', data: ds.sources, model_protocol: bundle.meta.training.protocol ?? null },
+          n: m.n,
+          labels,
+          accuracy: m.accuracy,
+          macro_f1: m.macro_f1,
+          uar: m.uar,
+          confusion: m.confusion,
+          skipped,
+          skipped_labels: skippedLabels,
+          per_class: m.per_class,
+          problems: ds.problems.length,
+        };
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+          return;
+        }
+        const pct = (v: number) => (100 * v).toFixed(1) + '%';
+        const w = Math.max(...labels.map((l) => l.length), 9);
+        const lines = [
+          `model ${opts.model} on ${ds.sources.map((s) => `${s.dir} (${s.dataset})`).join(', ')}`,
+          `n ${m.n}  accuracy ${pct(m.accuracy)}  UAR ${pct(m.uar)}  macro-F1 ${pct(m.macro_f1)}  skipped ${skipped}${ds.problems.length ? `  unreadable names ${ds.problems.length}` : ''}`,
+          '',
+          `${'class'.padEnd(w)}  precision  recall     f1  support`,
+          ...labels.map((l) => {
+            const c = m.per_class[l];
+            return `${l.padEnd(w)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${pct(c.f1).padStart(6)}  ${String(c.support).padStart(7)}`;
+          }),
+          '',
+          `confusion (rows: true, columns: predicted)`,
+          `${''.padEnd(w)}  ${labels.map((l) => l.slice(0, 7).padStart(7)).join(' ')}`,
+          ...labels.map((l, i) => `${l.padEnd(w)}  ${m.confusion[i].map((v) => String(v).padStart(7)).join(' ')}`),
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      } finally {
+        disposeBundle(bundle);
+      }
+    });
+}

@@ -1,0 +1,78 @@
+/**
+ * `ser predict [--model DIR] FILE... [--json] [--top K] [--backend wasm|cpu]`
+ *
+ * Prints the predicted emotion and the class probabilities of each file. Files longer than the
+ * model's clip length are windowed and the windows' probabilities averaged (the per-window
+ * timeline is in the --json output). With --json, stdout is one JSON array:
+ *   [{file, label, probabilities: {label: p}, top: [{label, p}], duration, windows: [{t_start, t_end, probabilities}]}]
+ */
+import type { Command } from 'commander';
+import { SerError } from '../../errors.js';
+import { loadAudio } from '../../audio/load.js';
+import { initBackend, type BackendName } from '../../model/backend.js';
+import { loadBundle } from '../../model/bundle-node.js';
+import { disposeBundle } from '../../model/bundle.js';
+import { predictClip, type Prediction } from '../../model/predict.js';
+
+export const DEFAULT_MODEL_DIR = 'models/default';
+
+interface PredictOptions {
+  model: string;
+  json?: boolean;
+  top: string;
+  backend: string;
+}
+
+export function parseBackend(name: string): BackendName {
+  if (name !== 'wasm' && name !== 'cpu') throw new SerError('EPARAM', `--backend must be 'wasm' or 'cpu', got '${name}'`);
+  return name;
+}
+
+export function topK(probabilities: Record<string, number>, k: number): { label: string; p: number }[] {
+  return Object.entries(probabilities)
+    .map(([label, p]) => ({ label, p }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, k);
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('predict the emotion of audio files with a model bundle')
+    .argument('<files...>', 'audio files (.wav, .flac, .mp3, .ogg)')
+    .option('--model <dir>', 'model bundle folder', DEFAULT_MODEL_DIR)
+    .option('--json', 'print one JSON array on stdout')
+    .option('--top <k>', 'how many classes to list per file', '3')
+    .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
+    .action(async (files: string[], opts: PredictOptions) => {
+      const top = Number(opts.top);
+      if (!Number.isInteger(top) || top < 1) throw new SerError('EPARAM', `--top must be a positive integer, got '${opts.top}'`);
+      await initBackend(parseBackend(opts.backend));
+      const bundle = await loadBundle(opts.model);
+      try {
+        const out: (Prediction & { file: string; top: { label: string; p: number }[] })[] = [];
+        for (const file of files) {
+          const audio = await loadAudio(file, { sr: bundle.meta.sample_rate });
+          let pred: Prediction;
+          try {
+            pred = predictClip(bundle, audio.y, audio.sr);
+          } catch (e) {
+            if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file, cause: e });
+            throw e;
+          }
+          const entry = { file, ...pred, top: topK(pred.probabilities, top) };
+          out.push(entry);
+          if (!opts.json) {
+            const list = entry.top.map((t) => `${t.label} ${t.p.toFixed(3)}`).join('  ');
+            process.stdout.write(`${file}: ${pred.label}  (${list})${pred.windows.length > 1 ? `  [${pred.windows.length} windows]` : ''}\n`);
+          }
+        }
+        if (opts.json) {
+          const ordered = out.map((e) => ({ file: e.file, label: e.label, probabilities: e.probabilities, top: e.top, duration: e.duration, windows: e.windows }));
+          process.stdout.write(JSON.stringify(ordered, null, 2) + '\n');
+        }
+      } finally {
+        disposeBundle(bundle);
+      }
+    });
+}

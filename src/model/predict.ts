@@ -1,0 +1,122 @@
+/**
+ * Prediction with a model bundle (browser-safe: typed arrays and tfjs only).
+ *
+ * `predictClip(bundle, samples, sr)`:
+ * 1. resamples to the bundle's `sample_rate` when `sr` differs;
+ * 2. a clip no longer than `clip_seconds` is cropped / zero-padded to exactly `clip_seconds`
+ *    the way training did (bundle `crop` / `pad`) and gives one window; a longer clip is cut into
+ *    windows of `clip_seconds` every ~`window_hop_seconds`, the first starting at 0 and the last
+ *    ending at the clip's end (starts evenly spaced between);
+ * 3. features of each window with the BUNDLE's feature config, z-scored with the bundle's
+ *    training statistics, shape (frames, features) = the model input;
+ * 4. the clip's probabilities are the mean of the windows' probabilities; `windows` is the
+ *    per-window timeline.
+ */
+import { SerError, check } from '../errors.js';
+import { resample } from '../dsp/resample.js';
+import { extractFeatures } from '../features/index.js';
+import { applyZScore } from '../data/preprocess.js';
+import type { ClipCrop, ClipPad, ModelBundle } from './bundle.js';
+import { predictProbabilities } from './train.js';
+
+export interface PredictionWindow {
+  /** Seconds from the clip's start (at the bundle's rate). */
+  t_start: number;
+  t_end: number;
+  probabilities: Record<string, number>;
+}
+
+export interface Prediction {
+  label: string;
+  probabilities: Record<string, number>;
+  windows: PredictionWindow[];
+  /** Clip duration in seconds. */
+  duration: number;
+}
+
+/** Crops / zero-pads `y` to exactly `length` samples the way training did (see BundleMeta crop/pad). */
+export function fitClip(y: Float32Array, length: number, crop: ClipCrop, pad: ClipPad): Float32Array {
+  const n = y.length;
+  if (n === length) return y;
+  const out = new Float32Array(length);
+  if (n > length) {
+    const s = crop === 'center' ? Math.floor((n - length) / 2) : 0;
+    out.set(y.subarray(s, s + length));
+  } else {
+    out.set(y, pad === 'both' ? Math.floor((length - n) / 2) : 0);
+  }
+  return out;
+}
+
+/**
+ * Window start samples for a clip of `n` samples: [0] when n ≤ length, else
+ * ceil((n − length) / hop) + 1 starts evenly spaced from 0 to n − length.
+ */
+export function windowStarts(n: number, length: number, hop: number): number[] {
+  if (n <= length) return [0];
+  const count = Math.ceil((n - length) / hop) + 1;
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(Math.round((i * (n - length)) / (count - 1)));
+  return out;
+}
+
+/** The z-scored model input (frames, features) of one window of exactly clip_seconds samples. */
+export function windowFeatures(bundle: ModelBundle, win: Float32Array): Float32Array {
+  const { meta } = bundle;
+  const f = extractFeatures(win, meta.sample_rate, meta.feature_config);
+  const [frames, features] = meta.input_shape;
+  if (f.cols !== features || f.rows !== frames) {
+    throw new SerError(
+      'EMODEL',
+      `the features of a ${meta.clip_seconds} s window are (${f.rows}, ${f.cols}) but the model expects (${frames}, ${features})`,
+      { file: bundle.source },
+    );
+  }
+  return applyZScore({ rows: f.rows, cols: f.cols, data: f.data }, bundle.stats).data;
+}
+
+function toRecord(labels: string[], p: ArrayLike<number>, offset = 0): Record<string, number> {
+  const r: Record<string, number> = {};
+  labels.forEach((l, i) => (r[l] = p[offset + i]));
+  return r;
+}
+
+/**
+ * Predicts the emotion of one clip. `samples` mono, any rate `sr` (Hz).
+ * Returns {label, probabilities: {label: p}, windows: [{t_start, t_end, probabilities}], duration}.
+ * Throws SerError for empty or non-finite audio or a bad rate.
+ */
+export function predictClip(bundle: ModelBundle, samples: Float32Array, sr: number): Prediction {
+  check(samples instanceof Float32Array, 'predictClip: samples must be a Float32Array');
+  if (!(Number.isFinite(sr) && sr > 0)) throw new SerError('ERATE', `predictClip: sample rate must be a positive number, got ${sr}`);
+  if (samples.length === 0) throw new SerError('EEMPTY', 'predictClip: the audio is empty');
+  for (let i = 0; i < samples.length; i++) {
+    if (!Number.isFinite(samples[i])) throw new SerError('ENONFINITE', `predictClip: the audio has a non-finite sample at index ${i}`);
+  }
+  const { meta } = bundle;
+  const rate = meta.sample_rate;
+  const y = sr === rate ? samples : resample(samples, sr, rate);
+  const L = Math.round(meta.clip_seconds * rate);
+  const hop = Math.max(1, Math.round(meta.window_hop_seconds * rate));
+  const starts = windowStarts(y.length, L, hop);
+  const [frames, features] = meta.input_shape;
+  const per = frames * features;
+  const x = new Float32Array(starts.length * per);
+  starts.forEach((s, i) => {
+    const win = y.length <= L ? fitClip(y, L, meta.crop, meta.pad) : y.subarray(s, s + L);
+    x.set(windowFeatures(bundle, win), i * per);
+  });
+  const k = meta.labels.length;
+  const probs = predictProbabilities(bundle.model, x, starts.length);
+  const mean = new Float64Array(k);
+  for (let w = 0; w < starts.length; w++) for (let c = 0; c < k; c++) mean[c] += probs[w * k + c] / starts.length;
+  let best = 0;
+  for (let c = 1; c < k; c++) if (mean[c] > mean[best]) best = c;
+  const duration = y.length / rate;
+  const windows: PredictionWindow[] = starts.map((s, w) => ({
+    t_start: y.length <= L ? 0 : s / rate,
+    t_end: y.length <= L ? duration : (s + L) / rate,
+    probabilities: toRecord(meta.labels, probs, w * k),
+  }));
+  return { label: meta.labels[best], probabilities: toRecord(meta.labels, mean), windows, duration };
+}

@@ -1,0 +1,212 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile, readdir, rm, mkdir, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/model/backend.js';
+import { buildModel } from '../../src/model/build.js';
+import { defaultFeatureConfig, extractFeatures, type FeatureConfig } from '../../src/features/index.js';
+import { fitZScore } from '../../src/data/preprocess.js';
+import { saveBundle, loadBundle } from '../../src/model/bundle-node.js';
+import { loadBundleFromUrl, createBundleFiles, disposeBundle, type CreateBundleInput } from '../../src/model/bundle.js';
+import { predictClip, windowStarts, fitClip } from '../../src/model/predict.js';
+import { SerError } from '../../src/errors.js';
+import { Rng } from '../../src/util/random.js';
+
+const SR = 16000;
+const CLIP = 0.5;
+let dir: string;
+let input: CreateBundleInput;
+let audio: Float32Array;
+let longAudio: Float32Array;
+
+function tone(n: number, f: number, rng: Rng): Float32Array {
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 0.3 * Math.sin((2 * Math.PI * f * i) / SR) + 0.01 * rng.normal();
+  return y;
+}
+
+before(async () => {
+  await initBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'ser-bundle-'));
+  const rng = new Rng(5);
+  const config = { ...defaultFeatureConfig, sr: SR } as FeatureConfig;
+  const f = extractFeatures(tone(Math.round(CLIP * SR), 440, rng), SR, config);
+  const model = buildModel({ conv: [{ filters: 4, kernel_size: 3, pool: 2 }], lstm: { units: 4, bidirectional: false, layers: 1 }, dense: [4] } as never, [f.rows, f.cols], 3, 11);
+  const stats = fitZScore([
+    { rows: f.rows, cols: f.cols, data: f.data },
+    (() => {
+      const g = extractFeatures(tone(Math.round(CLIP * SR), 1000, rng), SR, config);
+      return { rows: g.rows, cols: g.cols, data: g.data };
+    })(),
+  ]);
+  input = {
+    model,
+    labels: ['angry', 'happy', 'sad'],
+    sampleRate: SR,
+    clipSeconds: CLIP,
+    featureConfig: config,
+    normalization: stats,
+    modelConfig: { tiny: true },
+    training: { command: 'test', protocol: { name: 'none' }, data: { n: 2 }, seed: 11 },
+    history: { history: [] },
+  };
+  audio = tone(Math.round(0.4 * SR), 300, rng);
+  longAudio = tone(Math.round(1.3 * SR), 600, rng);
+});
+
+after(async () => {
+  input.model.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('save → load → identical predictions (short and windowed long clips); files as documented', async () => {
+  const out = join(dir, 'b1');
+  await saveBundle(out, input);
+  assert.deepEqual((await readdir(out)).sort(), ['bundle.json', 'history.json', 'model.json', 'weights.bin']);
+  assert.deepEqual((await readdir(dir)).filter((n) => n.includes('.tmp-')), [], 'no temporary folder left');
+  const meta = JSON.parse(await readFile(join(out, 'bundle.json'), 'utf8'));
+  assert.equal(meta.format_version, 1);
+  for (const k of ['labels', 'sample_rate', 'clip_seconds', 'feature_config', 'feature_config_hash', 'normalization', 'model_config', 'training']) assert.ok(k in meta, k);
+  assert.ok(Array.isArray(meta.normalization.mean) && Array.isArray(meta.normalization.std));
+  for (const k of ['command', 'protocol', 'data', 'seed', 'date']) assert.ok(k in meta.training, k);
+
+  const b = await loadBundle(out);
+  const tmpBundle = { meta: b.meta, model: input.model, source: 'in-memory', stats: b.stats };
+  for (const y of [audio, longAudio]) {
+    const p1 = predictClip(tmpBundle, y, SR);
+    const p2 = predictClip(b, y, SR);
+    assert.deepEqual(p2, p1);
+    const sum = Object.values(p2.probabilities).reduce((a, c) => a + c, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-5);
+  }
+  const long = predictClip(b, longAudio, SR);
+  // 1.3 s, 0.5 s windows, hop 0.25 s → ceil(0.8 / 0.25) + 1 = 5 windows from 0 to 1.3 s
+  assert.equal(long.windows.length, 5);
+  assert.equal(long.windows[0].t_start, 0);
+  assert.ok(Math.abs(long.windows[4].t_end - 1.3) < 1e-9);
+  // resampling path: the same clip at 32 kHz is accepted
+  const up = new Float32Array(audio.length * 2);
+  for (let i = 0; i < up.length; i++) up[i] = audio[i >> 1];
+  assert.equal(Object.keys(predictClip(b, up, 32000).probabilities).length, 3);
+  disposeBundle(b);
+
+  // overwrite an existing bundle atomically
+  await saveBundle(out, input);
+  disposeBundle(await loadBundle(out));
+});
+
+test('the browser paths (files in memory, fetch) load the same bundle', async () => {
+  const files = await createBundleFiles(input);
+  const { loadBundle: lb } = await import('../../src/model/bundle-node.js');
+  const b1 = await lb(files, 'memory');
+  const fake = (async (url: string) => {
+    const name = String(url).split('/').pop() as keyof typeof files;
+    const body = files[name];
+    if (body === undefined) return new Response(null, { status: 404 });
+    return new Response(body as BodyInit);
+  }) as typeof fetch;
+  const b2 = await loadBundleFromUrl('https://example.invalid/model', fake);
+  assert.deepEqual(predictClip(b2, audio, SR), predictClip(b1, audio, SR));
+  disposeBundle(b1);
+  disposeBundle(b2);
+});
+
+async function expectRefused(d: string, re: RegExp) {
+  await assert.rejects(loadBundle(d), (e: unknown) => {
+    assert.ok(e instanceof SerError, String(e));
+    assert.equal(e.code, 'EMODEL');
+    assert.ok(e.message.includes(d), `names the folder: ${e.message}`);
+    assert.match(e.message, re);
+    return true;
+  });
+}
+
+async function copyBundle(name: string): Promise<string> {
+  const d = join(dir, name);
+  await saveBundle(d, input);
+  return d;
+}
+
+test('a mismatched feature config is refused', async () => {
+  const d = await copyBundle('mismatch');
+  const p = join(d, 'bundle.json');
+  const meta = JSON.parse(await readFile(p, 'utf8'));
+  // the config as stored differs from what the hash was made of (e.g. another n_mels)
+  const key = 'n_mels';
+  meta.feature_config[key] = meta.feature_config[key] + 1;
+  await writeFile(p, JSON.stringify(meta));
+  await expectRefused(d, /feature config mismatch/);
+  // a hash from another version of the feature code
+  meta.feature_config[key] = meta.feature_config[key] - 1;
+  meta.feature_config_hash = 'not-the-hash';
+  await writeFile(p, JSON.stringify(meta));
+  await expectRefused(d, /feature config mismatch.*not-the-hash/);
+});
+
+test('unknown format_version is refused', async () => {
+  const d = await copyBundle('version');
+  const p = join(d, 'bundle.json');
+  const meta = JSON.parse(await readFile(p, 'utf8'));
+  meta.format_version = 2;
+  await writeFile(p, JSON.stringify(meta));
+  await expectRefused(d, /format_version 2/);
+});
+
+test('partial or corrupt bundles are refused', async () => {
+  const d1 = await copyBundle('trunc');
+  const w = await readFile(join(d1, 'weights.bin'));
+  await writeFile(join(d1, 'weights.bin'), w.subarray(0, w.length - 8));
+  await expectRefused(d1, /truncated/);
+
+  const d2 = await copyBundle('flip');
+  const w2 = await readFile(join(d2, 'weights.bin'));
+  w2[10] ^= 0xff;
+  await writeFile(join(d2, 'weights.bin'), w2);
+  await expectRefused(d2, /checksum/);
+
+  const d3 = await copyBundle('nomodel');
+  await unlink(join(d3, 'model.json'));
+  await expectRefused(d3, /model\.json is missing/);
+
+  const d4 = await copyBundle('badjson');
+  const txt = await readFile(join(d4, 'bundle.json'), 'utf8');
+  await writeFile(join(d4, 'bundle.json'), txt.slice(0, txt.length / 2));
+  await expectRefused(d4, /not valid JSON/);
+
+  const d5 = join(dir, 'empty');
+  await mkdir(d5);
+  await expectRefused(d5, /bundle\.json is missing/);
+
+  await expectRefused(join(dir, 'does-not-exist'), /not found/);
+});
+
+test('saveBundle refuses to overwrite a folder that is not a bundle, and bad metadata', async () => {
+  const d = join(dir, 'precious');
+  await mkdir(d);
+  await writeFile(join(d, 'notes.txt'), 'keep me');
+  await assert.rejects(saveBundle(d, input), (e: unknown) => e instanceof SerError && /not a model bundle/.test(e.message));
+  assert.equal(await readFile(join(d, 'notes.txt'), 'utf8'), 'keep me');
+  await assert.rejects(saveBundle(join(dir, 'x'), { ...input, labels: ['a', 'b'] }), /3 outputs but 2 labels/);
+  assert.deepEqual((await readdir(dir)).filter((n) => n.includes('.tmp-')), []);
+});
+
+test('windowing and clip fitting', () => {
+  assert.deepEqual(windowStarts(100, 100, 50), [0]);
+  assert.deepEqual(windowStarts(80, 100, 50), [0]);
+  assert.deepEqual(windowStarts(150, 100, 50), [0, 50]);
+  assert.deepEqual(windowStarts(160, 100, 50), [0, 30, 60]);
+  const y = Float32Array.from([1, 2, 3]);
+  assert.deepEqual(Array.from(fitClip(y, 6, 'center', 'both')), [0, 1, 2, 3, 0, 0]);
+  assert.deepEqual(Array.from(fitClip(y, 6, 'center', 'end')), [1, 2, 3, 0, 0, 0]);
+  assert.deepEqual(Array.from(fitClip(Float32Array.from([1, 2, 3, 4, 5]), 2, 'center', 'both')), [2, 3]);
+  assert.deepEqual(Array.from(fitClip(Float32Array.from([1, 2, 3, 4, 5]), 2, 'start', 'both')), [1, 2]);
+});
+
+test('predictClip refuses bad audio', async () => {
+  const b = await loadBundle(await copyBundle('bad-audio'));
+  assert.throws(() => predictClip(b, new Float32Array(0), SR), (e: unknown) => e instanceof SerError && e.code === 'EEMPTY');
+  assert.throws(() => predictClip(b, Float32Array.from([0, NaN]), SR), (e: unknown) => e instanceof SerError && e.code === 'ENONFINITE');
+  assert.throws(() => predictClip(b, audio, 0), (e: unknown) => e instanceof SerError && e.code === 'ERATE');
+  disposeBundle(b);
+});

@@ -120,10 +120,10 @@ export function loadAudioSync(pathOrBytes: string | Uint8Array, opts: LoadOption
   return finish(decodeAudioSync(bytes, name), opts);
 }
 
-const HEAD_BYTES = 1 << 16;
+const HEAD_BYTES = 1 << 14;
 
 /**
- * Header-only facts about WAV and FLAC files (reads the first 64 KiB; a FLAC without a sample
+ * Header-only facts about WAV and FLAC files (reads the first 16 KiB, more only when the headers are longer; a FLAC without a sample
  * count in STREAMINFO is decoded in full). MP3 / Ogg → SerError 'ECODEC' (use audioInfo).
  */
 export function audioInfoSync(path: string): AudioInfo {

@@ -57,19 +57,14 @@ export function istft(S: Spectrogram, options: IstftOptions = {}): Float32Array 
 
   const full = n_fft + hop_length * (nFrames - 1);
   const acc = new Float64Array(full);
-  const wss = new Float64Array(full);
-  const winSq = new Float64Array(n_fft);
-  for (let i = 0; i < n_fft; i++) winSq[i] = win[i] * win[i];
+  const wss = windowSumSquare(win, hop_length, nFrames);
   const ifft = inverseRealFft(n_fft);
   const frame = new Float64Array(n_fft);
   const nBins = S.nBins;
   for (let t = 0; t < nFrames; t++) {
     ifft.inverse(S.re, S.im, t * nBins, frame);
     const start = t * hop_length;
-    for (let i = 0; i < n_fft; i++) {
-      acc[start + i] += win[i] * frame[i];
-      wss[start + i] += winSq[i];
-    }
+    for (let i = 0; i < n_fft; i++) acc[start + i] += win[i] * frame[i];
   }
   const avail = Math.min(outLen, full - pad);
   for (let i = 0; i < avail; i++) {
@@ -78,4 +73,42 @@ export function istft(S: Spectrogram, options: IstftOptions = {}): Float32Array 
     y[i] = w > TINY_F32 ? v / w : v;
   }
   return y;
+}
+
+/**
+ * Sum of squared windows of `nFrames` frames at `hop_length` (librosa.filters.window_sumsquare
+ * with norm=None): wss[j] = Σ_t win[j − t·hop]², shape (n_fft + hop·(nFrames − 1),) where
+ * n_fft = win.length. Between the edges the sum is periodic in j with period hop, so it is
+ * filled from one period; only the first and last n_fft samples are summed frame by frame.
+ */
+export function windowSumSquare(win: ArrayLike<number>, hop_length: number, nFrames: number): Float64Array {
+  const n_fft = win.length;
+  const full = nFrames > 0 ? n_fft + hop_length * (nFrames - 1) : 0;
+  const wss = new Float64Array(full);
+  if (full === 0) return wss;
+  // Every frame covering j is present iff j ≥ n_fft − hop (no frame before 0 would reach it)
+  // and j < nFrames·hop (no frame after the last would).
+  const lo = Math.max(0, n_fft - hop_length);
+  const hi = Math.min(nFrames * hop_length, full);
+  if (hi - lo < 2 * hop_length) {
+    for (let t = 0; t < nFrames; t++) {
+      const s = t * hop_length;
+      for (let i = 0; i < n_fft; i++) wss[s + i] += win[i] * win[i];
+    }
+    return wss;
+  }
+  // one period: P[r] = Σ_q win[r + q·hop]², r < hop
+  const period = new Float64Array(hop_length);
+  for (let i = 0; i < n_fft; i++) period[i % hop_length] += win[i] * win[i];
+  for (let j = lo; j < hi; j++) wss[j] = period[j % hop_length];
+  // edges, frame by frame, restricted to j < lo and j ≥ hi
+  for (let t = 0; t < nFrames; t++) {
+    const s = t * hop_length;
+    if (s >= lo && s + n_fft <= hi) continue;
+    for (let i = 0; i < n_fft; i++) {
+      const j = s + i;
+      if (j < lo || j >= hi) wss[j] += win[i] * win[i];
+    }
+  }
+  return wss;
 }

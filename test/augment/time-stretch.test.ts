@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { FIXTURE_DIR, fixtureNames, loadFixture, isFixtureError } from '../features/fixtures.js';
 import { timeStretch } from '../../src/augment/effects.js';
-import { istft } from '../../src/dsp/istft.js';
+import { istft, windowSumSquare } from '../../src/dsp/istft.js';
+import { getWindow } from '../../src/dsp/stft.js';
 import { stft } from '../../src/dsp/stft.js';
 import { phaseVocoder, phaseVocoderFrames } from '../../src/dsp/phase-vocoder.js';
 import { inverseRealFft } from '../../src/dsp/ifft.js';
@@ -123,6 +124,18 @@ test('istft(stft(y)) reconstructs y (centred, length given and not)', () => {
     assert.equal(longer.length, n + 5000);
     for (let i = n + 2 * n_fft; i < longer.length; i++) assert.equal(longer[i], 0);
   }
+});
+
+test('windowSumSquare equals the frame-by-frame sum of squared windows', () => {
+  for (const [n_fft, hop, wl, frames] of [[2048, 512, 2048, 50], [512, 128, 400, 7], [400, 160, 400, 3], [16, 5, 16, 9], [64, 64, 64, 4], [32, 48, 32, 5], [16, 4, 16, 1]]) {
+    const win = getWindow('hann', wl, n_fft);
+    const got = windowSumSquare(win, hop, frames);
+    const want = new Float64Array(n_fft + hop * (frames - 1));
+    for (let t = 0; t < frames; t++) for (let i = 0; i < n_fft; i++) want[t * hop + i] += win[i] * win[i];
+    assert.equal(got.length, want.length);
+    for (let j = 0; j < want.length; j++) assert.ok(Math.abs(got[j] - want[j]) < 1e-12, `n_fft ${n_fft} hop ${hop} j ${j}: ${got[j]} vs ${want[j]}`);
+  }
+  assert.equal(windowSumSquare(getWindow('hann', 16), 4, 0).length, 0);
 });
 
 test('istft inverts uncentred frames and windows shorter than n_fft', () => {

@@ -7,6 +7,8 @@
  *   [{file, label, probabilities: {label: p}, top: [{label, p}], duration, windows: [{t_start, t_end, probabilities}]}]
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { SerError } from '../../errors.js';
 import { loadAudio } from '../../audio/load.js';
 import { initBackend, type BackendName } from '../../model/backend.js';
@@ -16,8 +18,19 @@ import { predictClip, type Prediction } from '../../model/predict.js';
 
 export const DEFAULT_MODEL_DIR = 'models/default';
 
+/**
+ * The model folder to use: `--model` when given; else models/default in the current folder, else
+ * the one shipped with the package (src/cli/commands → ../../../models/default, same from dist/).
+ */
+export function resolveModelDir(given: string | undefined): string {
+  if (given !== undefined) return given;
+  if (existsSync(DEFAULT_MODEL_DIR)) return DEFAULT_MODEL_DIR;
+  const shipped = fileURLToPath(new URL('../../../models/default', import.meta.url));
+  return existsSync(shipped) ? shipped : DEFAULT_MODEL_DIR;
+}
+
 interface PredictOptions {
-  model: string;
+  model?: string;
   json?: boolean;
   top: string;
   backend: string;
@@ -40,7 +53,7 @@ export function register(program: Command): void {
     .command('predict')
     .description('predict the emotion of audio files with a model bundle')
     .argument('<files...>', 'audio files (.wav, .flac, .mp3, .ogg)')
-    .option('--model <dir>', 'model bundle folder', DEFAULT_MODEL_DIR)
+    .option('--model <dir>', `model bundle folder (default: ${DEFAULT_MODEL_DIR} here, else the packaged one)`)
     .option('--json', 'print one JSON array on stdout')
     .option('--top <k>', 'how many classes to list per file', '3')
     .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
@@ -48,7 +61,7 @@ export function register(program: Command): void {
       const top = Number(opts.top);
       if (!Number.isInteger(top) || top < 1) throw new SerError('EPARAM', `--top must be a positive integer, got '${opts.top}'`);
       await initBackend(parseBackend(opts.backend));
-      const bundle = await loadBundle(opts.model);
+      const bundle = await loadBundle(resolveModelDir(opts.model));
       try {
         const out: (Prediction & { file: string; top: { label: string; p: number }[] })[] = [];
         for (const file of files) {

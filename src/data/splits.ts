@@ -14,7 +14,7 @@
 import { SerError, check } from '../errors.js';
 import { Rng } from '../util/random.js';
 import { augmentedCopy, isAugmented, recordingId } from './recording.js';
-import type { DatasetItem, MetaValue } from './types.js';
+import { ALL_EMOTIONS, type DatasetItem, type MetaValue } from './types.js';
 
 export type ProtocolName = 'random' | 'speaker-independent' | 'speaker-kfold';
 
@@ -437,4 +437,114 @@ export function findLeaks(split: Split): string[] {
     }
   }
   return [...new Set(leaks)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// one entry point for command lines and training code
+// ---------------------------------------------------------------------------------------------
+
+/** A protocol choice, as given on a command line or in a training config. */
+export interface SplitSpec {
+  protocol: ProtocolName;
+  seed?: number | string;
+  /** 'random': fractions (defaults 0.1 / 0.2). */
+  val?: number;
+  test?: number;
+  /** 'speaker-independent': test speakers (required), validation speakers or fraction. */
+  testSpeakers?: readonly string[];
+  valSpeakers?: readonly string[];
+  valFraction?: number;
+  /** 'speaker-kfold': number of folds (default 5) or explicit folds; validation per fold. */
+  k?: number;
+  folds?: readonly (readonly string[])[];
+  kfoldVal?: 'next-fold' | number;
+}
+
+/**
+ * Makes the split(s) a spec asks for: one split for 'random' and 'speaker-independent', k for
+ * 'speaker-kfold'. Every result is checked with findLeaks; a leak (impossible unless the input
+ * violates the item contract) throws SerError('EDATA').
+ */
+export function makeSplits(items: readonly DatasetItem[], spec: SplitSpec): Split[] {
+  let splits: Split[];
+  switch (spec.protocol) {
+    case 'random':
+      splits = [randomStratifiedSplit(items, { val: spec.val, test: spec.test, seed: spec.seed })];
+      break;
+    case 'speaker-independent':
+      if (!spec.testSpeakers || spec.testSpeakers.length === 0) {
+        throw new SerError('EPARAM', "protocol 'speaker-independent' needs test speakers (e.g. --test-speakers 01,02)");
+      }
+      splits = [
+        speakerIndependentSplit(items, {
+          testSpeakers: spec.testSpeakers,
+          valSpeakers: spec.valSpeakers,
+          valFraction: spec.valFraction,
+          seed: spec.seed,
+        }),
+      ];
+      break;
+    case 'speaker-kfold':
+      splits = speakerKFold(items, { k: spec.k, seed: spec.seed, folds: spec.folds, val: spec.kfoldVal });
+      break;
+    default:
+      throw new SerError('EPARAM', `unknown protocol '${String((spec as { protocol: unknown }).protocol)}' (random, speaker-independent, speaker-kfold)`);
+  }
+  for (const s of splits) {
+    const leaks = findLeaks(s);
+    if (leaks.length) throw new SerError('EDATA', `split has leaks: ${leaks.slice(0, 3).join('; ')}${leaks.length > 3 ? ' …' : ''}`);
+  }
+  return splits;
+}
+
+export interface PartitionSummary {
+  files: number;
+  recordings: number;
+  augmented: number;
+  speakers: string[];
+  labels: Record<string, number>;
+}
+
+export interface SplitSummary {
+  protocol: Protocol;
+  train: PartitionSummary;
+  val: PartitionSummary;
+  test: PartitionSummary;
+}
+
+function summarisePartition(items: readonly DatasetItem[]): PartitionSummary {
+  const counts: Record<string, number> = {};
+  for (const it of items) counts[it.label] = (counts[it.label] ?? 0) + 1;
+  const order = (l: string) => {
+    const i = (ALL_EMOTIONS as readonly string[]).indexOf(l);
+    return i < 0 ? ALL_EMOTIONS.length : i;
+  };
+  const labels: Record<string, number> = {};
+  for (const l of Object.keys(counts).sort((a, b) => order(a) - order(b) || (a < b ? -1 : 1))) labels[l] = counts[l];
+  return {
+    files: items.length,
+    recordings: new Set(items.map(recordingId)).size,
+    augmented: items.filter(isAugmented).length,
+    speakers: speakersOf(items),
+    labels,
+  };
+}
+
+/** Counts per partition (files, recordings, augmented copies, speakers, labels) and the protocol. */
+export function summariseSplit(split: Split): SplitSummary {
+  return { protocol: split.protocol, train: summarisePartition(split.train), val: summarisePartition(split.val), test: summarisePartition(split.test) };
+}
+
+/** Serialisable form of a split: the protocol and each partition's item paths, labels and speakers. */
+export interface SplitJSON {
+  kind: 'split';
+  protocol: Protocol;
+  train: { path: string; label: string; speaker: string; recording: string }[];
+  val: { path: string; label: string; speaker: string; recording: string }[];
+  test: { path: string; label: string; speaker: string; recording: string }[];
+}
+
+export function splitToJSON(split: Split): SplitJSON {
+  const rows = (l: readonly DatasetItem[]) => l.map((i) => ({ path: i.path, label: i.label, speaker: i.speaker, recording: recordingId(i) }));
+  return { kind: 'split', protocol: split.protocol, train: rows(split.train), val: rows(split.val), test: rows(split.test) };
 }

@@ -182,8 +182,9 @@ export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels
       const first = bits.u(8);
       let extra = 0;
       if (first >= 0x80) {
-        if (first >= 0xfe || (first & 0xc0) === 0x80) throw new Corrupt('bad coded frame number');
-        extra = first >= 0xfc ? 5 : first >= 0xf8 ? 4 : first >= 0xf0 ? 3 : first >= 0xe0 ? 2 : 1;
+        // 0xFE starts the 7-byte form used for 36-bit sample numbers (variable block size).
+        if (first === 0xff || (first & 0xc0) === 0x80) throw new Corrupt('bad coded frame number');
+        extra = first === 0xfe ? 6 : first >= 0xfc ? 5 : first >= 0xf8 ? 4 : first >= 0xf0 ? 3 : first >= 0xe0 ? 2 : 1;
         for (let i = 0; i < extra; i++) {
           if (bits.u(2) !== 2) throw new Corrupt('bad coded frame number');
           bits.u(6);

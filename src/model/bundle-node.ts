@@ -9,7 +9,9 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SerError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { BUNDLE_FILES, createBundleFiles, parseBundle, type BundleFiles, type CreateBundleInput, type ModelBundle } from './bundle.js';
+import type { WeightSnapshot } from './train.js';
 
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
   const fh = await open(path, 'wx');
@@ -90,4 +92,68 @@ export async function loadBundle(
   };
   const [b, m, w] = await Promise.all([read(BUNDLE_FILES.bundle, true), read(BUNDLE_FILES.model, true), read(BUNDLE_FILES.weights, false)]);
   return parseBundle({ 'bundle.json': b as string | undefined, 'model.json': m as string | undefined, 'weights.bin': w as Uint8Array | undefined }, dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// training checkpoints: the weights of the best epoch so far, one file, written atomically
+// ---------------------------------------------------------------------------------------------
+
+const CKPT_MAGIC = 'SERCKPT1';
+
+/**
+ * Writes a weight snapshot (from the training loop's `checkpoint` callback) to `path` atomically:
+ * `SERCKPT1`, uint32 LE header length, JSON header {epoch, names, shapes, meta}, then the float32
+ * weights (little-endian) in order. A run killed at any instant leaves the previous checkpoint intact.
+ */
+export async function writeCheckpoint(path: string, epoch: number, weights: WeightSnapshot, meta: unknown = null): Promise<void> {
+  const header = Buffer.from(JSON.stringify({ epoch, names: weights.names, shapes: weights.shapes, meta }), 'utf8');
+  const pre = Buffer.alloc(12);
+  pre.write(CKPT_MAGIC, 0, 'latin1');
+  pre.writeUInt32LE(header.length, 8);
+  const pad = Buffer.alloc((4 - ((12 + header.length) % 4)) % 4, 0x20);
+  const parts: Uint8Array[] = [pre, header, pad];
+  for (const d of weights.data) parts.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  await writeFileAtomic(path, parts, { mkdir: true });
+}
+
+/** The checkpoint callback for {@link train}: writes each new best epoch's weights to `path`. */
+export function checkpointTo(path: string, meta: unknown = null): (epoch: number, weights: WeightSnapshot) => Promise<void> {
+  return (epoch, weights) => writeCheckpoint(path, epoch, weights, meta);
+}
+
+/** Reads a checkpoint written by {@link writeCheckpoint}. Throws SerError('EMODEL') naming the file when it is not one or is truncated. */
+export async function readCheckpoint(path: string): Promise<{ epoch: number; weights: WeightSnapshot; meta: unknown }> {
+  let b: Buffer;
+  try {
+    b = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SerError(code === 'ENOENT' ? 'ENOENT' : 'EIO', `cannot read the checkpoint: ${(e as Error).message}`, { file: path });
+  }
+  const bad = (why: string): never => {
+    throw new SerError('EMODEL', `not a valid training checkpoint: ${why}`, { file: path });
+  };
+  if (b.length < 12 || b.toString('latin1', 0, 8) !== CKPT_MAGIC) bad('wrong magic bytes');
+  const hl = b.readUInt32LE(8);
+  if (12 + hl > b.length) bad('truncated header');
+  let h: { epoch: number; names: string[]; shapes: number[][]; meta: unknown };
+  try {
+    h = JSON.parse(b.toString('utf8', 12, 12 + hl));
+  } catch {
+    return bad('corrupt header');
+  }
+  if (!Array.isArray(h.names) || !Array.isArray(h.shapes) || h.names.length !== h.shapes.length) bad('corrupt header');
+  let off = 12 + hl;
+  off += (4 - (off % 4)) % 4;
+  const data: Float32Array[] = [];
+  for (const shape of h.shapes) {
+    const n = shape.reduce((a, c) => a * c, 1);
+    if (off + 4 * n > b.length) bad(`truncated weights (${b.length} bytes)`);
+    const d = new Float32Array(n);
+    for (let i = 0; i < n; i++) d[i] = b.readFloatLE(off + 4 * i);
+    data.push(d);
+    off += 4 * n;
+  }
+  if (off !== b.length) bad(`${b.length - off} unexpected trailing bytes`);
+  return { epoch: h.epoch, weights: { names: h.names, shapes: h.shapes, data }, meta: h.meta };
 }

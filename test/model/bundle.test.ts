@@ -7,7 +7,8 @@ import { initBackend } from '../../src/model/backend.js';
 import { buildModel } from '../../src/model/build.js';
 import { defaultFeatureConfig, extractFeatures, type FeatureConfig } from '../../src/features/index.js';
 import { fitZScore } from '../../src/data/preprocess.js';
-import { saveBundle, loadBundle } from '../../src/model/bundle-node.js';
+import { saveBundle, loadBundle, writeCheckpoint, readCheckpoint } from '../../src/model/bundle-node.js';
+import { snapshotWeights, restoreWeights } from '../../src/model/train.js';
 import { loadBundleFromUrl, createBundleFiles, disposeBundle, type CreateBundleInput } from '../../src/model/bundle.js';
 import { predictClip, windowStarts, fitClip } from '../../src/model/predict.js';
 import { SerError } from '../../src/errors.js';
@@ -209,4 +210,22 @@ test('predictClip refuses bad audio', async () => {
   assert.throws(() => predictClip(b, Float32Array.from([0, NaN]), SR), (e: unknown) => e instanceof SerError && e.code === 'ENONFINITE');
   assert.throws(() => predictClip(b, audio, 0), (e: unknown) => e instanceof SerError && e.code === 'ERATE');
   disposeBundle(b);
+});
+
+test('training checkpoints round-trip exactly; truncated ones are refused', async () => {
+  const snap = snapshotWeights(input.model);
+  const p = join(dir, 'ckpt', 'best.ckpt');
+  await writeCheckpoint(p, 4, snap, { fold: 1 });
+  const r = await readCheckpoint(p);
+  assert.equal(r.epoch, 4);
+  assert.deepEqual(r.meta, { fold: 1 });
+  assert.deepEqual(r.weights.names, snap.names);
+  assert.deepEqual(r.weights.shapes, snap.shapes);
+  r.weights.data.forEach((d, i) => assert.deepEqual(d, snap.data[i]));
+  restoreWeights(input.model, r.weights); // same weights back: predictions unchanged
+  const buf = await readFile(p);
+  await writeFile(p, buf.subarray(0, buf.length - 3));
+  await assert.rejects(readCheckpoint(p), (e: unknown) => e instanceof SerError && e.code === 'EMODEL' && e.message.includes(p) && /truncated/.test(e.message));
+  await writeFile(p, 'hello world, not a checkpoint');
+  await assert.rejects(readCheckpoint(p), /magic/);
 });

@@ -8,6 +8,9 @@ import { phaseVocoder } from '../dsp/phase-vocoder.js';
 import { resample } from '../dsp/resample.js';
 import { stft } from '../dsp/stft.js';
 
+/** Largest output timeStretch accepts (2^27 samples ≈ 100 min at 22050 Hz): beyond it, memory runs out. */
+export const MAX_STRETCH_SAMPLES = 2 ** 27;
+
 export interface StretchOptions {
   /** FFT size of the STFT used by the phase vocoder. Default 2048. */
   n_fft?: number;
@@ -26,6 +29,7 @@ export function timeStretch(y: Float32Array, rate: number, options: StretchOptio
   const n_fft = options.n_fft ?? 2048;
   const hop_length = options.hop_length ?? Math.floor(n_fft / 4);
   const len = roundHalfEven(y.length / rate);
+  check(len <= MAX_STRETCH_SAMPLES, `time stretch: rate ${rate} would make ${len} samples from ${y.length} (limit ${MAX_STRETCH_SAMPLES})`);
   if (y.length === 0) return new Float32Array(0);
   const S = stft(y, { n_fft, hop_length });
   const St = phaseVocoder(S, { rate, hop_length, n_fft });

@@ -31,6 +31,14 @@ export const recipeAugmentations: readonly Augmentation[] = Object.freeze([
   Object.freeze({ kind: 'noise', snr_db: 20 }) as Augmentation,
 ]);
 
+/**
+ * Bounds on descriptors (not on timeStretch itself): a stretch rate within [1/64, 64] and a pitch
+ * shift within ±6 octaves (its internal stretch rate stays within those bounds), so that no
+ * descriptor can ask for a copy more than 64 times longer than its source.
+ */
+export const MIN_RATE = 1 / 64;
+export const MAX_RATE = 64;
+
 function bad(message: string): never {
   throw new SerError('EPARAM', `augmentation: ${message}`);
 }
@@ -48,11 +56,13 @@ export function validateAugmentation(aug: Augmentation): void {
       return;
     case 'stretch':
       if (!(finite(aug.rate, 'stretch rate') > 0)) bad(`stretch rate must be > 0, got ${aug.rate}`);
+      if (aug.rate < MIN_RATE || aug.rate > MAX_RATE) bad(`stretch rate must be within [1/64, 64], got ${aug.rate}`);
       return;
     case 'pitch': {
       finite(aug.steps, 'pitch steps');
       const b = aug.bins_per_octave ?? 12;
       if (!Number.isInteger(b) || b <= 0) bad(`bins_per_octave must be a positive integer, got ${b}`);
+      if (Math.abs(aug.steps) > 6 * b) bad(`pitch shift must be within ±6 octaves (±${6 * b} steps), got ${aug.steps}`);
       return;
     }
     case 'noise':

@@ -195,6 +195,10 @@ test('invalid descriptors and keys throw SerError naming the problem', () => {
     { kind: 'stretch', rate: 0 },
     { kind: 'stretch', rate: -1 },
     { kind: 'stretch', rate: NaN },
+    { kind: 'stretch', rate: 1e-9 },
+    { kind: 'stretch', rate: 65 },
+    { kind: 'pitch', steps: 73 },
+    { kind: 'pitch', steps: -145, bins_per_octave: 24 },
     { kind: 'pitch', steps: Infinity },
     { kind: 'pitch', steps: 1, bins_per_octave: 0 },
     { kind: 'noise', snr_db: 'x' },
@@ -236,6 +240,6 @@ test('CLI option parsing: order, exclusivity and bad values (no process spawned)
   assert.equal(describeAugmentation(augmentationFromOptions({ noiseSnr: '20', pitch: '-3', stretch: '0.9', gain: '3', shift: '0.1' })), 'stretch:0.9,pitch:-3,gain:+3dB,shift:+0.1s:roll,noise:20dB');
   assert.equal(describeAugmentation(augmentationFromOptions({ pitch: '1', binsPerOctave: '24' })), 'pitch:+1/24');
   assert.equal(describeAugmentation(augmentationFromOptions({ aug: 'noise:5dB,stretch:2' })), 'noise:5dB,stretch:2');
-  const bads: Record<string, string>[] = [{}, { stretch: '0' }, { stretch: '-2' }, { stretch: '' }, { pitch: '1e999' }, { aug: 'x' }, { aug: 'stretch:2', pitch: '1' }, { binsPerOctave: '12' }, { pitch: '1', binsPerOctave: '0' }, { shift: '1', shiftMode: 'wrap' }, { shiftMode: 'pad' }];
+  const bads: Record<string, string>[] = [{}, { stretch: '0' }, { stretch: '-2' }, { stretch: '' }, { pitch: '1e999' }, { aug: 'x' }, { aug: 'stretch:2', pitch: '1' }, { binsPerOctave: '12' }, { pitch: '1', binsPerOctave: '0' }, { shift: '1', shiftMode: 'wrap' }, { shiftMode: 'pad' }, { stretch: '0.001' }, { pitch: '100' }];
   for (const b of bads) assert.throws(() => augmentationFromOptions(b), SerError, JSON.stringify(b));
 });

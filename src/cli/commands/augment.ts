@@ -11,7 +11,7 @@
  */
 import type { Command } from 'commander';
 import { SerError } from '../../errors.js';
-import { parseAugmentation, type Augmentation, type AugmentationStep } from '../../augment/keys.js';
+import { parseAugmentation, validateAugmentation, type Augmentation, type AugmentationStep } from '../../augment/keys.js';
 
 interface AugmentCliOptions {
   out?: string;
@@ -64,7 +64,9 @@ export function augmentationFromOptions(o: AugmentCliOptions): Augmentation {
     steps.push({ kind: 'shift', seconds: parseNumber(o.shift, '--shift'), mode });
   } else if (o.shiftMode !== undefined) throw new SerError('EPARAM', '--shift-mode needs --shift');
   if (o.noiseSnr !== undefined) steps.push({ kind: 'noise', snr_db: parseNumber(o.noiseSnr, '--noise-snr') });
-  return steps.length === 1 ? steps[0] : { kind: 'chain', steps };
+  const aug: Augmentation = steps.length === 1 ? steps[0] : { kind: 'chain', steps };
+  validateAugmentation(aug);
+  return aug;
 }
 
 export function register(program: Command): void {

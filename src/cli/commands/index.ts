@@ -7,6 +7,7 @@ import { register as augment } from './augment.js';
 import { register as dataset } from './dataset.js';
 import { register as predict } from './predict.js';
 import { register as evaluate } from './evaluate.js';
+import { register as features } from './features.js';
 
 export type Register = (program: Command) => void;
 
@@ -15,4 +16,5 @@ export const commands: Register[] = [
   augment,
   predict,
   evaluate,
+  features,
 ];

@@ -1,0 +1,54 @@
+/**
+ * Feature-cache throughput (`node --import tsx bench/cache.ts [--limit N]`, default 120 files).
+ *
+ * Builds a fresh cache for the first N RAVDESS files (whole clips, 22050 Hz, default features, no
+ * augmentation) with 1 and with 2 workers, printing entries/s, then a resume pass (everything
+ * present: the cost of hashing + validating). Writes into a temporary directory it deletes.
+ */
+import { readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { buildFeatureCache } from '../src/data/cache.js';
+import type { DatasetItem, Emotion } from '../src/data/types.js';
+import { ALL_EMOTIONS } from '../src/data/types.js';
+
+const args = process.argv.slice(2);
+const li = args.indexOf('--limit');
+const limit = li >= 0 ? Number(args[li + 1]) : 120;
+const root = fileURLToPath(new URL('../../shared/data/ravdess/', import.meta.url));
+if (!existsSync(root)) {
+  console.error(`bench:cache: ${root} not found`);
+  process.exit(1);
+}
+const items: DatasetItem[] = [];
+for (const actor of readdirSync(root).sort()) {
+  if (!actor.startsWith('Actor_')) continue;
+  for (const f of readdirSync(join(root, actor)).sort()) {
+    if (!f.endsWith('.flac')) continue;
+    const parts = basename(f, '.flac').split('-');
+    items.push({ path: join(root, actor, f), label: ALL_EMOTIONS[Number(parts[2]) - 1] as Emotion, speaker: `ravdess:${parts[6]}`, dataset: 'ravdess', meta: {} });
+  }
+}
+// spread over actors: every k-th file
+const step = Math.max(1, Math.floor(items.length / limit));
+const sel = items.filter((_, i) => i % step === 0).slice(0, limit);
+const dir = mkdtempSync(join(tmpdir(), 'ser-bench-cache-'));
+console.log(`bench:cache — ${sel.length} RAVDESS files, whole clips, 22050 Hz, default features`);
+try {
+  for (const jobs of [1, 2]) {
+    const cacheDir = join(dir, `jobs${jobs}`);
+    const t = performance.now();
+    const r = await buildFeatureCache({ items: sel, cacheDir, jobs });
+    const s = (performance.now() - t) / 1000;
+    console.log(`  ${jobs} worker${jobs > 1 ? 's' : ' '}: built ${r.built} entries in ${s.toFixed(2)} s → ${(r.built / s).toFixed(1)} entries/s (failed ${r.failed.length})`);
+    if (jobs === 2) {
+      const t2 = performance.now();
+      const again = await buildFeatureCache({ items: sel, cacheDir, jobs });
+      const s2 = (performance.now() - t2) / 1000;
+      console.log(`  resume pass (all ${again.existing} present): ${s2.toFixed(2)} s → ${(again.existing / s2).toFixed(0)} entries/s checked`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

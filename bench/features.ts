@@ -1,0 +1,94 @@
+/**
+ * Feature-extraction benchmark (`npm run bench:features [-- --limit N] [-- --clip 3]`).
+ *
+ * For the RAVDESS FLAC files in ../shared/data/ravdess (1200 files, 48 kHz 16-bit mono):
+ * read → decode (native 48 kHz) → resample to 22050 Hz → default feature matrix (227 columns by
+ * default). Clips are processed WHOLE (RAVDESS clips are ~3–5 s) unless `--clip S` trims/pads
+ * each resampled clip to S seconds before features.
+ *
+ * Run 1: one worker = in-process, files one after the other, with a per-stage breakdown.
+ * Run 2: `--jobs 2` worker threads (wall clock; includes worker start-up and result transfer).
+ * Prints ms per file, ms per 3 s of audio, and the real-time factor (processing time / audio
+ * time; lower is faster). A benchmark prints figures; it asserts nothing.
+ */
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { runFeatureTask, type MatrixTask, type MatrixResult, type FeatureResult, type FeatureTask, type ClipPolicy } from '../src/workers/feature-tasks.js';
+import { createPool, workerUrl } from '../src/util/pool.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const limit = opt('--limit') ? Number(opt('--limit')) : Infinity;
+const clip: ClipPolicy | undefined = opt('--clip') ? { seconds: Number(opt('--clip')) } : undefined;
+const jobs2 = Number(opt('--jobs') ?? 2);
+const root = fileURLToPath(new URL('../../shared/data/ravdess/', import.meta.url));
+if (!existsSync(root)) {
+  console.error(`bench:features: ${root} not found (the shared RAVDESS data sits beside the repo)`);
+  process.exit(1);
+}
+const files: string[] = [];
+for (const actor of readdirSync(root).sort()) {
+  if (!actor.startsWith('Actor_')) continue;
+  for (const f of readdirSync(join(root, actor)).sort()) if (f.endsWith('.flac')) files.push(join(root, actor, f));
+}
+const selected = files.slice(0, Math.min(files.length, limit));
+const SR = 22050;
+const tasks: MatrixTask[] = selected.map((file) => ({ kind: 'matrix', file, sr: SR, clip }));
+
+console.log(`bench:features — ${selected.length} RAVDESS FLAC files (48 kHz → ${SR} Hz), ${clip ? `clips trimmed/padded to ${clip.seconds} s` : 'whole clips (not trimmed or padded)'}`);
+console.log(`node ${process.version}, ${availableParallelism()} cores available`);
+
+// warm-up (JIT, filter-bank and FFT caches), not counted
+await runFeatureTask(tasks[0]);
+
+// ---- run 1: one worker (in-process) ----
+const sum = { read: 0, decode: 0, resample: 0, features: 0, audioSec: 0 };
+let cols = 0;
+let failed = 0;
+const t1 = performance.now();
+for (const t of tasks) {
+  try {
+    const r = (await runFeatureTask(t)) as MatrixResult;
+    sum.read += r.times.readMs;
+    sum.decode += r.times.decodeMs;
+    sum.resample += r.times.resampleMs;
+    sum.features += r.times.featuresMs;
+    sum.audioSec += r.duration;
+    cols = r.features.cols;
+  } catch (err) {
+    failed++;
+    console.error(`  failed: ${(err as Error).message}`);
+  }
+}
+const wall1 = performance.now() - t1;
+const n = tasks.length - failed;
+const per3 = (ms: number) => (ms / sum.audioSec) * 3;
+const fmt = (x: number, d = 2) => x.toFixed(d);
+
+console.log(`\n1 worker: ${n} files, ${fmt(sum.audioSec, 1)} s of audio (mean ${fmt(sum.audioSec / n, 2)} s/file at ${SR} Hz), ${cols} feature columns`);
+console.log(`  total     ${fmt(wall1 / n)} ms/file   ${fmt(per3(wall1))} ms per 3 s of audio   RTF ${(wall1 / 1000 / sum.audioSec).toExponential(2)}   (${fmt(wall1 / 1000, 1)} s wall)`);
+console.log('  breakdown per 3 s of audio:');
+console.log(`    read file   ${fmt(per3(sum.read), 3)} ms`);
+console.log(`    decode FLAC ${fmt(per3(sum.decode), 3)} ms`);
+console.log(`    resample    ${fmt(per3(sum.resample), 3)} ms`);
+console.log(`    features    ${fmt(per3(sum.features), 3)} ms   (target ≤ 2.7 ms; librosa 13.6 ms)`);
+console.log(`    other       ${fmt(per3(wall1 - sum.read - sum.decode - sum.resample - sum.features), 3)} ms`);
+
+// ---- run 2: N worker threads ----
+const pool = createPool<FeatureTask, FeatureResult>({ workerUrl: workerUrl(import.meta.url, '../src/workers/features.worker'), size: jobs2 });
+const tStart = performance.now();
+await Promise.all(Array.from({ length: 2 * jobs2 }, (_, i) => pool.run(tasks[i % tasks.length]))); // start-up + warm-up, reported separately
+const startMs = performance.now() - tStart;
+const t2 = performance.now();
+let n2 = 0;
+for await (const r of pool.map(tasks)) if (r.ok) n2++;
+const wall2 = performance.now() - t2;
+await pool.close();
+console.log(`\n${jobs2} workers: ${n2} files`);
+console.log(`  total     ${fmt(wall2 / n2)} ms/file   ${fmt(per3(wall2))} ms per 3 s of audio   RTF ${(wall2 / 1000 / sum.audioSec).toExponential(2)}   (${fmt(wall2 / 1000, 1)} s wall; speed-up ×${fmt(wall1 / wall2)})`);
+console.log(`  worker start-up + warm-up: ${fmt(startMs, 0)} ms (not included)`);

@@ -1,0 +1,228 @@
+/**
+ * The work done per file by `ser features`, the feature benchmark and the dataset cache. The same
+ * function runs in-process (`--jobs 1`) and inside worker threads (features.worker.ts), so the
+ * output cannot depend on the number of workers.
+ *
+ * Pipeline per task: decode (native rate) → resample to `sr` → [augmentation] → [clip] →
+ * features. Feature matrices are frame-major (n_frames, n_features).
+ */
+import { readFile } from 'node:fs/promises';
+import { loadAudio } from '../audio/index.js';
+import { resample } from '../dsp/resample.js';
+import {
+  extractFeatures,
+  extractAllFeatures,
+  featureConfigHash,
+  type FeatureConfig,
+} from '../features/index.js';
+import type { Matrix } from '../dsp/matrix.js';
+import { SerError } from '../errors.js';
+import { encodeFeatureEntry } from '../io/featfile.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { transfer } from '../util/pool.js';
+
+/** Fixed-length policy applied to the (augmented) waveform before features. */
+export interface ClipPolicy {
+  /** Target length in seconds: longer audio is trimmed, shorter is zero-padded at the end. */
+  seconds: number;
+  /** Which part to keep when trimming: the start (default) or the centre. */
+  align?: 'start' | 'center';
+}
+
+/** Human-readable, stable description of a clip policy, for cache keys ('' = whole clip). */
+export function describeClip(clip: ClipPolicy | undefined): string {
+  return clip ? `clip(${clip.seconds}s,${clip.align ?? 'start'})` : '';
+}
+
+/** Trims or zero-pads `y` to exactly round(seconds·sr) samples. */
+export function applyClip(y: Float32Array, sr: number, clip: ClipPolicy): Float32Array {
+  const n = Math.round(clip.seconds * sr);
+  if (!(n > 0)) throw new SerError('EPARAM', `clip length must be positive, got ${clip.seconds} s`);
+  if (y.length === n) return y;
+  const out = new Float32Array(n);
+  if (y.length > n) {
+    const start = clip.align === 'center' ? Math.floor((y.length - n) / 2) : 0;
+    out.set(y.subarray(start, start + n));
+  } else {
+    out.set(y);
+  }
+  return out;
+}
+
+export interface StageTimes {
+  readMs: number;
+  decodeMs: number;
+  resampleMs: number;
+  augmentMs: number;
+  featuresMs: number;
+  writeMs: number;
+}
+
+interface BaseTask {
+  file: string;
+  /** Target sample rate, or 'native' to keep the file's rate. */
+  sr: number | 'native';
+  config?: Partial<FeatureConfig>;
+}
+
+/** Extract the default feature matrix (all columns), returned by transfer. */
+export interface MatrixTask extends BaseTask {
+  kind: 'matrix';
+  clip?: ClipPolicy;
+}
+/** Extract every named feature block (for `ser features --json`). */
+export interface BlocksTask extends BaseTask {
+  kind: 'blocks';
+}
+/** Extract features and write them as a cache entry at `outPath` (atomic); returns metadata only. */
+export interface CacheTask extends BaseTask {
+  kind: 'cache';
+  outPath: string;
+  /** Metadata stored in the entry header. */
+  meta: Record<string, unknown>;
+  augmentation?: unknown;
+  seed?: number;
+  clip?: ClipPolicy;
+  /** Expected sha256 of the file's content; the entry is not written when the file changed. */
+  contentSha256?: string;
+}
+export type FeatureTask = MatrixTask | BlocksTask | CacheTask;
+
+export interface AudioInfo {
+  file: string;
+  sr: number;
+  /** Sample rate of the file itself. */
+  nativeSr: number;
+  channels: number;
+  /** Seconds of audio the features were computed from. */
+  duration: number;
+  samples: number;
+  times: StageTimes;
+}
+export interface MatrixResult extends AudioInfo {
+  kind: 'matrix';
+  features: Matrix;
+  columns: string[];
+  /** The normalised feature configuration used (sr included). */
+  config: FeatureConfig;
+}
+export interface BlocksResult extends AudioInfo {
+  kind: 'blocks';
+  /** Every named block (librosa's names), frame-major; null when it cannot be computed for this clip. */
+  blocks: Record<string, Matrix | null>;
+  /** Why a block is null (e.g. deltas of a clip shorter than delta_width frames). */
+  errors: Record<string, string>;
+  tuning: number;
+}
+export interface CacheResult extends AudioInfo {
+  kind: 'cache';
+  outPath: string;
+  rows: number;
+  cols: number;
+  bytes: number;
+}
+export type FeatureResult = MatrixResult | BlocksResult | CacheResult;
+
+const now = () => performance.now();
+
+async function decode(task: BaseTask & { contentSha256?: string }): Promise<{ y: Float32Array; sr: number; nativeSr: number; channels: number; times: StageTimes }> {
+  const times: StageTimes = { readMs: 0, decodeMs: 0, resampleMs: 0, augmentMs: 0, featuresMs: 0, writeMs: 0 };
+  let t = now();
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(task.file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new SerError('ENOENT', 'no such file', { file: task.file, cause: err });
+    if (code === 'EISDIR') throw new SerError('EISDIR', 'is a directory, expected an audio file', { file: task.file, cause: err });
+    throw new SerError('EIO', `cannot read (${(err as Error).message})`, { file: task.file, cause: err });
+  }
+  if (task.contentSha256) {
+    const { createHash } = await import('node:crypto');
+    const h = createHash('sha256').update(bytes).digest('hex');
+    if (h !== task.contentSha256) throw new SerError('EDATA', 'file changed while the cache was being built', { file: task.file });
+  }
+  times.readMs = now() - t;
+  t = now();
+  const audio = await loadAudioNamed(bytes, task.file);
+  times.decodeMs = now() - t;
+  let y = audio.y;
+  const sr = task.sr === 'native' ? audio.sr : task.sr;
+  if (sr !== audio.sr) {
+    t = now();
+    y = resample(y, audio.sr, sr);
+    times.resampleMs = now() - t;
+  }
+  return { y, sr, nativeSr: audio.sr, channels: audio.channels, times };
+}
+
+/** Decodes bytes at the native rate; errors name `file` (not "<bytes>"). */
+async function loadAudioNamed(bytes: Uint8Array, file: string) {
+  try {
+    return await loadAudio(bytes, { sr: 'native', mono: true, name: file });
+  } catch (err) {
+    if (err instanceof SerError && err.file === file) throw err;
+    if (err instanceof SerError) {
+      const prefix = err.file !== undefined ? `${err.file}: ` : '';
+      const msg = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+      throw new SerError(err.code, msg, { file, cause: err });
+    }
+    throw new SerError('EFORMAT', `cannot decode audio (${(err as Error).message})`, { file, cause: err });
+  }
+}
+
+function toMatrix(m: { rows: number; cols: number; data: Float32Array }): Matrix {
+  return { rows: m.rows, cols: m.cols, data: m.data };
+}
+
+/** Runs one task. Used directly for `--jobs 1` and by the worker for `--jobs N`. */
+export async function runFeatureTask(task: FeatureTask): Promise<FeatureResult> {
+  const d = await decode(task as BaseTask & { contentSha256?: string });
+  let y = d.y;
+  const times = d.times;
+  const info = (): AudioInfo => ({ file: task.file, sr: d.sr, nativeSr: d.nativeSr, channels: d.channels, duration: y.length / d.sr, samples: y.length, times });
+
+  if (task.kind === 'blocks') {
+    const t = now();
+    const all = extractAllFeatures(y, d.sr, task.config);
+    times.featuresMs = now() - t;
+    const { tuning, errors, ...named } = all;
+    const blocks: Record<string, Matrix | null> = {};
+    for (const [name, m] of Object.entries(named)) blocks[name] = m ? toMatrix(m) : null;
+    return { kind: 'blocks', ...info(), blocks, errors: { ...errors }, tuning };
+  }
+
+  if (task.kind === 'cache' && task.augmentation != null) {
+    const t = now();
+    const { applyAugmentation } = await import('../augment/index.js');
+    y = applyAugmentation(y, d.sr, task.augmentation as Parameters<typeof applyAugmentation>[2], task.seed ?? 0);
+    times.augmentMs = now() - t;
+  }
+  if (task.clip) y = applyClip(y, d.sr, task.clip);
+
+  let t = now();
+  const f = extractFeatures(y, d.sr, task.config);
+  times.featuresMs = now() - t;
+  const features = toMatrix(f);
+
+  if (task.kind === 'matrix') {
+    return { kind: 'matrix', ...info(), features, columns: [...f.columns], config: f.config };
+  }
+  t = now();
+  const bytes = encodeFeatureEntry({ ...task.meta, sr: d.sr, duration: y.length / d.sr, feature_config_hash: featureConfigHash(f.config), columns: f.columns }, features);
+  await writeFileAtomic(task.outPath, bytes);
+  times.writeMs = now() - t;
+  return { kind: 'cache', ...info(), outPath: task.outPath, rows: features.rows, cols: features.cols, bytes: bytes.length };
+}
+
+/** Worker handler: as runFeatureTask, with feature buffers sent by transfer. */
+export async function runFeatureTaskTransfer(task: FeatureTask): Promise<FeatureResult> {
+  const r = await runFeatureTask(task);
+  if (r.kind === 'matrix') return transfer(r, [r.features.data.buffer as ArrayBuffer]);
+  if (r.kind === 'blocks') {
+    const bufs = new Set<ArrayBuffer>();
+    for (const m of Object.values(r.blocks)) if (m) bufs.add(m.data.buffer as ArrayBuffer);
+    return transfer(r, [...bufs]);
+  }
+  return r;
+}

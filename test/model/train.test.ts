@@ -319,3 +319,25 @@ test('seeded Dropout layers get a fresh mask at every step (tfjs would repeat on
   x.dispose();
   m.dispose();
 });
+
+test('determinism with the project model (batch norm, fused LSTM, seeded dropout) on the default backend', async () => {
+  const { initBackend } = await import('../../src/model/backend.js');
+  const { buildModel } = await import('../../src/model/build.js');
+  const backend = await initBackend('wasm').catch(() => initBackend('cpu'));
+  try {
+    const tr = data(24, 21);
+    const va = data(9, 22);
+    const cfg = { conv: [{ filters: 4, kernel_size: 3, pool: 2 }], lstm: { units: 4, bidirectional: false, layers: 1 }, dense: [4], dropout: 0.3 };
+    const run = async () => {
+      const model = buildModel(cfg as never, [FRAMES, FEATS], K, 3);
+      const r = await train({ model, xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, epochs: 3, batchSize: 8, learningRate: 0.01, seed: 5 });
+      model.dispose();
+      return r.history.map(({ ms: _ms, ...rest }) => rest);
+    };
+    const a = await run();
+    assert.deepEqual(await run(), a, `backend ${backend}`);
+    assert.ok(a.every((h) => Number.isFinite(h.loss) && Number.isFinite(h.val_loss!)));
+  } finally {
+    await tf.setBackend('cpu');
+  }
+});

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { SerError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { BUNDLE_FILES, createBundleFiles, parseBundle, type BundleFiles, type CreateBundleInput, type ModelBundle } from './bundle.js';
-import type { WeightSnapshot } from './train.js';
+import { historyToJson, type TrainResult, type WeightSnapshot } from './train.js';
 
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
   const fh = await open(path, 'wx');
@@ -156,4 +156,9 @@ export async function readCheckpoint(path: string): Promise<{ epoch: number; wei
   }
   if (off !== b.length) bad(`${b.length - off} unexpected trailing bytes`);
   return { epoch: h.epoch, weights: { names: h.names, shapes: h.shapes, data }, meta: h.meta };
+}
+
+/** Writes the training result (history per epoch, how training ended) as JSON to `path`, atomically. */
+export async function writeHistory(path: string, result: TrainResult): Promise<void> {
+  await writeFileAtomic(path, historyToJson(result), { mkdir: true });
 }

@@ -7,8 +7,8 @@ import { initBackend } from '../../src/model/backend.js';
 import { buildModel } from '../../src/model/build.js';
 import { defaultFeatureConfig, extractFeatures, type FeatureConfig } from '../../src/features/index.js';
 import { fitZScore } from '../../src/data/preprocess.js';
-import { saveBundle, loadBundle, writeCheckpoint, readCheckpoint } from '../../src/model/bundle-node.js';
-import { snapshotWeights, restoreWeights } from '../../src/model/train.js';
+import { saveBundle, loadBundle, writeCheckpoint, readCheckpoint, writeHistory } from '../../src/model/bundle-node.js';
+import { snapshotWeights, restoreWeights, type TrainResult } from '../../src/model/train.js';
 import { loadBundleFromUrl, createBundleFiles, disposeBundle, type CreateBundleInput } from '../../src/model/bundle.js';
 import { predictClip, windowStarts, fitClip } from '../../src/model/predict.js';
 import { SerError } from '../../src/errors.js';
@@ -228,4 +228,22 @@ test('training checkpoints round-trip exactly; truncated ones are refused', asyn
   await assert.rejects(readCheckpoint(p), (e: unknown) => e instanceof SerError && e.code === 'EMODEL' && e.message.includes(p) && /truncated/.test(e.message));
   await writeFile(p, 'hello world, not a checkpoint');
   await assert.rejects(readCheckpoint(p), /magic/);
+});
+
+test('writeHistory writes the training result as JSON', async () => {
+  const result: TrainResult = {
+    history: [{ epoch: 0, loss: 1.5, acc: 0.25, uar: 0.2, val_loss: 1.6, val_acc: null, val_uar: null, lr: 1e-4, ms: 10 }],
+    bestEpoch: 0,
+    bestValue: 1.6,
+    monitor: 'val_loss',
+    stoppedBy: 'epochs',
+    restoredBestWeights: true,
+    seed: 1,
+    learningRate: 1e-4,
+    batchSize: 32,
+    elapsedMs: 10,
+  };
+  const p = join(dir, 'runs', 'history.json');
+  await writeHistory(p, result);
+  assert.deepEqual(JSON.parse(await readFile(p, 'utf8')), result);
 });

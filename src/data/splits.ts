@@ -104,9 +104,21 @@ export function resolveSpeakers(names: readonly string[], known: readonly string
   return out;
 }
 
-function genderOf(items: readonly DatasetItem[], speaker: string): string {
-  const it = items.find((i) => i.speaker === speaker && typeof i.meta.gender === 'string');
-  return it ? String(it.meta.gender) : 'unknown';
+/**
+ * Speakers grouped by `meta.gender` ('unknown' when absent): one list per gender, genders in
+ * sorted order, speakers in the order given.
+ */
+function genderGroups(items: readonly DatasetItem[], speakers: readonly string[]): string[][] {
+  const genderOf = new Map<string, string>();
+  for (const it of items) if (!genderOf.has(it.speaker) && typeof it.meta.gender === 'string') genderOf.set(it.speaker, it.meta.gender);
+  const groups = new Map<string, string[]>();
+  for (const s of speakers) {
+    const g = genderOf.get(s) ?? 'unknown';
+    const l = groups.get(g);
+    if (l) l.push(s);
+    else groups.set(g, [s]);
+  }
+  return [...groups.keys()].sort().map((g) => groups.get(g)!);
 }
 
 function partitionBySpeaker(items: readonly DatasetItem[], test: Set<string>, val: Set<string>): Omit<Split, 'protocol'> {
@@ -196,14 +208,7 @@ export interface SpeakerSplitOptions {
 
 /** Draws `count` speakers from `pool`, seeded, alternating between genders when they are known. */
 function drawSpeakers(items: readonly DatasetItem[], pool: readonly string[], count: number, rng: Rng): string[] {
-  const groups = new Map<string, string[]>();
-  for (const s of pool) {
-    const g = genderOf(items, s);
-    const l = groups.get(g);
-    if (l) l.push(s);
-    else groups.set(g, [s]);
-  }
-  const lists = [...groups.keys()].sort().map((g) => rng.shuffle([...groups.get(g)!]));
+  const lists = genderGroups(items, pool).map((g) => rng.shuffle(g));
   const out: string[] = [];
   for (let i = 0; out.length < count; i++) {
     const l = lists[i % lists.length];
@@ -300,20 +305,13 @@ export function speakerKFold(items: readonly DatasetItem[], options: SpeakerKFol
     const k = options.k ?? 5;
     check(Number.isInteger(k) && k >= 2, `speakerKFold: k must be an integer ≥ 2, got ${k}`);
     if (k > known.length) throw new SerError('EPARAM', `speakerKFold: k = ${k} folds but only ${known.length} speakers`);
-    const groups = new Map<string, string[]>();
-    for (const s of known) {
-      const g = genderOf(items, s);
-      const l = groups.get(g);
-      if (l) l.push(s);
-      else groups.set(g, [s]);
-    }
     const rng = options.seed === undefined ? null : new Rng(options.seed).fork('speaker-kfold');
     folds = Array.from({ length: k }, () => []);
     // Group by group, every fold gets floor(n/k) consecutive speakers and the n mod k extra ones go
     // to the folds that are smallest so far (lowest index first): each fold's count of every
     // group differs by at most one, and fold sizes differ by at most one speaker overall.
-    for (const g of [...groups.keys()].sort()) {
-      const members = groups.get(g)!; // naturally sorted (known is)
+    for (const members of genderGroups(items, known)) {
+      // naturally sorted (known is), or shuffled with a seed
       if (rng) rng.shuffle(members);
       const n = members.length;
       const q = Math.floor(n / k);

@@ -7,7 +7,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { estimateTuning } from './tuning.js';
-import { createChromaKernel, type ChromaKernel } from './chroma-simd.js';
+import { createChromaKernel, type ChromaKernel } from './simd.js';
 
 export interface ChromaFilterOptions {
   /** Sample rate in Hz. */
@@ -296,8 +296,7 @@ export function chromaStft(o: ChromaStftOptions): Matrix {
   const T = S.rows;
   const raw = projectScratch(T * n_chroma);
   const kernel = n_chroma === 12 ? simdKernel() : null;
-  if (kernel) kernel.project(bank.binMajor, data, nb, T, raw);
-  else project(bank, data, nb, T, raw);
+  if (!kernel || !kernel.project(bank.binMajor, data, nb, T, raw)) project(bank, data, nb, T, raw);
   for (let t = 0; t < T; t++) {
     const o2 = t * n_chroma;
     let len = 0;

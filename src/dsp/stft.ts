@@ -3,6 +3,7 @@
  */
 import { check } from '../errors.js';
 import { realFft } from './fft.js';
+import { wasmStftPower } from './stft-wasm.js';
 import type { Matrix } from './matrix.js';
 
 export type WindowName = 'hann' | 'hamming' | 'ones';
@@ -77,6 +78,11 @@ interface StftPlan {
   nFrames: number;
   nBins: number;
   fft: ReturnType<typeof realFft>;
+  /** Samples of centre padding at each end. */
+  pad: number;
+  /** The window, zero-padded to n_fft, and a key naming it. */
+  window: Float64Array;
+  windowKey: string;
   /** Windowed frame t in a reused scratch buffer (valid until the next call). */
   frame(t: number): Float64Array;
 }
@@ -117,6 +123,9 @@ function stftPlan(y: Float32Array, options: StftOptions): StftPlan {
     nFrames,
     nBins: fft.nBins,
     fft,
+    pad,
+    window: win,
+    windowKey: `${options.window ?? 'hann'}:${win_length}`,
     frame(t: number): Float64Array {
       const start = t * hop_length - pad; // index into y of frame sample 0
       if (start + off >= 0 && start + end <= n) {
@@ -142,8 +151,12 @@ export function powerSpectrogram(y: Float32Array, options: StftOptions & { power
   check(Number.isFinite(power) && power > 0, `power must be a positive number, got ${power}`);
   const plan = stftPlan(y, options);
   const { nFrames, nBins, fft } = plan;
-  const out = new Float32Array(nFrames * nBins);
-  for (let t = 0; t < nFrames; t++) fft.forwardPower(plan.frame(t), out, t * nBins);
+  // WebAssembly SIMD kernel when available (same float64 arithmetic), else the JS FFT.
+  let out = wasmStftPower(y, plan.n_fft, plan.hop_length, plan.pad, nFrames, plan.window, plan.windowKey);
+  if (!out) {
+    out = new Float32Array(nFrames * nBins);
+    for (let t = 0; t < nFrames; t++) fft.forwardPower(plan.frame(t), out, t * nBins);
+  }
   if (power !== 2) {
     if (power === 1) for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
     else for (let i = 0; i < out.length; i++) out[i] = Math.pow(out[i], power / 2);

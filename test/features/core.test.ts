@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { SerError } from '../../src/errors.js';
 import { realFft } from '../../src/dsp/fft.js';
 import { powerSpectrogram, spectrogramPower, stft } from '../../src/dsp/stft.js';
+import { setWasmStftDisabled, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
 import {
   applyFilterbank,
   dctMatrix,
@@ -279,4 +280,30 @@ test('zeroCrossingRate: alternating signs, constants, threshold, edge padding', 
   ok(zeroCrossingRate(tiny).data.every((v) => v === 0));
   ok(zeroCrossingRate(tiny, { threshold: 0 }).data.some((v) => v > 0.4));
   assert.throws(() => zeroCrossingRate(new Float32Array(0)), isParamError);
+});
+
+test('WebAssembly STFT kernel: available under Node 20 and identical to the JS FFT path', () => {
+  ok(wasmStftAvailable(), 'WebAssembly SIMD kernel should load under Node ≥ 20');
+  const r = rng(9);
+  try {
+    for (const [n, n_fft, hop_length, win_length] of [
+      [66150, 2048, 512, 2048],
+      [5000, 512, 100, 300],
+      [3000, 1024, 256, 1024],
+      [100, 16, 5, 16],
+      [1000, 32, 7, 20],
+      [10, 64, 16, 64],
+    ]) {
+      const y = Float32Array.from({ length: n }, r);
+      setWasmStftDisabled(false);
+      const a = powerSpectrogram(y, { n_fft, hop_length, win_length });
+      setWasmStftDisabled(true);
+      const b = powerSpectrogram(y, { n_fft, hop_length, win_length });
+      assert.equal(a.rows, b.rows);
+      const mx = maxOf(b);
+      for (let i = 0; i < a.data.length; i++) ok(Math.abs(a.data[i] - b.data[i]) <= 1e-6 * mx, `n_fft ${n_fft} element ${i}: ${a.data[i]} vs ${b.data[i]}`);
+    }
+  } finally {
+    setWasmStftDisabled(false);
+  }
 });

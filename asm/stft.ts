@@ -1,0 +1,169 @@
+// AssemblyScript source of the WebAssembly STFT kernel (SIMD, f64x2). Compiled by
+// scripts/build-wasm.mjs into src/dsp/stft-wasm.generated.ts (base64). Not part of the tsc build.
+//
+// Every complex number is one f64x2 vector [re, im]. The real n-point FFT packs the frame into
+// m = n/2 complex samples, runs a radix-4 decimation-in-time FFT (one radix-2 pass first when
+// log2(m) is odd), and splits the result into the n/2 + 1 bins, writing |X[k]|² as f32.
+// All tables (bit reversal, twiddles, window) are computed and written by the JS side
+// (src/dsp/stft-wasm.ts); this module holds no state but the addresses set by configure().
+
+let M: i32 = 0; // complex FFT size, n_fft / 2
+let REV: usize = 0; // u32[M] bit-reversal permutation
+let TW: usize = 0; // radix-4 twiddles: per pass, per j: W^j, W^2j, W^3j as (cc, nd) vector pairs
+let PASS_H: usize = 0; // i32[NPASS] quarter size h of each radix-4 pass
+let PASS_OFF: usize = 0; // i32[NPASS] byte offset of each pass's twiddles in TW
+let NPASS: i32 = 0;
+let FIRST_R2: i32 = 0; // 1 when a radix-2 pass comes first
+let PC: usize = 0; // f64 pairs (cos, sin) of −2πk/n, k = 0..M/2
+let Z: usize = 0; // v128[M] work buffer
+let WIN: usize = 0; // f64[n] window
+let EDGE: usize = 0; // f32[n] zero-padded copy of a frame that overlaps the signal's ends
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function configure(m: i32, rev: usize, tw: usize, passH: usize, passOff: usize, npass: i32, firstR2: i32, pc: usize, z: usize, win: usize, edge: usize): void {
+  M = m;
+  REV = rev;
+  TW = tw;
+  PASS_H = passH;
+  PASS_OFF = passOff;
+  NPASS = npass;
+  FIRST_R2 = firstR2;
+  PC = pc;
+  Z = z;
+  WIN = win;
+  EDGE = edge;
+}
+
+// (a + ib)(c + id) with the twiddle stored as cc = [c, c], nd = [−d, d].
+// @ts-ignore: decorator
+@inline function cmul(x: v128, cc: v128, nd: v128): v128 {
+  return f64x2.add(f64x2.mul(x, cc), f64x2.mul(f64x2.shuffle(x, x, 1, 0), nd));
+}
+
+// Complex sample j of the windowed frame starting at src (f32 samples): [x[2j]·w[2j], x[2j+1]·w[2j+1]].
+// @ts-ignore: decorator
+@inline function loadZ(src: usize, j: u32): v128 {
+  const x = f64x2.promote_low_f32x4(v128.load64_zero(src + ((<usize>j) << 3)));
+  return f64x2.mul(x, v128.load(WIN + ((<usize>j) << 4)));
+}
+
+/** FFT of the windowed frame at src (n_fft f32 samples) into Z. */
+function transform(src: usize): void {
+  const m = M;
+  const rev = REV;
+  const z = Z;
+  const flip = f64x2(1.0, -1.0);
+  if (FIRST_R2) {
+    const hm = <u32>(m >> 1);
+    for (let b = 0; b < m; b += 2) {
+      const j = load<u32>(rev + ((<usize>b) << 2));
+      const a = loadZ(src, j);
+      const c = loadZ(src, j + hm);
+      const p = z + ((<usize>b) << 4);
+      v128.store(p, f64x2.add(a, c));
+      v128.store(p, f64x2.sub(a, c), 16);
+    }
+  } else {
+    const q = <u32>(m >> 2);
+    for (let b = 0; b < m; b += 4) {
+      const j = load<u32>(rev + ((<usize>b) << 2));
+      const x0 = loadZ(src, j);
+      const u1 = loadZ(src, j + 2 * q);
+      const u2 = loadZ(src, j + q);
+      const u3 = loadZ(src, j + 3 * q);
+      const a0 = f64x2.add(x0, u1);
+      const a1 = f64x2.sub(x0, u1);
+      const s = f64x2.add(u2, u3);
+      const d = f64x2.sub(u2, u3);
+      const md = f64x2.mul(f64x2.shuffle(d, d, 1, 0), flip); // −i·d
+      const p = z + ((<usize>b) << 4);
+      v128.store(p, f64x2.add(a0, s));
+      v128.store(p, f64x2.add(a1, md), 16);
+      v128.store(p, f64x2.sub(a0, s), 32);
+      v128.store(p, f64x2.sub(a1, md), 48);
+    }
+  }
+  const start = FIRST_R2 ? 0 : 1;
+  for (let pass = start; pass < NPASS; pass++) {
+    const h = load<i32>(PASS_H + ((<usize>pass) << 2));
+    const tw0 = TW + <usize>load<i32>(PASS_OFF + ((<usize>pass) << 2));
+    const blk = 4 * h;
+    const hb = (<usize>h) << 4;
+    for (let b = 0; b < m; b += blk) {
+      let p = z + ((<usize>b) << 4);
+      let t = tw0;
+      for (let j = 0; j < h; j++) {
+        const x0 = v128.load(p);
+        const u1 = cmul(v128.load(p + hb), v128.load(t, 32), v128.load(t, 48)); // W^2j
+        const u2 = cmul(v128.load(p + 2 * hb), v128.load(t), v128.load(t, 16)); // W^j
+        const u3 = cmul(v128.load(p + 3 * hb), v128.load(t, 64), v128.load(t, 80)); // W^3j
+        const a0 = f64x2.add(x0, u1);
+        const a1 = f64x2.sub(x0, u1);
+        const s = f64x2.add(u2, u3);
+        const d = f64x2.sub(u2, u3);
+        const md = f64x2.mul(f64x2.shuffle(d, d, 1, 0), flip);
+        v128.store(p, f64x2.add(a0, s));
+        v128.store(p + hb, f64x2.add(a1, md));
+        v128.store(p + 2 * hb, f64x2.sub(a0, s));
+        v128.store(p + 3 * hb, f64x2.sub(a1, md));
+        p += 16;
+        t += 96;
+      }
+    }
+  }
+}
+
+/** |X[k]|², k = 0..M, from Z, as f32 at out. */
+function powerOut(out: usize): void {
+  const m = M;
+  const z = Z;
+  const z0r = load<f64>(z);
+  const z0i = load<f64>(z, 8);
+  const dc = z0r + z0i;
+  const ny = z0r - z0i;
+  store<f32>(out, <f32>(dc * dc));
+  store<f32>(out + ((<usize>m) << 2), <f32>(ny * ny));
+  const half = m >> 1;
+  for (let k = 1; k <= half; k++) {
+    const k2 = m - k;
+    const pa = z + ((<usize>k) << 4);
+    const pb = z + ((<usize>k2) << 4);
+    const ar = load<f64>(pa), ai = load<f64>(pa, 8), br = load<f64>(pb), bi = load<f64>(pb, 8);
+    const er = 0.5 * (ar + br), ei = 0.5 * (ai - bi);
+    const or_ = 0.5 * (ai + bi), oi = -0.5 * (ar - br);
+    const pc = PC + ((<usize>k) << 4);
+    const c = load<f64>(pc), s = load<f64>(pc, 8);
+    const tr = or_ * c - oi * s, ti = or_ * s + oi * c;
+    const xr = er + tr, xi = ei + ti;
+    const yr = er - tr, yi = ti - ei;
+    store<f32>(out + ((<usize>k) << 2), <f32>(xr * xr + xi * xi));
+    store<f32>(out + ((<usize>k2) << 2), <f32>(yr * yr + yi * yi));
+  }
+}
+
+/**
+ * Power spectrogram of the f32 signal y[0..n) (at yPtr): frame t starts at sample t·hop − pad,
+ * samples outside the signal are zeros. Writes nFrames × (n_fft/2 + 1) f32 at out, frame-major.
+ */
+export function stftPower(yPtr: usize, n: i32, hop: i32, pad: i32, nFrames: i32, out: usize): void {
+  const nfft = 2 * M;
+  const nBins = M + 1;
+  for (let t = 0; t < nFrames; t++) {
+    const start = t * hop - pad;
+    let src: usize;
+    if (start >= 0 && start + nfft <= n) {
+      src = yPtr + ((<usize>start) << 2);
+    } else {
+      for (let i = 0; i < nfft; i++) {
+        const j = start + i;
+        store<f32>(EDGE + ((<usize>i) << 2), j >= 0 && j < n ? load<f32>(yPtr + ((<usize>j) << 2)) : 0);
+      }
+      src = EDGE;
+    }
+    transform(src);
+    powerOut(out + (<usize>(t * nBins) << 2));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Micro-benchmark of the feature core on a 3-s clip at 22050 Hz (66150 samples, 130 frames):
+ * ms per clip for each stage, warm, best of several rounds (the machine is shared; the minimum is
+ * the least disturbed figure; process CPU time is printed too, as it is less inflated by other
+ * processes than wall time). Run: node --import tsx bench/features-core.ts [rounds]
+ */
+import { realFft } from '../src/dsp/fft.js';
+import { powerSpectrogram } from '../src/dsp/stft.js';
+import {
+  applyFilterbank,
+  delta,
+  extractFeatures,
+  melFilterbankSparse,
+  mfcc,
+  powerToDb,
+  rms,
+  zeroCrossingRate,
+  chromaStft,
+  estimateTuning,
+  spectralContrast,
+} from '../src/features/index.js';
+
+const sr = 22050;
+const n = 3 * sr;
+let seed = 12345;
+const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+// a voiced-like signal: harmonics of a gliding f0 plus noise, amplitude-modulated
+const y = new Float32Array(n);
+let ph = 0;
+for (let i = 0; i < n; i++) {
+  const f0 = 120 + 40 * Math.sin((2 * Math.PI * i) / n);
+  ph += (2 * Math.PI * f0) / sr;
+  let s = 0;
+  for (let h = 1; h <= 12; h++) s += Math.sin(h * ph) / h;
+  y[i] = (0.3 * s + 0.02 * rnd()) * (0.6 + 0.4 * Math.sin((2 * Math.PI * 3 * i) / sr));
+}
+
+const rounds = Number(process.argv[2] ?? 15);
+function time(label: string, fn: () => unknown, inner = 10): number {
+  for (let i = 0; i < 3; i++) fn();
+  let best = Infinity;
+  let bestCpu = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) fn();
+    const wall = (performance.now() - t0) / inner;
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, wall);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000 / inner);
+  }
+  console.log(`${label.padEnd(48)} wall ${best.toFixed(3)} ms   cpu ${bestCpu.toFixed(3)} ms`);
+  return best;
+}
+
+const P = powerSpectrogram(y, { n_fft: 2048, hop_length: 512 });
+console.log(`clip: ${n} samples, ${P.rows} frames × ${P.cols} bins`);
+const fft = realFft(2048);
+const frame = new Float64Array(2048).map(() => rnd());
+const pw = new Float32Array(1025);
+const perFft = time('realFft(2048).forwardPower × 1 (µs below)', () => fft.forwardPower(frame, pw), 2000);
+console.log(`  → ${(perFft * 1000).toFixed(2)} µs per 2048-point real FFT, ${(1 / perFft).toFixed(0)}k/s`);
+const fb = melFilterbankSparse({ sr, n_fft: 2048, n_mels: 128 });
+const mel = applyFilterbank(P, fb);
+const db = powerToDb(mel);
+const m = mfcc({ S: db, n_mfcc: 40 });
+const tStft = time('STFT → power spectrogram', () => powerSpectrogram(y, { n_fft: 2048, hop_length: 512 }));
+const tMel = time('mel filterbank (sparse, 128 bands)', () => applyFilterbank(P, fb));
+const tDb = time('power_to_db', () => powerToDb(mel));
+const tMfcc = time('mfcc (DCT-II ortho, 40)', () => mfcc({ S: db, n_mfcc: 40 }));
+const tDelta = time('delta (width 9, order 1)', () => delta(m, { width: 9 }));
+time('rms (from y)', () => rms({ y }));
+time('zcr', () => zeroCrossingRate(y));
+console.log(`sum of my stages (stft+mel+db+mfcc+delta): ${(tStft + tMel + tDb + tMfcc + tDelta).toFixed(3)} ms`);
+time("extractFeatures blocks mfcc,mfcc_delta,logmel", () => extractFeatures(y, sr, { blocks: ['mfcc', 'mfcc_delta', 'logmel_db'] }));
+const mag = { ...P, data: P.data.map(Math.sqrt) };
+time('  (other area) estimateTuning', () => estimateTuning({ S: P, sr, n_fft: 2048 }), 3);
+time('  (other area) chromaStft with tuning', () => chromaStft({ S: P, sr, n_fft: 2048, tuning: 0 }), 3);
+time('  (other area) spectralContrast', () => spectralContrast({ S: mag, sr, n_fft: 2048 }), 3);
+time('extractFeatures default (227 columns)', () => extractFeatures(y, sr), 3);

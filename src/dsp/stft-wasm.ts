@@ -1,0 +1,167 @@
+/**
+ * WebAssembly (SIMD) power-spectrogram kernel: the same computation as the JS path of
+ * powerSpectrogram (window → radix-4 real FFT in float64 → |X|² as float32), 2–3× faster.
+ *
+ * The 1.6 kB module (built from asm/stft.ts by scripts/build-wasm.mjs) is compiled synchronously on
+ * first use — small enough for synchronous compilation on a browser's main thread. Where
+ * WebAssembly or its SIMD extension is unavailable, or the size is not a power of two, the
+ * functions here return null and callers use the JS FFT. Browser-safe: no Node APIs.
+ */
+import { STFT_WASM_BASE64 } from './stft-wasm.generated.js';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  configure(m: number, rev: number, tw: number, passH: number, passOff: number, npass: number, firstR2: number, pc: number, z: number, win: number, edge: number): void;
+  stftPower(yPtr: number, n: number, hop: number, pad: number, nFrames: number, out: number): void;
+}
+
+let instance: Exports | null | undefined;
+let disabled = false;
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function load(): Exports | null {
+  if (instance !== undefined) return instance;
+  try {
+    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return (instance = null);
+    const mod = new WebAssembly.Module(decodeBase64(STFT_WASM_BASE64));
+    const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('stft wasm abort'); } } });
+    instance = inst.exports as unknown as Exports;
+  } catch {
+    instance = null; // no WebAssembly SIMD here: the JS FFT is used
+  }
+  return instance;
+}
+
+/** Turns the WebAssembly kernel off (true) or back on (false), e.g. to compare both paths. */
+export function setWasmStftDisabled(off: boolean): void {
+  disabled = off;
+}
+
+/** True when the WebAssembly kernel is available and enabled. */
+export function wasmStftAvailable(): boolean {
+  return !disabled && load() !== null;
+}
+
+interface Layout {
+  key: string;
+  z: number;
+  edge: number;
+  /** first free byte after the tables */
+  end: number;
+}
+let layout: Layout | undefined;
+
+function ensureBytes(ex: Exports, bytes: number): void {
+  const have = ex.memory.buffer.byteLength;
+  if (bytes > have) ex.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+const align16 = (x: number) => (x + 15) & ~15;
+
+/** Writes the FFT tables and the window for (n_fft, window) into wasm memory, once per size/window. */
+function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string): Layout {
+  const key = `${n_fft}:${winKey}`;
+  if (layout && layout.key === key) return layout;
+  const m = n_fft >> 1;
+  let bits = 0;
+  while (1 << bits < m) bits++;
+  const firstR2 = bits % 2 === 1;
+  const passH: number[] = [];
+  for (let h = 1; 4 * h <= m; h *= 4) passH.push(h);
+  if (firstR2) {
+    passH.length = 0;
+    for (let h = 2; 4 * h <= m; h *= 4) passH.push(h);
+  }
+  let p = align16(ex.heapBase());
+  const rev = p;
+  p = align16(p + 4 * m);
+  const passHPtr = p;
+  p = align16(p + 4 * Math.max(1, passH.length));
+  const passOffPtr = p;
+  p = align16(p + 4 * Math.max(1, passH.length));
+  const tw = p;
+  const twCount = passH.reduce((s, h) => s + h, 0);
+  p = align16(p + 96 * Math.max(1, twCount));
+  const pc = p;
+  p = align16(p + 16 * ((m >> 1) + 1));
+  const z = p;
+  p = align16(p + 16 * m);
+  const winPtr = p;
+  p = align16(p + 8 * n_fft);
+  const edge = p;
+  p = align16(p + 4 * n_fft);
+  ensureBytes(ex, p);
+  const buf = ex.memory.buffer;
+  const revA = new Uint32Array(buf, rev, m);
+  for (let i = 0; i < m; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+    revA[i] = r;
+  }
+  const hA = new Int32Array(buf, passHPtr, Math.max(1, passH.length));
+  const oA = new Int32Array(buf, passOffPtr, Math.max(1, passH.length));
+  const twA = new Float64Array(buf, tw, 12 * Math.max(1, twCount));
+  let off = 0;
+  passH.forEach((h, i) => {
+    hA[i] = h;
+    oA[i] = off * 8;
+    const N = 4 * h;
+    for (let j = 0; j < h; j++) {
+      for (let q = 1; q <= 3; q++) {
+        const a = (-2 * Math.PI * q * j) / N;
+        const c = Math.cos(a);
+        const s = Math.sin(a);
+        const o = off + 12 * j + 4 * (q - 1);
+        twA[o] = c; // cc
+        twA[o + 1] = c;
+        twA[o + 2] = -s; // nd
+        twA[o + 3] = s;
+      }
+    }
+    off += 12 * h;
+  });
+  const pcA = new Float64Array(buf, pc, 2 * ((m >> 1) + 1));
+  for (let k = 0; k <= m >> 1; k++) {
+    const a = (-2 * Math.PI * k) / n_fft;
+    pcA[2 * k] = Math.cos(a);
+    pcA[2 * k + 1] = Math.sin(a);
+  }
+  new Float64Array(buf, winPtr, n_fft).set(win);
+  ex.configure(m, rev, tw, passHPtr, passOffPtr, passH.length, firstR2 ? 1 : 0, pc, z, winPtr, edge);
+  layout = { key, z, edge, end: p };
+  return layout;
+}
+
+/**
+ * |FFT(window · frame)|² of every frame, frame-major float32 (nFrames × (n_fft/2 + 1)), or null when
+ * the kernel cannot run here (no WebAssembly SIMD, disabled, or n_fft not a power of two ≥ 16).
+ * Frame t covers y[t·hop − pad, t·hop − pad + n_fft), zeros outside the signal.
+ */
+export function wasmStftPower(
+  y: Float32Array,
+  n_fft: number,
+  hop: number,
+  pad: number,
+  nFrames: number,
+  win: Float64Array,
+  winKey: string,
+): Float32Array | null {
+  if (disabled || n_fft < 16 || (n_fft & (n_fft - 1)) !== 0) return null;
+  const ex = load();
+  if (!ex) return null;
+  const L = configure(ex, n_fft, win, winKey);
+  const nBins = (n_fft >> 1) + 1;
+  const yPtr = align16(L.end);
+  const outPtr = align16(yPtr + 4 * y.length);
+  ensureBytes(ex, outPtr + 4 * nFrames * nBins);
+  new Float32Array(ex.memory.buffer, yPtr, y.length).set(y);
+  ex.stftPower(yPtr, y.length, hop, pad, nFrames, outPtr);
+  return new Float32Array(ex.memory.buffer, outPtr, nFrames * nBins).slice();
+}

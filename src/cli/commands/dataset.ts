@@ -46,7 +46,7 @@ export function parseDatasetOption(v: string | undefined): 'auto' | DatasetName 
 }
 
 export function register(program: Command): void {
-  const dataset = program.command('dataset').description('dataset tools (inspect)');
+  const dataset = program.command('dataset').description('dataset tools: inspect folders, make leakage-free splits');
   dataset
     .command('inspect')
     .description('count files per label, speaker and dataset, total duration, and list unusable files')

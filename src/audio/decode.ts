@@ -83,13 +83,16 @@ export function sniffFormat(b: Uint8Array, file = '<bytes>'): { format: AudioFor
   throw new SerError('EFORMAT', 'unrecognised audio format (expected WAV, FLAC, MP3 or Ogg Vorbis)', { file });
 }
 
-/** Checks rate, length and finiteness of decoded audio; throws SerError naming `file`. */
-export function validateDecoded(a: DecodedAudio, file: string): DecodedAudio {
+/**
+ * Checks rate, length and (unless `checkFinite` is false, for integer formats where it cannot
+ * fail) finiteness of decoded audio; throws SerError naming `file`.
+ */
+export function validateDecoded(a: DecodedAudio, file: string, checkFinite = true): DecodedAudio {
   if (!Number.isFinite(a.sr) || a.sr < MIN_SAMPLE_RATE || a.sr > MAX_SAMPLE_RATE) {
     throw new SerError('ERATE', `sample rate ${a.sr} Hz is outside the supported ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`, { file });
   }
   if (a.channels.length === 0 || a.channels[0].length === 0) throw new SerError('EEMPTY', 'no audio samples (zero-length audio)', { file });
-  for (let c = 0; c < a.channels.length; c++) {
+  for (let c = 0; checkFinite && c < a.channels.length; c++) {
     const y = a.channels[c];
     for (let i = 0; i < y.length; i++) {
       // x - x is NaN exactly when x is NaN or ±Inf.
@@ -123,12 +126,12 @@ export function decodeAudioSync(bytes: Uint8Array, name = '<bytes>'): DecodedAud
 
 function decodeSync(bytes: Uint8Array, name: string, format: AudioFormat, offset: number): DecodedAudio {
   if (format === 'wav') {
-    const { channels, sr } = decodeWav(bytes, name);
-    return validateDecoded({ channels, sr }, name);
+    const { channels, sr, header } = decodeWav(bytes, name);
+    return validateDecoded({ channels, sr }, name, header.formatTag === 3);
   }
   if (format === 'flac') {
     const { channels, sr } = decodeFlac(bytes, name, offset);
-    return validateDecoded({ channels, sr }, name);
+    return validateDecoded({ channels, sr }, name, false);
   }
   throw new SerError('ECODEC', `${format.toUpperCase()} needs the asynchronous decoder (decodeAudio / loadAudio)`, { file: name });
 }

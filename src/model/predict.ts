@@ -3,8 +3,9 @@
  *
  * `predictClip(bundle, samples, sr)`:
  * 1. resamples to the bundle's `sample_rate` when `sr` differs;
- * 2. a clip no longer than `clip_seconds` is cropped / zero-padded to exactly `clip_seconds`
- *    the way training did (bundle `crop` / `pad`) and gives one window; a longer clip is cut into
+ * 2. a clip no longer than `clip_seconds` is zero-padded to exactly `clip_seconds` the way
+ *    training did (bundle `pad`) and gives one window (with `{windows: false}` a longer clip too
+ *    is cropped as in training, bundle `crop`); otherwise a longer clip is cut into
  *    windows of `clip_seconds` every ~`window_hop_seconds`, the first starting at 0 and the last
  *    ending at the clip's end (starts evenly spaced between);
  * 3. features of each window with the BUNDLE's feature config, z-scored with the bundle's
@@ -48,6 +49,11 @@ export function fitClip(y: Float32Array, length: number, crop: ClipCrop, pad: Cl
   return out;
 }
 
+/** Start sample of the part {@link fitClip} keeps of a clip of n > length samples. */
+function fitClipOffset(n: number, length: number, crop: ClipCrop): number {
+  return crop === 'center' ? Math.floor((n - length) / 2) : 0;
+}
+
 /**
  * Window start samples for a clip of `n` samples: [0] when n ≤ length, else
  * ceil((n − length) / hop) + 1 starts evenly spaced from 0 to n − length.
@@ -86,7 +92,13 @@ function toRecord(labels: string[], p: ArrayLike<number>, offset = 0): Record<st
  * Returns {label, probabilities: {label: p}, windows: [{t_start, t_end, probabilities}], duration}.
  * Throws SerError for empty or non-finite audio or a bad rate.
  */
-export function predictClip(bundle: ModelBundle, samples: Float32Array, sr: number): Prediction {
+export interface PredictOptions {
+  /** true (default): clips longer than clip_seconds are windowed; false: every clip is cropped /
+   * padded to clip_seconds exactly as in training (one window, e.g. the centre of a longer clip). */
+  windows?: boolean;
+}
+
+export function predictClip(bundle: ModelBundle, samples: Float32Array, sr: number, options: PredictOptions = {}): Prediction {
   check(samples instanceof Float32Array, 'predictClip: samples must be a Float32Array');
   if (!(Number.isFinite(sr) && sr > 0)) throw new SerError('ERATE', `predictClip: sample rate must be a positive number, got ${sr}`);
   if (samples.length === 0) throw new SerError('EEMPTY', 'predictClip: the audio is empty');
@@ -98,12 +110,13 @@ export function predictClip(bundle: ModelBundle, samples: Float32Array, sr: numb
   const y = sr === rate ? samples : resample(samples, sr, rate);
   const L = Math.round(meta.clip_seconds * rate);
   const hop = Math.max(1, Math.round(meta.window_hop_seconds * rate));
-  const starts = windowStarts(y.length, L, hop);
+  const single = y.length <= L || options.windows === false;
+  const starts = single ? [0] : windowStarts(y.length, L, hop);
   const [frames, features] = meta.input_shape;
   const per = frames * features;
   const x = new Float32Array(starts.length * per);
   starts.forEach((s, i) => {
-    const win = y.length <= L ? fitClip(y, L, meta.crop, meta.pad) : y.subarray(s, s + L);
+    const win = single ? fitClip(y, L, meta.crop, meta.pad) : y.subarray(s, s + L);
     x.set(windowFeatures(bundle, win), i * per);
   });
   const k = meta.labels.length;
@@ -114,8 +127,8 @@ export function predictClip(bundle: ModelBundle, samples: Float32Array, sr: numb
   for (let c = 1; c < k; c++) if (mean[c] > mean[best]) best = c;
   const duration = y.length / rate;
   const windows: PredictionWindow[] = starts.map((s, w) => ({
-    t_start: y.length <= L ? 0 : s / rate,
-    t_end: y.length <= L ? duration : (s + L) / rate,
+    t_start: single ? (y.length <= L ? 0 : fitClipOffset(y.length, L, meta.crop) / rate) : s / rate,
+    t_end: single ? (y.length <= L ? duration : (fitClipOffset(y.length, L, meta.crop) + L) / rate) : (s + L) / rate,
     probabilities: toRecord(meta.labels, probs, w * k),
   }));
   return { label: meta.labels[best], probabilities: toRecord(meta.labels, mean), windows, duration };

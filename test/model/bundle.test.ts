@@ -86,6 +86,12 @@ test('save → load → identical predictions (short and windowed long clips); f
   assert.equal(long.windows.length, 5);
   assert.equal(long.windows[0].t_start, 0);
   assert.ok(Math.abs(long.windows[4].t_end - 1.3) < 1e-9);
+  // {windows: false}: a long clip is centre-cropped as in training → one window, same as predicting the crop
+  const L = Math.round(CLIP * SR);
+  const single = predictClip(b, longAudio, SR, { windows: false });
+  assert.equal(single.windows.length, 1);
+  assert.equal(single.windows[0].t_start, Math.floor((longAudio.length - L) / 2) / SR);
+  assert.deepEqual(single.probabilities, predictClip(b, fitClip(longAudio, L, 'center', 'both'), SR).probabilities);
   // resampling path: the same clip at 32 kHz is accepted
   const up = new Float32Array(audio.length * 2);
   for (let i = 0; i < up.length; i++) up[i] = audio[i >> 1];

@@ -28,6 +28,7 @@ interface EvaluateOptions {
   json?: boolean;
   dataset: string;
   backend: string;
+  windows: boolean;
   quiet?: boolean;
 }
 
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .requiredOption('--data <dirs...>', 'data folders or CSV manifests')
     .option('--dataset <name>', "layout of the data folders ('auto' detects each)", 'auto')
     .option('--json', 'print one JSON object on stdout')
+    .option('--no-windows', 'crop / pad every clip to the model clip length as in training, instead of averaging windows over longer clips')
     .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
     .option('--quiet', 'no progress display')
     .action(async (opts: EvaluateOptions) => {
@@ -64,7 +66,7 @@ export function register(program: Command): void {
             const audio = await loadAudio(it.path, { sr: bundle.meta.sample_rate });
             let label: string;
             try {
-              label = predictClip(bundle, audio.y, audio.sr).label;
+              label = predictClip(bundle, audio.y, audio.sr, { windows: opts.windows }).label;
             } catch (e) {
               if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file: it.path, cause: e });
               throw e;

@@ -34,6 +34,7 @@ interface PredictOptions {
   json?: boolean;
   top: string;
   backend: string;
+  windows: boolean;
 }
 
 export function parseBackend(name: string): BackendName {
@@ -56,6 +57,7 @@ export function register(program: Command): void {
     .option('--model <dir>', `model bundle folder (default: ${DEFAULT_MODEL_DIR} here, else the packaged one)`)
     .option('--json', 'print one JSON array on stdout')
     .option('--top <k>', 'how many classes to list per file', '3')
+    .option('--no-windows', 'crop / pad every clip to the model clip length as in training, instead of averaging windows over longer clips')
     .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
     .action(async (files: string[], opts: PredictOptions) => {
       const top = Number(opts.top);
@@ -68,7 +70,7 @@ export function register(program: Command): void {
           const audio = await loadAudio(file, { sr: bundle.meta.sample_rate });
           let pred: Prediction;
           try {
-            pred = predictClip(bundle, audio.y, audio.sr);
+            pred = predictClip(bundle, audio.y, audio.sr, { windows: opts.windows });
           } catch (e) {
             if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file, cause: e });
             throw e;

@@ -178,6 +178,8 @@ export interface WorkerPool<T, R> {
   run(task: T, transferList?: Transferable[]): Promise<R>;
   /** Runs every item, yielding results in input order, at most `window` in flight. */
   map(items: Iterable<T> | AsyncIterable<T>, options?: MapOptions | ((p: MapProgress) => void)): AsyncGenerator<MapResult<T, R>>;
+  /** Resolves once every worker has started (rejects if they cannot start). Optional: tasks queue until then. */
+  ready(): Promise<void>;
   /** Highest number of tasks that were queued or running at the same time (for tests and tuning). */
   readonly peakPending: number;
   /** Waits for queued and running tasks, then stops the workers. */
@@ -199,6 +201,8 @@ interface Slot {
   ready: boolean;
   job: Job | null;
   exited: boolean;
+  /** Settles when the worker reports ready (resolve) or dies before that (reject). */
+  started: Promise<void>;
 }
 
 function startWorker(url: URL, options: PoolOptions): Worker {
@@ -244,10 +248,18 @@ export function createPool<T = unknown, R = unknown>(options: PoolOptions): Work
   };
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: startWorker(url, options), ready: false, job: null, exited: false };
+    let onStarted!: () => void;
+    let onFailed!: (e: Error) => void;
+    const started = new Promise<void>((res, rej) => {
+      onStarted = res;
+      onFailed = rej;
+    });
+    started.catch(() => {}); // observed through ready() only
+    const slot: Slot = { worker: startWorker(url, options), ready: false, job: null, exited: false, started };
     slot.worker.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'ready') {
         slot.ready = true;
+        onStarted();
         dispatch();
         return;
       }
@@ -282,6 +294,7 @@ export function createPool<T = unknown, R = unknown>(options: PoolOptions): Work
       if (!slot.ready) {
         // The worker could not even start (missing file, syntax error): do not respawn forever.
         broken = new WorkerCrashError(`worker ${url.href} failed to start${why}`, { cause: lastError ?? undefined });
+        onFailed(broken);
         if (slots.length === 0) failAllQueued(broken);
         settle();
         return;
@@ -368,10 +381,16 @@ export function createPool<T = unknown, R = unknown>(options: PoolOptions): Work
     await Promise.all(slots.map((s) => s.worker.terminate()));
   };
 
+  const ready = async (): Promise<void> => {
+    if (broken && slots.length === 0) throw broken;
+    await Promise.all(slots.map((s) => s.started));
+  };
+
   return {
     size,
     run,
     map,
+    ready,
     get peakPending() {
       return peakPending;
     },

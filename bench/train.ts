@@ -84,6 +84,7 @@ function breakdown(model: LayersModel, x: Float32Array, labels: Int32Array): voi
   for (let g = 0; g < groups.length - 1; g++) inputs.push(tf.tidy(() => run(groups[g]!.layers, inputs[g]!)));
   const rows: string[] = [];
   let total = 0;
+  let totalCpu = 0;
   groups.forEach((g, gi) => {
     const vars = g.layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
     const xin = inputs[gi]!;
@@ -100,14 +101,19 @@ function breakdown(model: LayersModel, x: Float32Array, labels: Int32Array): voi
     fb();
     const n = 3;
     let t0 = performance.now();
+    let c0 = cpuMs();
     for (let i = 0; i < n; i++) fwd();
     const f = (performance.now() - t0) / n;
+    const fc = (cpuMs() - c0) / n;
     t0 = performance.now();
+    c0 = cpuMs();
     for (let i = 0; i < n; i++) fb();
     const fbMs = (performance.now() - t0) / n - f;
+    const fbc = (cpuMs() - c0) / n - fc;
     xVar?.dispose();
     total += f + fbMs;
-    rows.push(`  ${g.name.padEnd(12)} forward ${f.toFixed(1).padStart(7)} ms   backward ${fbMs.toFixed(1).padStart(7)} ms   (per batch of ${BATCH})`);
+    totalCpu += fc + fbc;
+    rows.push(`  ${g.name.padEnd(12)} forward ${f.toFixed(1).padStart(7)} ms (cpu ${fc.toFixed(1).padStart(6)})   backward ${fbMs.toFixed(1).padStart(7)} ms (cpu ${fbc.toFixed(1).padStart(6)})   per batch of ${BATCH}`);
     dy.dispose();
   });
   // optimizer: Adam on all trainable weights with fixed gradients
@@ -115,16 +121,19 @@ function breakdown(model: LayersModel, x: Float32Array, labels: Int32Array): voi
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const grads: Record<string, tf.Tensor> = {};
   for (const v of vars) grads[v.name] = tf.randomNormal(v.shape, 0, 1e-3, 'float32', 5);
-  opt.applyGradients(grads);
+  opt.applyGradients(grads as never);
   const t0 = performance.now();
-  for (let i = 0; i < 5; i++) opt.applyGradients(grads);
+  const c0 = cpuMs();
+  for (let i = 0; i < 5; i++) opt.applyGradients(grads as never);
   const o = (performance.now() - t0) / 5;
+  const oc = (cpuMs() - c0) / 5;
   total += o;
-  rows.push(`  ${'optimizer'.padEnd(12)} Adam step ${o.toFixed(1).padStart(5)} ms`);
+  totalCpu += oc;
+  rows.push(`  ${'optimizer'.padEnd(12)} Adam step ${o.toFixed(1).padStart(5)} ms (cpu ${oc.toFixed(1)})`);
   tf.dispose(Object.values(grads));
   opt.dispose();
   tf.dispose(inputs);
-  console.log(`breakdown of one single-thread step (wall clock, batch ${BATCH}, sum ${total.toFixed(0)} ms = ${(total / BATCH).toFixed(2)} ms/sample):`);
+  console.log(`breakdown of one single-thread step (batch ${BATCH}; wall ${total.toFixed(0)} ms = ${(total / BATCH).toFixed(2)} ms/sample; process cpu ${totalCpu.toFixed(0)} ms = ${(totalCpu / BATCH).toFixed(2)} ms/sample):`);
   for (const r of rows) console.log(r);
 }
 

@@ -110,7 +110,7 @@ for (const c of cases) {
   });
 }
 
-test('replaced wasm kernels (Slice, Unpack, SplitV, transposed matMul) agree with cpu', async () => {
+test('replaced wasm kernels (Slice, Unpack, SplitV, transposed matMul, Sum/Mean, Tile) agree with cpu', async () => {
   const run = () => tf.tidy(() => {
     const a = tf.tensor3d(rand(4 * 5 * 6, 3), [4, 5, 6]);
     const out: number[][] = [];
@@ -127,6 +127,10 @@ test('replaced wasm kernels (Slice, Unpack, SplitV, transposed matMul) agree wit
     out.push([...tf.matMul(m, p, false, true).dataSync()]);
     const q = tf.tensor2d(rand(4 * 7, 7), [4, 7]);
     out.push([...tf.matMul(n, q, true, true).dataSync()]);
+    out.push([...tf.sum(a, [0, 1]).dataSync()], [...tf.mean(a, [1, 0], true).dataSync()], [...tf.sum(a, 0).dataSync()]);
+    out.push([...tf.sum(a, [1, 2]).dataSync()], [...tf.mean(a, 2).dataSync()]); // not leading: original kernels
+    out.push([...tf.tile(a, [2, 1, 3]).dataSync()], [...tf.tile(tf.tensor1d([1, 2, 3]), [4]).dataSync()]);
+    out.push([...tf.tile(tf.reshape(tf.range(0, 6), [1, 2, 1, 3]), [3, 1, 2, 2]).dataSync()]);
     return out;
   });
   const w = await onBackend('wasm', run);

@@ -12,6 +12,9 @@
  *   with stride 1): computed as a forward XNNPACK convolution of dy with the spatially flipped,
  *   in/out-swapped filter, instead of the shipped direct loop.
  *
+ * - Sum / Mean over leading axes (batch-norm statistics, bias gradients) and Tile: in-place
+ *   loops over heap views instead of transpose-then-reduce / the generic tile.
+ *
  * `installFastWasmKernels()` swaps them in (idempotent); the originals are kept and called for
  * the cases these do not cover.
  */
@@ -176,7 +179,75 @@ function conv2DBackpropInputKernel(args: Args): TensorInfo | TensorInfo[] {
   return out;
 }
 
+/**
+ * Sum / Mean of float32 over a leading block of axes (e.g. over batch and time, keeping
+ * channels — batch-norm moments and bias gradients). The shipped kernels transpose the reduced
+ * axes to the end first; this accumulates rows in place (float64 accumulators).
+ */
+function reduceLeading(kind: 'Sum' | 'Mean') {
+  return (args: Args): TensorInfo | TensorInfo[] => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const r = x.shape.length;
+    const axes = util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < r && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !leading || util.sizeFromShape(x.shape) === 0) return orig(kind, args);
+    const backend = args.backend as WasmBackendLike;
+    const rows = util.sizeFromShape(x.shape.slice(0, axes.length));
+    const inner = util.sizeFromShape(x.shape.slice(axes.length));
+    const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+    const out = backend.makeOutput(outShape, 'float32');
+    const xv = backend.typedArrayFromHeap(x) as Float32Array;
+    const ov = backend.typedArrayFromHeap(out) as Float32Array;
+    const acc = new Float64Array(inner);
+    for (let q = 0; q < rows; q++) {
+      const o = q * inner;
+      for (let j = 0; j < inner; j++) acc[j]! += xv[o + j]!;
+    }
+    const scale = kind === 'Mean' ? 1 / rows : 1;
+    for (let j = 0; j < inner; j++) ov[j] = acc[j]! * scale;
+    return out;
+  };
+}
+
+/** Tile of float32/int32 by copying runs of the last axis from heap views. */
+function tileKernel(args: Args): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs as { x: TensorInfo };
+  const reps = args.attrs.reps as number[];
+  if (x.dtype === 'string' || x.dtype === 'complex64' || x.shape.length === 0) return orig('Tile', args);
+  const backend = args.backend as WasmBackendLike;
+  const r = x.shape.length;
+  const outShape = x.shape.map((d, i) => d * reps[i]!);
+  const out = backend.makeOutput(outShape, x.dtype);
+  if (util.sizeFromShape(outShape) === 0) return out;
+  const xv = backend.typedArrayFromHeap(x);
+  const ov = backend.typedArrayFromHeap(out);
+  const L = x.shape[r - 1]!;
+  const R = reps[r - 1]!;
+  const xStrides = util.computeStrides(x.shape);
+  const nRows = util.sizeFromShape(outShape.slice(0, r - 1));
+  const idx = new Array<number>(r - 1).fill(0);
+  let o = 0;
+  for (let q = 0; q < nRows; q++) {
+    let src = 0;
+    for (let a = 0; a < r - 1; a++) src += (idx[a]! % x.shape[a]!) * xStrides[a]!;
+    const row = xv.subarray(src, src + L);
+    for (let k = 0; k < R; k++) {
+      ov.set(row, o);
+      o += L;
+    }
+    for (let a = r - 2; a >= 0; a--) {
+      if (++idx[a]! < outShape[a]!) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
 const replacements: Record<string, (args: Args) => TensorInfo | TensorInfo[]> = {
+  Sum: reduceLeading('Sum'),
+  Mean: reduceLeading('Mean'),
+  Tile: tileKernel,
   Slice: sliceKernel,
   Unpack: unpackKernel,
   SplitV: splitVKernel,

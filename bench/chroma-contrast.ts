@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { readFloatWav } from '../test/features/fixtures.js';
 import { stft, spectrogramPower } from '../src/dsp/stft.js';
 import { estimateTuning, piptrack } from '../src/features/tuning.js';
-import { chromaStft } from '../src/features/chroma.js';
+import { chromaBackend, chromaStft } from '../src/features/chroma.js';
 import { spectralContrast } from '../src/features/contrast.js';
 
 const path = process.argv[2] ?? fileURLToPath(new URL('../../shared/fixtures/librosa-0.11/speech_synth.wav', import.meta.url));
@@ -34,7 +34,16 @@ function time(label: string, fn: () => unknown, iters = 300): number {
 const tuning = estimateTuning({ S: P, sr });
 time('piptrack (dense output)', () => piptrack({ S: P, sr }));
 const a = time('estimateTuning (power S)', () => estimateTuning({ S: P, sr }));
-const b = time('chromaStft (tuning given, cached bank)', () => chromaStft({ S: P, sr, tuning }));
+const b = time(`chromaStft (tuning given, ${chromaBackend()})`, () => chromaStft({ S: P, sr, tuning }));
+chromaBackend(false);
+time('chromaStft (tuning given, js sparse)', () => chromaStft({ S: P, sr, tuning }));
+chromaBackend(true);
 time('chromaStft (tuning estimated)', () => chromaStft({ S: P, sr }));
 const c = time('spectralContrast (magnitude S)', () => spectralContrast({ S: M, sr }));
 console.log(`${'total tuning + chroma + contrast'.padEnd(38)} ${(a + b + c).toFixed(3)} ms`);
+// Reference loop to compare machines/loads: sum of as many floats as the spectrogram holds.
+time('(calibration: sum of n_frames×n_bins f32)', () => {
+  let s = 0;
+  for (let i = 0; i < P.data.length; i++) s += P.data[i];
+  return s;
+});

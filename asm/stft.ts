@@ -167,3 +167,65 @@ export function stftPower(yPtr: usize, n: i32, hop: i32, pad: i32, nFrames: i32,
     powerOut(out + (<usize>(t * nBins) << 2));
   }
 }
+
+/**
+ * out[t, k] = Σ_j D[k, j] · X[t, j] (f64 accumulation): X f32 (rows × nIn), D f64 (nOut × nIn),
+ * out f32 (rows × nOut). nIn must be even. Used for the MFCC's DCT.
+ */
+export function matmulT(x: usize, d: usize, rows: i32, nIn: i32, nOut: i32, out: usize): void {
+  for (let t = 0; t < rows; t++) {
+    const xr = x + (<usize>(t * nIn) << 2);
+    const orow = out + (<usize>(t * nOut) << 2);
+    let k = 0;
+    // two output coefficients at a time share each loaded input pair
+    for (; k + 1 < nOut; k += 2) {
+      const d0 = d + (<usize>(k * nIn) << 3);
+      const d1 = d0 + (<usize>nIn << 3);
+      let a0 = f64x2.splat(0);
+      let a1 = f64x2.splat(0);
+      for (let j = 0; j < nIn; j += 2) {
+        const v = f64x2.promote_low_f32x4(v128.load64_zero(xr + (<usize>j << 2)));
+        a0 = f64x2.add(a0, f64x2.mul(v, v128.load(d0 + (<usize>j << 3))));
+        a1 = f64x2.add(a1, f64x2.mul(v, v128.load(d1 + (<usize>j << 3))));
+      }
+      store<f32>(orow + (<usize>k << 2), <f32>(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1)));
+      store<f32>(orow + (<usize>(k + 1) << 2), <f32>(f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1)));
+    }
+    for (; k < nOut; k++) {
+      const d0 = d + (<usize>(k * nIn) << 3);
+      let a0 = f64x2.splat(0);
+      for (let j = 0; j < nIn; j += 2) {
+        const v = f64x2.promote_low_f32x4(v128.load64_zero(xr + (<usize>j << 2)));
+        a0 = f64x2.add(a0, f64x2.mul(v, v128.load(d0 + (<usize>j << 3))));
+      }
+      store<f32>(orow + (<usize>k << 2), <f32>(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1)));
+    }
+  }
+}
+
+/**
+ * Sparse filterbank: out[t, b] = Σ_{i<len[b]} w[off[b] + i] · S[t, start[b] + i] (f64 accumulation).
+ * S f32 (rows × nBins), start/len/off i32[nBands], w f32, out f32 (rows × nBands).
+ */
+export function sparseApply(s: usize, rows: i32, nBins: i32, start: usize, len: usize, off: usize, w: usize, nBands: i32, out: usize): void {
+  for (let t = 0; t < rows; t++) {
+    const srow = s + (<usize>(t * nBins) << 2);
+    const orow = out + (<usize>(t * nBands) << 2);
+    for (let b = 0; b < nBands; b++) {
+      const bb = <usize>b << 2;
+      const n = load<i32>(len + bb);
+      const sp = srow + (<usize>load<i32>(start + bb) << 2);
+      const wp = w + (<usize>load<i32>(off + bb) << 2);
+      let acc = f64x2.splat(0);
+      let i = 0;
+      for (; i + 1 < n; i += 2) {
+        const a = f64x2.promote_low_f32x4(v128.load64_zero(sp + (<usize>i << 2)));
+        const c = f64x2.promote_low_f32x4(v128.load64_zero(wp + (<usize>i << 2)));
+        acc = f64x2.add(acc, f64x2.mul(a, c));
+      }
+      let r = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+      if (i < n) r += <f64>load<f32>(sp + (<usize>i << 2)) * <f64>load<f32>(wp + (<usize>i << 2));
+      store<f32>(orow + bb, <f32>r);
+    }
+  }
+}

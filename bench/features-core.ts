@@ -6,6 +6,7 @@
  */
 import { realFft } from '../src/dsp/fft.js';
 import { powerSpectrogram } from '../src/dsp/stft.js';
+import { setWasmStftDisabled, wasmStftAvailable } from '../src/dsp/stft-wasm.js';
 import {
   applyFilterbank,
   delta,
@@ -53,6 +54,9 @@ function time(label: string, fn: () => unknown, inner = 10): number {
   return best;
 }
 
+const useWasm = !process.argv.includes('--js');
+setWasmStftDisabled(!useWasm);
+console.log(`kernels: ${useWasm && wasmStftAvailable() ? 'WebAssembly SIMD' : 'JS'} (pass --js for the JS path)`);
 const P = powerSpectrogram(y, { n_fft: 2048, hop_length: 512 });
 console.log(`clip: ${n} samples, ${P.rows} frames × ${P.cols} bins`);
 const fft = realFft(2048);

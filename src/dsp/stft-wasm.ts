@@ -1,6 +1,7 @@
 /**
- * WebAssembly (SIMD) power-spectrogram kernel: the same computation as the JS path of
- * powerSpectrogram (window → radix-4 real FFT in float64 → |X|² as float32), 2–3× faster.
+ * WebAssembly (SIMD) kernels: the power spectrogram (the same computation as the JS path of
+ * powerSpectrogram: window → radix-4 real FFT in float64 → |X|² as float32, several times faster),
+ * the sparse mel filterbank product and the MFCC's DCT product (float64 accumulation).
  *
  * The 1.6 kB module (built from asm/stft.ts by scripts/build-wasm.mjs) is compiled synchronously on
  * first use — small enough for synchronous compilation on a browser's main thread. Where
@@ -14,6 +15,8 @@ interface Exports {
   heapBase(): number;
   configure(m: number, rev: number, tw: number, passH: number, passOff: number, npass: number, firstR2: number, pc: number, z: number, win: number, edge: number): void;
   stftPower(yPtr: number, n: number, hop: number, pad: number, nFrames: number, out: number): void;
+  matmulT(x: number, d: number, rows: number, nIn: number, nOut: number, out: number): void;
+  sparseApply(s: number, rows: number, nBins: number, start: number, len: number, off: number, w: number, nBands: number, out: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -164,4 +167,59 @@ export function wasmStftPower(
   new Float32Array(ex.memory.buffer, yPtr, y.length).set(y);
   ex.stftPower(yPtr, y.length, hop, pad, nFrames, outPtr);
   return new Float32Array(ex.memory.buffer, outPtr, nFrames * nBins).slice();
+}
+
+/** First free byte after the STFT tables (or the heap base before any STFT ran). */
+function scratchBase(ex: Exports): number {
+  return align16(layout ? layout.end : ex.heapBase());
+}
+
+/**
+ * out[t, k] = Σ_j D[k, j] · X[t, j]: X float32 (rows × nIn, nIn even), D float64 (nOut × nIn).
+ * Returns rows × nOut float32, or null when the kernel is unavailable.
+ */
+export function wasmMatmulT(x: Float32Array, rows: number, nIn: number, d: Float64Array, nOut: number): Float32Array | null {
+  if (disabled || nIn % 2 !== 0 || rows === 0) return null;
+  const ex = load();
+  if (!ex) return null;
+  const dPtr = scratchBase(ex);
+  const xPtr = align16(dPtr + 8 * nOut * nIn);
+  const outPtr = align16(xPtr + 4 * rows * nIn);
+  ensureBytes(ex, outPtr + 4 * rows * nOut);
+  const buf = ex.memory.buffer;
+  new Float64Array(buf, dPtr, nOut * nIn).set(d.subarray(0, nOut * nIn));
+  new Float32Array(buf, xPtr, rows * nIn).set(x.subarray(0, rows * nIn));
+  ex.matmulT(xPtr, dPtr, rows, nIn, nOut, outPtr);
+  return new Float32Array(ex.memory.buffer, outPtr, rows * nOut).slice();
+}
+
+/**
+ * Sparse filterbank product (see SparseFilterbank in features/mel.ts): S float32 (rows × nBins) →
+ * rows × nBands float32, or null when the kernel is unavailable.
+ */
+export function wasmSparseApply(
+  s: Float32Array,
+  rows: number,
+  nBins: number,
+  fb: { nBands: number; start: Int32Array; length: Int32Array; offset: Int32Array; weights: Float32Array },
+): Float32Array | null {
+  if (disabled || rows === 0) return null;
+  const ex = load();
+  if (!ex) return null;
+  const nb = fb.nBands;
+  const startPtr = scratchBase(ex);
+  const lenPtr = align16(startPtr + 4 * nb);
+  const offPtr = align16(lenPtr + 4 * nb);
+  const wPtr = align16(offPtr + 4 * nb);
+  const sPtr = align16(wPtr + 4 * fb.weights.length + 8);
+  const outPtr = align16(sPtr + 4 * rows * nBins + 8);
+  ensureBytes(ex, outPtr + 4 * rows * nb);
+  const buf = ex.memory.buffer;
+  new Int32Array(buf, startPtr, nb).set(fb.start);
+  new Int32Array(buf, lenPtr, nb).set(fb.length);
+  new Int32Array(buf, offPtr, nb).set(fb.offset);
+  new Float32Array(buf, wPtr, fb.weights.length).set(fb.weights);
+  new Float32Array(buf, sPtr, rows * nBins).set(s.subarray(0, rows * nBins));
+  ex.sparseApply(sPtr, rows, nBins, startPtr, lenPtr, offPtr, wPtr, nb, outPtr);
+  return new Float32Array(ex.memory.buffer, outPtr, rows * nb).slice();
 }

@@ -8,6 +8,7 @@
 import { check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { powerSpectrogram, type StftOptions, type WindowName } from '../dsp/stft.js';
+import { wasmSparseApply } from '../dsp/stft-wasm.js';
 
 // Slaney's auditory-toolbox mel scale: linear below 1 kHz, logarithmic above.
 const F_SP = 200 / 3;
@@ -210,6 +211,12 @@ export function applyFilterbank(S: Matrix, fb: SparseFilterbank, out?: Matrix): 
   const src = S.data;
   const dst = res.data;
   const nBins = S.cols;
+  // WebAssembly SIMD product when available (float64 accumulation, as below), else plain JS.
+  const fast = wasmSparseApply(src, nFrames, nBins, fb);
+  if (fast) {
+    dst.set(fast);
+    return res;
+  }
   for (let t = 0; t < nFrames; t++) {
     const base = t * nBins;
     const ob = t * nBands;

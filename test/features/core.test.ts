@@ -307,3 +307,23 @@ test('WebAssembly STFT kernel: available under Node 20 and identical to the JS F
     setWasmStftDisabled(false);
   }
 });
+
+test('WebAssembly mel filterbank and DCT products equal the JS ones', () => {
+  const r = rng(11);
+  const S: Matrix = { rows: 37, cols: 1025, data: Float32Array.from({ length: 37 * 1025 }, () => Math.abs(r()) * 100) };
+  const fb = melFilterbankSparse({ sr: 22050, n_fft: 2048, n_mels: 128 });
+  const L: Matrix = { rows: 37, cols: 128, data: Float32Array.from({ length: 37 * 128 }, () => 80 * r()) };
+  try {
+    setWasmStftDisabled(false);
+    const melW = applyFilterbank(S, fb);
+    const mW = mfcc({ S: L, n_mfcc: 41, lifter: 22 });
+    setWasmStftDisabled(true);
+    const melJ = applyFilterbank(S, fb);
+    const mJ = mfcc({ S: L, n_mfcc: 41, lifter: 22 });
+    const mx = maxOf(melJ);
+    for (let i = 0; i < melW.data.length; i++) ok(Math.abs(melW.data[i] - melJ.data[i]) <= 1e-6 * mx, `mel ${i}`);
+    for (let i = 0; i < mW.data.length; i++) ok(Math.abs(mW.data[i] - mJ.data[i]) <= 1e-4, `mfcc ${i}: ${mW.data[i]} vs ${mJ.data[i]}`);
+  } finally {
+    setWasmStftDisabled(false);
+  }
+});

@@ -3,7 +3,7 @@
  *
  *   model.json   tfjs LayersModel topology + weights manifest (paths: ["weights.bin"])
  *   weights.bin  the weights, float32, in manifest order
- *   bundle.json  {format_version: 1, labels, sample_rate, clip_seconds, crop, pad, window_hop_seconds,
+ *   bundle.json  {format_version: 1, labels, sample_rate, clip_seconds, trim, crop, pad, window_hop_seconds,
  *                 input_shape: [frames, features], feature_config, feature_config_hash,
  *                 normalization: {kind: 'zscore', mode, mean, std, count}, model_config,
  *                 training: {command, protocol, data, seed, date, metrics}, weights: {bytes, fnv1a}}
@@ -31,6 +31,12 @@ export const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_FILES = { bundle: 'bundle.json', model: 'model.json', weights: 'weights.bin', history: 'history.json' } as const;
 
 export type ClipCrop = 'center' | 'start';
+/** librosa.effects.trim parameters (ref = max). */
+export interface BundleTrim {
+  top_db: number;
+  frame_length: number;
+  hop_length: number;
+}
 export type ClipPad = 'both' | 'end';
 
 /** How features are normalised before the model: 'global' z-score with the stored training statistics. */
@@ -65,6 +71,9 @@ export interface BundleMeta {
   sample_rate: number;
   /** Length of one model input in seconds; shorter clips are padded, longer ones windowed. */
   clip_seconds: number;
+  /** Silence trimming applied to every clip before cropping / padding (librosa.effects.trim
+   * parameters), or null for none. */
+  trim: BundleTrim | null;
   /** Which part of a longer clip training kept: the middle ('center', as padOrCrop) or the start. */
   crop: ClipCrop;
   /** Where training put the zeros of a shorter clip: split on both sides ('both', as padOrCrop's
@@ -108,6 +117,9 @@ export interface CreateBundleInput {
   normalization: ZScoreStats;
   modelConfig: unknown;
   training: Omit<BundleTraining, 'date'> & { date?: string };
+  /** Silence trimming training applied before cropping / padding (default none). Missing fields
+   * take librosa's defaults: top_db 60, frame_length 2048, hop_length 512. */
+  trim?: Partial<BundleTrim> | null;
   /** Default 'center'. */
   crop?: ClipCrop;
   /** Default 'both'. */
@@ -180,6 +192,7 @@ export async function createBundleFiles(input: CreateBundleInput): Promise<Bundl
     labels: labels.slice(),
     sample_rate: input.sampleRate,
     clip_seconds: input.clipSeconds,
+    trim: input.trim ? { top_db: input.trim.top_db ?? 60, frame_length: input.trim.frame_length ?? 2048, hop_length: input.trim.hop_length ?? 512 } : null,
     crop: input.crop ?? 'center',
     pad: input.pad ?? 'both',
     window_hop_seconds: hop,
@@ -239,6 +252,13 @@ export function validateBundleMeta(raw: unknown, source: string): BundleMeta {
   const clip = num('clip_seconds');
   const hop = num('window_hop_seconds');
   if (hop > clip) bad(`window_hop_seconds (${hop}) exceeds clip_seconds (${clip})`);
+  if (m.trim === undefined) m.trim = null;
+  if (m.trim !== null) {
+    const t = m.trim as Json;
+    if (!isObj(t) || !(typeof t.top_db === 'number' && t.top_db > 0) || !Number.isInteger(t.frame_length) || !Number.isInteger(t.hop_length) || (t.frame_length as number) < 1 || (t.hop_length as number) < 1) {
+      bad(`trim must be null or {top_db > 0, frame_length, hop_length}, got ${JSON.stringify(m.trim)}`);
+    }
+  }
   if (m.crop !== 'center' && m.crop !== 'start') bad(`crop must be 'center' or 'start', got ${JSON.stringify(m.crop)}`);
   if (m.pad !== 'both' && m.pad !== 'end') bad(`pad must be 'both' or 'end', got ${JSON.stringify(m.pad)}`);
   const shape = m.input_shape;

@@ -2,7 +2,8 @@
  * Prediction with a model bundle (browser-safe: typed arrays and tfjs only).
  *
  * `predictClip(bundle, samples, sr)`:
- * 1. resamples to the bundle's `sample_rate` when `sr` differs;
+ * 1. resamples to the bundle's `sample_rate` when `sr` differs, and trims silence when the bundle
+ *    says training did (`trim`; window times are then relative to the trimmed clip);
  * 2. a clip no longer than `clip_seconds` is zero-padded to exactly `clip_seconds` the way
  *    training did (bundle `pad`) and gives one window (with `{windows: false}` a longer clip too
  *    is cropped as in training, bundle `crop`); otherwise a longer clip is cut into
@@ -16,7 +17,7 @@
 import { SerError, check } from '../errors.js';
 import { resample } from '../dsp/resample.js';
 import { extractFeatures } from '../features/index.js';
-import { applyZScore } from '../data/preprocess.js';
+import { applyZScore, trim } from '../data/preprocess.js';
 import type { ClipCrop, ClipPad, ModelBundle } from './bundle.js';
 import { predictProbabilities } from './train.js';
 
@@ -31,7 +32,7 @@ export interface Prediction {
   label: string;
   probabilities: Record<string, number>;
   windows: PredictionWindow[];
-  /** Clip duration in seconds. */
+  /** Seconds of audio analysed (after trimming, when the bundle trims). */
   duration: number;
 }
 
@@ -107,7 +108,13 @@ export function predictClip(bundle: ModelBundle, samples: Float32Array, sr: numb
   }
   const { meta } = bundle;
   const rate = meta.sample_rate;
-  const y = sr === rate ? samples : resample(samples, sr, rate);
+  const resampled = sr === rate ? samples : resample(samples, sr, rate);
+  // silence trimming as in training (when the bundle says so); an all-silent clip stays whole
+  let y = resampled;
+  if (meta.trim) {
+    const t = trim(resampled, meta.trim).y;
+    if (t.length > 0) y = t;
+  }
   const L = Math.round(meta.clip_seconds * rate);
   const hop = Math.max(1, Math.round(meta.window_hop_seconds * rate));
   const single = y.length <= L || options.windows === false;

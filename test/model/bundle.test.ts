@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/model/backend.js';
 import { buildModel } from '../../src/model/build.js';
 import { defaultFeatureConfig, extractFeatures, type FeatureConfig } from '../../src/features/index.js';
-import { fitZScore } from '../../src/data/preprocess.js';
+import { fitZScore, trim } from '../../src/data/preprocess.js';
 import { saveBundle, loadBundle, writeCheckpoint, readCheckpoint, writeHistory } from '../../src/model/bundle-node.js';
 import { snapshotWeights, restoreWeights, type TrainResult } from '../../src/model/train.js';
 import { loadBundleFromUrl, createBundleFiles, disposeBundle, type CreateBundleInput } from '../../src/model/bundle.js';
@@ -252,4 +252,23 @@ test('writeHistory writes the training result as JSON', async () => {
   const p = join(dir, 'runs', 'history.json');
   await writeHistory(p, result);
   assert.deepEqual(JSON.parse(await readFile(p, 'utf8')), result);
+});
+
+test('a bundle that records silence trimming trims before predicting', async () => {
+  const d = join(dir, 'trimmed');
+  await saveBundle(d, { ...input, trim: { top_db: 40 } });
+  const b = await loadBundle(d);
+  assert.deepEqual(b.meta.trim, { top_db: 40, frame_length: 2048, hop_length: 512 });
+  const padded = new Float32Array(audio.length + 2 * SR);
+  padded.set(audio, SR); // 1 s of silence before and after
+  const untrimmed = { ...b, meta: { ...b.meta, trim: null } };
+  const p = predictClip(b, padded, SR);
+  assert.ok(p.duration < 0.6, `trimmed duration ${p.duration}`);
+  assert.deepEqual(p, predictClip(untrimmed, trim(padded, { top_db: 40 }).y, SR));
+  assert.notDeepEqual(p.probabilities, predictClip(untrimmed, padded, SR).probabilities);
+  disposeBundle(b);
+  const meta = JSON.parse(await readFile(join(d, 'bundle.json'), 'utf8'));
+  meta.trim = { top_db: -1 };
+  await writeFile(join(d, 'bundle.json'), JSON.stringify(meta));
+  await expectRefused(d, /trim must be/);
 });

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { FIXTURE_DIR, fixtureNames, loadFixture, isFixtureError } from '../features/fixtures.js';
+import { haveFixtures, timeStretchCases } from './helpers.js';
 import { timeStretch } from '../../src/augment/effects.js';
 import { istft, windowSumSquare } from '../../src/dsp/istft.js';
 import { getWindow } from '../../src/dsp/stft.js';
@@ -10,8 +9,6 @@ import { phaseVocoder, phaseVocoderFrames } from '../../src/dsp/phase-vocoder.js
 import { inverseRealFft } from '../../src/dsp/ifft.js';
 import { realFft } from '../../src/dsp/fft.js';
 import { SerError } from '../../src/errors.js';
-
-const haveFixtures = existsSync(FIXTURE_DIR);
 
 /** Python's round(): ties to even (22050 / 0.8 = 27562.5 → 27562). */
 function pyRound(x: number): number {
@@ -26,42 +23,23 @@ function maxAbs(y: ArrayLike<number>): number {
 }
 
 // Every fixture case that carries librosa's time_stretch output, at each rate it has.
-const loaded = new Map<string, ReturnType<typeof loadFixture>>();
-const fixture = (name: string) => {
-  let f = loaded.get(name);
-  if (!f) loaded.set(name, (f = loadFixture(name)));
-  return f;
-};
-const cases: Array<{ name: string; rate: number }> = [];
-if (haveFixtures) {
-  for (const name of fixtureNames()) {
-    const f = fixture(name);
-    for (const key of Object.keys(f.json.features)) {
-      const m = /^time_stretch_([0-9.]+)$/.exec(key);
-      if (m) cases.push({ name, rate: Number(m[1]) });
-    }
-  }
-}
+const cases = timeStretchCases();
 
 test('fixtures with time_stretch outputs are present (both rates, ≥ 3 cases)', { skip: !haveFixtures && 'shared fixtures absent' }, () => {
   assert.ok(cases.filter((c) => c.rate === 0.8).length >= 3);
   assert.ok(cases.filter((c) => c.rate === 1.25).length >= 3);
 });
 
-for (const { name, rate } of cases) {
-  test(`timeStretch matches librosa 0.11 on ${name} at rate ${rate} (1e-4 × max|y|, same length)`, () => {
-    const f = fixture(name);
-    const ref = f.json.features[`time_stretch_${rate}`];
-    assert.ok(!isFixtureError(ref));
-    const want = ref.data as number[];
-    const got = timeStretch(f.y, rate);
-    assert.equal(got.length, want.length);
-    assert.equal(got.length, pyRound(f.y.length / rate));
-    const tol = 1e-4 * maxAbs(f.y);
+for (const c of cases) {
+  test(`timeStretch matches librosa 0.11 on ${c.name} at rate ${c.rate} (1e-4 × max|y|, same length)`, () => {
+    const got = timeStretch(c.y, c.rate);
+    assert.equal(got.length, c.want.length);
+    assert.equal(got.length, pyRound(c.y.length / c.rate));
+    const tol = 1e-4 * maxAbs(c.y);
     let worst = 0;
     let at = -1;
-    for (let i = 0; i < want.length; i++) {
-      const e = Math.abs(got[i] - want[i]);
+    for (let i = 0; i < c.want.length; i++) {
+      const e = Math.abs(got[i] - c.want[i]);
       if (!(e <= worst)) {
         worst = e;
         at = i;

@@ -46,17 +46,38 @@ export function powerToDb(S: Matrix, options: PowerToDbOptions = {}, out?: Matri
   res.cols = S.cols;
   const src = S.data;
   const dst = res.data;
-  let max = -Infinity;
-  for (let i = 0; i < src.length; i++) {
+  const n = src.length;
+  // Values far enough below (max − top_db) are clipped anyway: find the max first and skip their
+  // logarithm (a safety margin of 1e-3 dB keeps every value near the threshold exact).
+  let vmax = -Infinity;
+  let hasNaN = false;
+  for (let i = 0; i < n; i++) {
     const v = src[i];
+    if (v > vmax) vmax = v;
+    else if (v !== v) hasNaN = true;
+  }
+  let skipBelow = -Infinity;
+  if (top_db !== null && n > 0 && !hasNaN && vmax >= 0) {
+    const maxDb = 10 * Math.log10(Math.max(amin, vmax)) - refDb;
+    skipBelow = Math.pow(10, (maxDb - top_db - 1e-3 + refDb) / 10);
+    if (!(skipBelow > amin)) skipBelow = -Infinity; // the amin floor decides there: compute every value
+  }
+  const floorMark = -Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    if (v < skipBelow) {
+      dst[i] = floorMark;
+      continue;
+    }
     // NaN-safe: a NaN input stays NaN (as numpy), it does not become amin.
     const db = 10 * Math.log10(v > amin ? v : v !== v ? v : amin) - refDb;
     dst[i] = db;
     if (db > max) max = db;
   }
-  if (top_db !== null && src.length > 0) {
+  if (top_db !== null && n > 0) {
     const floor = Math.fround(max) - top_db;
-    for (let i = 0; i < dst.length; i++) if (dst[i] < floor) dst[i] = floor;
+    for (let i = 0; i < n; i++) if (dst[i] < floor) dst[i] = floor;
   }
   return res;
 }

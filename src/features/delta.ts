@@ -30,6 +30,19 @@ export interface DeltaOptions {
  * polynomial of degree `polyorder` through x (unit sample spacing).
  */
 export function savgolWeights(width: number, polyorder: number, deriv: number, at = 0): Float64Array {
+  const key = `${width}:${polyorder}:${deriv}:${at}`;
+  let cached = weightCache.get(key);
+  if (!cached) {
+    cached = computeSavgolWeights(width, polyorder, deriv, at);
+    if (weightCache.size > 256) weightCache.clear();
+    weightCache.set(key, cached);
+  }
+  return cached;
+}
+
+const weightCache = new Map<string, Float64Array>();
+
+function computeSavgolWeights(width: number, polyorder: number, deriv: number, at: number): Float64Array {
   const h = (width - 1) / 2;
   const P = polyorder + 1;
   const w = new Float64Array(width);

@@ -179,6 +179,19 @@ const COLUMN_PREFIX: Record<FeatureBlock, string> = {
  */
 export function featureColumns(config: Partial<FeatureConfig> = {}): string[] {
   const c = normalizeFeatureConfig(config);
+  const key = canonicalJson(c);
+  let cols = columnCache.get(key);
+  if (!cols) {
+    cols = buildColumns(c);
+    if (columnCache.size > 32) columnCache.clear();
+    columnCache.set(key, cols);
+  }
+  return [...cols];
+}
+
+const columnCache = new Map<string, string[]>();
+
+function buildColumns(c: FeatureConfig): string[] {
   const cols: string[] = [];
   for (const b of c.blocks) {
     const w = blockWidth(b, c);

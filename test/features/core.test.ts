@@ -327,3 +327,26 @@ test('WebAssembly mel filterbank and DCT products equal the JS ones', () => {
     setWasmStftDisabled(false);
   }
 });
+
+test('powerToDb equals the direct formula on a wide dynamic range (values around the top_db threshold included)', () => {
+  const r = rng(21);
+  const n = 20000;
+  const data = Float32Array.from({ length: n }, () => Math.pow(10, 18 * (r() + 0.5) - 15));
+  data[0] = 1000; // max → 30 dB, threshold −50 dB = 1e-5
+  for (let i = 1; i < 200; i++) data[i] = 1e-5 * (1 + (i - 100) * 1e-6);
+  data[300] = 0;
+  for (const top_db of [80, 40, null]) {
+    for (const ref of [1, 3.5]) {
+      const got = powerToDb({ rows: 100, cols: 200, data }, { top_db, ref });
+      const refDb = 10 * Math.log10(ref);
+      const raw = Array.from(data, (v) => 10 * Math.log10(Math.max(1e-10, v)) - refDb);
+      const mx = Math.max(...raw);
+      for (let i = 0; i < n; i++) {
+        const want = top_db === null ? raw[i] : Math.max(raw[i], mx - top_db);
+        ok(Math.abs(got.data[i] - want) < 1e-4, `top_db ${top_db} ref ${ref} i ${i}: ${got.data[i]} vs ${want}`);
+      }
+    }
+  }
+  const nan = powerToDb({ rows: 1, cols: 3, data: Float32Array.from([1, NaN, 0.5]) });
+  ok(Number.isNaN(nan.data[1]) && Math.abs(nan.data[0]) < 1e-6, 'NaN stays NaN, others unchanged');
+});

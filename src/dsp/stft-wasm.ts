@@ -161,12 +161,34 @@ export function wasmStftPower(
   if (!ex) return null;
   const L = configure(ex, n_fft, win, winKey);
   const nBins = (n_fft >> 1) + 1;
-  const yPtr = align16(L.end);
-  const outPtr = align16(yPtr + 4 * y.length);
-  ensureBytes(ex, outPtr + 4 * nFrames * nBins);
-  new Float32Array(ex.memory.buffer, yPtr, y.length).set(y);
-  ex.stftPower(yPtr, y.length, hop, pad, nFrames, outPtr);
-  return new Float32Array(ex.memory.buffer, outPtr, nFrames * nBins).slice();
+  const out = new Float32Array(nFrames * nBins);
+  // Long signals go through in chunks of frames, so the module's memory stays small (it never
+  // shrinks once grown).
+  const chunk = Math.max(1, Math.min(nFrames, Math.floor(CHUNK_SAMPLES / Math.max(hop, 1))));
+  const n = y.length;
+  for (let t0 = 0; t0 < nFrames; t0 += chunk) {
+    const t1 = Math.min(nFrames, t0 + chunk);
+    // samples y[s0, s1) cover every frame of the chunk (zeros outside the signal)
+    const s0 = Math.min(n, Math.max(0, t0 * hop - pad));
+    const s1 = Math.max(s0, Math.min(n, (t1 - 1) * hop - pad + n_fft));
+    const segLen = s1 - s0;
+    const yPtr = align16(L.end);
+    const outPtr = align16(yPtr + 4 * segLen);
+    const count = t1 - t0;
+    ensureBytes(ex, outPtr + 4 * count * nBins);
+    new Float32Array(ex.memory.buffer, yPtr, segLen).set(y.subarray(s0, s1));
+    ex.stftPower(yPtr, segLen, hop, pad + s0 - t0 * hop, count, outPtr);
+    out.set(new Float32Array(ex.memory.buffer, outPtr, count * nBins), t0 * nBins);
+  }
+  return out;
+}
+
+/** Samples per STFT chunk handed to the module (2^20: ~4 MB in, ~8 MB out at hop 512, n_fft 2048). */
+let CHUNK_SAMPLES = 1 << 20;
+
+/** Sets the STFT chunk size in samples (for tests of the chunking; default 2^20). */
+export function setWasmStftChunkSamples(samples: number): void {
+  CHUNK_SAMPLES = Math.max(1, Math.floor(samples));
 }
 
 /** First free byte after the STFT tables (or the heap base before any STFT ran). */

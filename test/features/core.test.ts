@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { SerError } from '../../src/errors.js';
 import { realFft } from '../../src/dsp/fft.js';
 import { powerSpectrogram, spectrogramPower, stft } from '../../src/dsp/stft.js';
-import { setWasmStftDisabled, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
+import { setWasmStftChunkSamples, setWasmStftDisabled, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
 import {
   applyFilterbank,
   dctMatrix,
@@ -297,6 +297,11 @@ test('WebAssembly STFT kernel: available under Node 20 and identical to the JS F
       const y = Float32Array.from({ length: n }, r);
       setWasmStftDisabled(false);
       const a = powerSpectrogram(y, { n_fft, hop_length, win_length });
+      // long signals are processed in chunks of frames: same result with tiny chunks
+      setWasmStftChunkSamples(3 * hop_length + 1);
+      const c = powerSpectrogram(y, { n_fft, hop_length, win_length });
+      setWasmStftChunkSamples(1 << 20);
+      assert.deepEqual(c.data, a.data, `chunked n_fft ${n_fft}`);
       setWasmStftDisabled(true);
       const b = powerSpectrogram(y, { n_fft, hop_length, win_length });
       assert.equal(a.rows, b.rows);

@@ -5,6 +5,7 @@
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
+import { createContrastKernel, type ContrastKernel } from './simd.js';
 
 export interface SpectralContrastOptions {
   /** MAGNITUDE spectrogram (power 1), frame-major: shape (n_frames, 1 + n_fft/2). */
@@ -158,6 +159,27 @@ function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: F
   res[1] = nan ? NaN : sh;
 }
 
+// WebAssembly kernel running the same per-band selection (created on first use; null when unavailable).
+let kernelState: ContrastKernel | null | undefined;
+let kernelEnabled = true;
+function wasmKernel(): ContrastKernel | null {
+  if (!kernelEnabled) return null;
+  if (kernelState === undefined) kernelState = createContrastKernel();
+  return kernelState;
+}
+/** Frames handed to the kernel per call. */
+const KERNEL_CHUNK = 128;
+
+/**
+ * Which implementation spectralContrast uses for the per-band sums: 'wasm' (the same insertion
+ * selection compiled to WebAssembly, bit-identical sums) or 'js'. Passing `enable` switches the
+ * kernel on or off (tests compare both).
+ */
+export function contrastBackend(enable?: boolean): 'wasm' | 'js' {
+  if (enable !== undefined) kernelEnabled = enable;
+  return wasmKernel() ? 'wasm' : 'js';
+}
+
 /**
  * librosa.feature.spectral_contrast(S=S, sr=sr, n_fft=n_fft, fmin, n_bands, quantile, linear) for
  * a MAGNITUDE spectrogram S (n_frames, 1 + n_fft/2).
@@ -190,16 +212,36 @@ export function spectralContrast(o: SpectralContrastOptions): Matrix {
   const nFrames = S.rows;
   const peak = new Float64Array(nFrames * nOut);
   const valley = new Float64Array(nFrames * nOut);
-  const res = new Float64Array(2);
   const data = S.data;
-  for (let t = 0; t < nFrames; t++) {
-    const off = t * S.cols;
-    for (let k = 0; k < nOut; k++) {
-      const b = bands[k];
-      extremeSums(data, off + b.lo, b.len, b.q, res);
-      if (res[0] !== res[0]) throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains NaN`);
-      valley[t * nOut + k] = Math.fround(res[0] / b.q);
-      peak[t * nOut + k] = Math.fround(res[1] / b.q);
+  const nb = S.cols;
+  const kernel = wasmKernel();
+  const chunk = kernel ? Math.min(KERNEL_CHUNK, kernel.maxFrames(nb, nOut)) : 0;
+  if (kernel && chunk >= 1) {
+    for (let t0 = 0; t0 < nFrames; t0 += chunk) {
+      const n = Math.min(chunk, nFrames - t0);
+      const sums = kernel.run(data, nb, t0, n, bands);
+      if (!sums) throw new RangeError('spectral_contrast: kernel chunk does not fit'); // cannot happen: n ≤ maxFrames
+      for (let i = 0; i < n; i++) {
+        const t = t0 + i;
+        for (let k = 0; k < nOut; k++) {
+          const lo = sums[2 * (i * nOut + k)];
+          if (lo !== lo) throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains NaN`);
+          valley[t * nOut + k] = Math.fround(lo / bands[k].q);
+          peak[t * nOut + k] = Math.fround(sums[2 * (i * nOut + k) + 1] / bands[k].q);
+        }
+      }
+    }
+  } else {
+    const res = new Float64Array(2);
+    for (let t = 0; t < nFrames; t++) {
+      const off = t * nb;
+      for (let k = 0; k < nOut; k++) {
+        const b = bands[k];
+        extremeSums(data, off + b.lo, b.len, b.q, res);
+        if (res[0] !== res[0]) throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains NaN`);
+        valley[t * nOut + k] = Math.fround(res[0] / b.q);
+        peak[t * nOut + k] = Math.fround(res[1] / b.q);
+      }
     }
   }
   const out = new Float32Array(nFrames * nOut);

@@ -1,5 +1,8 @@
 /**
- * WebAssembly SIMD kernel for the chroma projection raw[t, c] = Σ_k W[c, k] · S[t, k] with
+ * WebAssembly kernels, assembled here from named opcodes: (1) a SIMD kernel for the chroma
+ * projection, (2) a scalar kernel for spectral contrast's per-band order statistics.
+ *
+ * (1) Chroma: the projection raw[t, c] = Σ_k W[c, k] · S[t, k] with
  * n_chroma = 12, assembled here from named opcodes (no toolchain, no binary blob to trust).
  * The text form of the function is:
  *
@@ -48,6 +51,8 @@ const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) =
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
 const I32 = 0x7f;
+const F32 = 0x7d;
+const F64 = 0x7c;
 const V128 = 0x7b;
 const op = {
   block: [0x02, 0x40],
@@ -65,6 +70,23 @@ const op = {
   i32Add: [0x6a],
   i32Mul: [0x6c],
   i32Shl: [0x74],
+  i32Sub: [0x6b],
+  i32Eqz: [0x45],
+  i32LtS: [0x48],
+  if: [0x04, 0x40],
+  else: [0x05],
+  i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
+  f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset: number) => [0x38, 2, ...uleb(offset)],
+  f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
+  f32Const: (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)],
+  f64Const: (v: number) => [0x44, ...new Uint8Array(new Float64Array([v]).buffer)],
+  f32Ne: [0x5c],
+  f32Gt: [0x5e],
+  f32Lt: [0x5d],
+  f32Ge: [0x60],
+  f64Add: [0xa0],
+  f64PromoteF32: [0xbb],
   simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
 };
 const v128Load = (offset: number) => op.simd(0x00, 4, ...uleb(offset));
@@ -192,6 +214,140 @@ export function createChromaKernel(): ChromaKernel | null {
         raw.set(n === chunk ? oView : oView.subarray(0, n * 12), t0 * 12);
       }
       return true;
+    },
+  };
+}
+
+// --- Spectral contrast ------------------------------------------------------------------------
+/*
+ * (func (export "bands") (param $data i32) (param $nb i32) (param $T i32) (param $tab i32)
+ *                        (param $nbands i32) (param $lb i32) (param $hb i32) (param $out i32)
+ *   for t < T, for band k < nbands with (lo, len, q) = i32 triple at tab + 12·k:
+ *     scan data[t·nb + lo .. + len) keeping the q smallest (ascending, at lb) and the q largest
+ *     (descending, at hb) by insertion — the same procedure as contrast.ts's extremeSums —
+ *     then store Σ smallest (NaN if a NaN was seen) and Σ largest as two f64 at out + 16·(t·nbands + k).
+ * Values are compared as float32 and summed in float64 in sorted order, exactly as the JavaScript
+ * path does, so both give bit-identical sums.
+ */
+function buildContrastModule(): Uint8Array<ArrayBuffer> {
+  const [DATA, NB, T, TAB, NBANDS, LB, HB, OUT] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [t, k, p, end, q4, j, nan, row, tk, o] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const [v, lmax, hmin, tmp] = [18, 19, 20, 21];
+  const [sl, sh] = [22, 23];
+  const c: number[] = [];
+  const e = (...parts: number[][]) => parts.forEach((x) => c.push(...x));
+  // insertion of v into the sorted buffer at `buf` (q4 = 4·q bytes): shift while buf[j] `cmp` v
+  const insert = (buf: number, cmp: number[], thr: number) => {
+    e(op.get(q4), op.i32(8), op.i32Sub, op.set(j));
+    e(op.block, op.loop);
+    e(op.get(j), op.i32(0), op.i32LtS, op.brIf(1));
+    e(op.get(buf), op.get(j), op.i32Add, op.f32Load(0), op.tee(tmp), op.get(v), cmp, op.i32Eqz, op.brIf(1));
+    e(op.get(buf), op.get(j), op.i32Add, op.get(tmp), op.f32Store(4));
+    e(op.get(j), op.i32(4), op.i32Sub, op.set(j));
+    e(op.br(0), op.end, op.end);
+    e(op.get(buf), op.get(j), op.i32Add, op.get(v), op.f32Store(4));
+    e(op.get(buf), op.get(q4), op.i32Add, op.i32(4), op.i32Sub, op.f32Load(0), op.set(thr));
+  };
+  e(op.get(OUT), op.set(o));
+  e(op.i32(0), op.set(t));
+  e(op.block, op.loop); // frames
+  e(op.get(t), op.get(T), op.i32GeU, op.brIf(1));
+  e(op.get(DATA), op.get(t), op.get(NB), op.i32Mul, op.i32(2), op.i32Shl, op.i32Add, op.set(row));
+  e(op.i32(0), op.set(k));
+  e(op.block, op.loop); // bands
+  e(op.get(k), op.get(NBANDS), op.i32GeU, op.brIf(1));
+  e(op.get(TAB), op.get(k), op.i32(12), op.i32Mul, op.i32Add, op.set(tk));
+  e(op.get(row), op.get(tk), op.i32Load(0), op.i32(2), op.i32Shl, op.i32Add, op.tee(p));
+  e(op.get(tk), op.i32Load(4), op.i32(2), op.i32Shl, op.i32Add, op.set(end));
+  e(op.get(tk), op.i32Load(8), op.i32(2), op.i32Shl, op.set(q4));
+  // buffers: L = +inf, H = -inf
+  e(op.i32(0), op.set(j));
+  e(op.block, op.loop);
+  e(op.get(j), op.get(q4), op.i32GeU, op.brIf(1));
+  e(op.get(LB), op.get(j), op.i32Add, op.f32Const(Infinity), op.f32Store(0));
+  e(op.get(HB), op.get(j), op.i32Add, op.f32Const(-Infinity), op.f32Store(0));
+  e(op.get(j), op.i32(4), op.i32Add, op.set(j));
+  e(op.br(0), op.end, op.end);
+  e(op.f32Const(Infinity), op.set(lmax), op.f32Const(-Infinity), op.set(hmin), op.i32(0), op.set(nan));
+  e(op.block, op.loop); // elements
+  e(op.get(p), op.get(end), op.i32GeU, op.brIf(1));
+  e(op.get(p), op.f32Load(0), op.set(v));
+  // low side: !(v >= lmax) covers v < lmax and NaN
+  e(op.get(v), op.get(lmax), op.f32Ge, op.i32Eqz, op.if);
+  e(op.get(v), op.get(v), op.f32Ne, op.if, op.i32(1), op.set(nan), op.else);
+  insert(LB, op.f32Gt, lmax);
+  e(op.end, op.end);
+  // high side
+  e(op.get(v), op.get(hmin), op.f32Gt, op.if);
+  insert(HB, op.f32Lt, hmin);
+  e(op.end);
+  e(op.get(p), op.i32(4), op.i32Add, op.set(p));
+  e(op.br(0), op.end, op.end);
+  // sums in sorted order
+  e(op.f64Const(0), op.set(sl), op.f64Const(0), op.set(sh), op.i32(0), op.set(j));
+  e(op.block, op.loop);
+  e(op.get(j), op.get(q4), op.i32GeU, op.brIf(1));
+  e(op.get(sl), op.get(LB), op.get(j), op.i32Add, op.f32Load(0), op.f64PromoteF32, op.f64Add, op.set(sl));
+  e(op.get(sh), op.get(HB), op.get(j), op.i32Add, op.f32Load(0), op.f64PromoteF32, op.f64Add, op.set(sh));
+  e(op.get(j), op.i32(4), op.i32Add, op.set(j));
+  e(op.br(0), op.end, op.end);
+  e(op.get(o), op.f64Const(NaN), op.get(sl), op.get(nan), op.select, op.f64Store(0));
+  e(op.get(o), op.get(sh), op.f64Store(8));
+  e(op.get(o), op.i32(16), op.i32Add, op.set(o));
+  e(op.get(k), op.i32(1), op.i32Add, op.set(k));
+  e(op.br(0), op.end, op.end);
+  e(op.get(t), op.i32(1), op.i32Add, op.set(t));
+  e(op.br(0), op.end, op.end);
+  const locals = [...uleb(3), ...uleb(10), I32, ...uleb(4), F32, ...uleb(2), F64];
+  return moduleBytes([0x60, 8, I32, I32, I32, I32, I32, I32, I32, I32, 0], locals, c, 'bands');
+}
+
+/** Per-band order-statistic sums for spectral contrast. */
+export interface ContrastKernel {
+  /**
+   * For frames [t0, t0 + n) of a frame-major (·, nb) spectrogram and each band (lo, len, q), the
+   * sum of its q smallest and of its q largest values. Returns a view (valid until the next call)
+   * holding 2·nBands f64 per frame (low sum, high sum; the low sum is NaN when the band holds a
+   * NaN), or null when n frames do not fit in the kernel's fixed memory.
+   */
+  run(data: Float32Array, nb: number, t0: number, n: number, bands: readonly { lo: number; len: number; q: number }[]): Float64Array | null;
+  /** How many frames fit at once for this width and band count (0: use JavaScript). */
+  maxFrames(nb: number, nBands: number): number;
+}
+
+export function createContrastKernel(): ContrastKernel | null {
+  const inst = instantiate(buildContrastModule());
+  if (!inst) return null;
+  const mem = inst.exports.mem as WebAssembly.Memory;
+  const run = inst.exports.bands as (data: number, nb: number, T: number, tab: number, nbands: number, lb: number, hb: number, out: number) => void;
+  const buf = mem.buffer;
+  const layout = (nb: number, nBands: number) => {
+    const tab = 0;
+    const lb = (12 * nBands + 15) & ~15;
+    const hb = lb + ((4 * nb + 15) & ~15);
+    const out = hb + ((4 * nb + 15) & ~15);
+    return { tab, lb, hb, out };
+  };
+  const maxFrames = (nb: number, nBands: number) => {
+    const { out } = layout(nb, nBands);
+    return Math.max(0, Math.floor((MEMORY_BYTES - out - 16) / (16 * nBands + 4 * nb)));
+  };
+  return {
+    maxFrames,
+    run(data, nb, t0, n, bands) {
+      const nBands = bands.length;
+      if (n > maxFrames(nb, nBands)) return null;
+      const L = layout(nb, nBands);
+      const dataOff = (L.out + 16 * nBands * n + 15) & ~15;
+      const tab = new Int32Array(buf, L.tab, 3 * nBands);
+      bands.forEach((b, i) => {
+        tab[3 * i] = b.lo;
+        tab[3 * i + 1] = b.len;
+        tab[3 * i + 2] = b.q;
+      });
+      new Float32Array(buf, dataOff, n * nb).set(data.subarray(t0 * nb, (t0 + n) * nb));
+      run(dataOff, nb, n, L.tab, nBands, L.lb, L.hb, L.out);
+      return new Float64Array(buf, L.out, 2 * nBands * n);
     },
   };
 }

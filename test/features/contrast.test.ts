@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { SerError } from '../../src/errors.js';
 import { stft, spectrogramPower } from '../../src/dsp/stft.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
-import { spectralContrast } from '../../src/features/contrast.js';
+import { contrastBackend, spectralContrast } from '../../src/features/contrast.js';
 import { fixtureFrameMajor, fixtureNames, isFixtureError, loadFixture, maxAbs, maxAbsDiff } from './fixtures.js';
 
 function throwsSer(fn: () => unknown, code: string, re?: RegExp): void {
@@ -42,8 +42,15 @@ for (const name of NAMES) {
     assert.equal(R.cols, 7);
     const err = maxAbsDiff(C, R);
     const tol = 1e-4 * maxAbs(R);
-    t.diagnostic(`${name}: spectral_contrast worst |err| ${err.toExponential(2)} (tol ${tol.toExponential(2)}, max ${maxAbs(R).toFixed(3)})`);
+    t.diagnostic(`${name}: spectral_contrast worst |err| ${err.toExponential(2)} (tol ${tol.toExponential(2)}, max ${maxAbs(R).toFixed(3)}), backend ${contrastBackend()}`);
     assert.ok(err <= tol, `${name}: spectral_contrast error ${err} > ${tol}`);
+    // The JavaScript path gives bit-identical results to the WebAssembly one.
+    contrastBackend(false);
+    try {
+      assert.equal(maxAbsDiff(spectralContrast({ S: M, sr: fx.sr, n_fft: 2048 }), C), 0, `${name}: js and wasm paths differ`);
+    } finally {
+      contrastBackend(true);
+    }
   });
 }
 
@@ -110,6 +117,13 @@ test('matches a literal transcription of librosa on random spectra and parameter
         for (let i = 0; i < data.length; i++) data[i] = p.zeros && rnd() < 0.3 ? 0 : rnd() ** 3 * (1 + (i % nb) / 10);
         const S: Matrix = { rows: p.frames, cols: nb, data };
         const got = spectralContrast({ S, sr: p.sr, n_fft: p.n_fft, fmin: p.fmin, n_bands: p.n_bands, quantile: p.quantile, linear: p.linear });
+        contrastBackend(false);
+        try {
+          const js = spectralContrast({ S, sr: p.sr, n_fft: p.n_fft, fmin: p.fmin, n_bands: p.n_bands, quantile: p.quantile, linear: p.linear });
+          assert.equal(maxAbsDiff(js, got), 0, 'js and wasm paths differ');
+        } finally {
+          contrastBackend(true);
+        }
         const want = reference(S, p.sr, p.n_fft, p.fmin, p.n_bands, p.quantile, p.linear);
         assert.equal(got.rows, p.frames);
         assert.equal(got.cols, p.n_bands + 1);
@@ -164,7 +178,13 @@ test('bad input gives one clear SerError', () => {
   throwsSer(() => spectralContrast({ S: { rows: 2, cols: 1025, data: new Float32Array(5) }, sr: 22050 }), 'EPARAM', /data length/);
   // a band narrower than one FFT bin (tiny n_fft)
   throwsSer(() => spectralContrast({ S: { rows: 1, cols: 5, data: new Float32Array(5) }, sr: 22050, fmin: 100, n_bands: 3 }), 'EPARAM', /no (usable )?FFT bin/);
-  const bad = new Float32Array(2 * 1025).fill(1);
-  bad[1025 + 3] = NaN;
-  throwsSer(() => spectralContrast({ S: { rows: 2, cols: 1025, data: bad }, sr: 22050 }), 'ENONFINITE');
+  for (const enable of [true, false]) {
+    contrastBackend(enable);
+    for (const at of [3, 40, 700]) {
+      const bad = new Float32Array(2 * 1025).fill(1);
+      bad[1025 + at] = NaN;
+      throwsSer(() => spectralContrast({ S: { rows: 2, cols: 1025, data: bad }, sr: 22050 }), 'ENONFINITE', /frame 1/);
+    }
+  }
+  contrastBackend(true);
 });

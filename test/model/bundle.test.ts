@@ -10,7 +10,7 @@ import { fitZScore, trim } from '../../src/data/preprocess.js';
 import { saveBundle, loadBundle, writeCheckpoint, readCheckpoint, writeHistory } from '../../src/model/bundle-node.js';
 import { snapshotWeights, restoreWeights, type TrainResult } from '../../src/model/train.js';
 import { loadBundleFromUrl, createBundleFiles, disposeBundle, type CreateBundleInput } from '../../src/model/bundle.js';
-import { predictClip, windowStarts, fitClip } from '../../src/model/predict.js';
+import { predictClip, predictClips, windowStarts, fitClip } from '../../src/model/predict.js';
 import { SerError } from '../../src/errors.js';
 import { Rng } from '../../src/util/random.js';
 
@@ -92,6 +92,14 @@ test('save → load → identical predictions (short and windowed long clips); f
   assert.equal(single.windows.length, 1);
   assert.equal(single.windows[0].t_start, Math.floor((longAudio.length - L) / 2) / SR);
   assert.deepEqual(single.probabilities, predictClip(b, fitClip(longAudio, L, 'center', 'both'), SR).probabilities);
+  // several clips in one model call = one by one
+  const many = predictClips(b, [{ samples: audio, sr: SR }, { samples: longAudio, sr: SR }, { samples: audio, sr: SR }]);
+  const ones = [audio, longAudio, audio].map((y) => predictClip(b, y, SR));
+  many.forEach((m, i) => {
+    assert.equal(m.label, ones[i].label);
+    assert.equal(m.windows.length, ones[i].windows.length);
+    for (const l of input.labels) assert.ok(Math.abs(m.probabilities[l] - ones[i].probabilities[l]) < 1e-6);
+  });
   // resampling path: the same clip at 32 kHz is accepted
   const up = new Float32Array(audio.length * 2);
   for (let i = 0; i < up.length; i++) up[i] = audio[i >> 1];

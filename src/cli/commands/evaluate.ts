@@ -18,7 +18,7 @@ import { initBackend } from '../../model/backend.js';
 import { loadBundle } from '../../model/bundle-node.js';
 import { disposeBundle } from '../../model/bundle.js';
 import { evaluateMetrics } from '../../model/metrics.js';
-import { predictClip } from '../../model/predict.js';
+import { predictPrepared, prepareClip, type PreparedClip } from '../../model/predict.js';
 import { createProgress } from '../../util/progress.js';
 import { parseBackend } from './predict.js';
 
@@ -61,19 +61,25 @@ export function register(program: Command): void {
         const yPred = new Int32Array(known.length);
         const progress = createProgress({ total: known.length, label: 'evaluate', quiet: opts.quiet });
         try {
-          for (let i = 0; i < known.length; i++) {
-            const it = known[i];
-            const audio = await loadAudio(it.path, { sr: bundle.meta.sample_rate });
-            let label: string;
-            try {
-              label = predictClip(bundle, audio.y, audio.sr, { windows: opts.windows }).label;
-            } catch (e) {
-              if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file: it.path, cause: e });
-              throw e;
+          // files are prepared one by one, the model runs once per group of files (batched windows)
+          const GROUP = 8;
+          for (let g = 0; g < known.length; g += GROUP) {
+            const group = known.slice(g, g + GROUP);
+            const preps: PreparedClip[] = [];
+            for (const it of group) {
+              const audio = await loadAudio(it.path, { sr: bundle.meta.sample_rate });
+              try {
+                preps.push(prepareClip(bundle, audio.y, audio.sr, { windows: opts.windows }));
+              } catch (e) {
+                if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file: it.path, cause: e });
+                throw e;
+              }
             }
-            yTrue[i] = index.get(it.label)!;
-            yPred[i] = index.get(label)!;
-            progress.tick();
+            predictPrepared(bundle, preps).forEach((p, j) => {
+              yTrue[g + j] = index.get(group[j].label)!;
+              yPred[g + j] = index.get(p.label)!;
+            });
+            progress.tick(group.length);
           }
         } finally {
           progress.stop();

@@ -10,7 +10,7 @@ import { readFloatWav } from '../test/features/fixtures.js';
 import { stft, spectrogramPower } from '../src/dsp/stft.js';
 import { estimateTuning, piptrack } from '../src/features/tuning.js';
 import { chromaBackend, chromaStft } from '../src/features/chroma.js';
-import { spectralContrast } from '../src/features/contrast.js';
+import { contrastBackend, spectralContrast } from '../src/features/contrast.js';
 
 const path = process.argv[2] ?? fileURLToPath(new URL('../../shared/fixtures/librosa-0.11/speech_synth.wav', import.meta.url));
 const { y, sr } = readFloatWav(path);
@@ -39,7 +39,10 @@ chromaBackend(false);
 time('chromaStft (tuning given, js sparse)', () => chromaStft({ S: P, sr, tuning }));
 chromaBackend(true);
 time('chromaStft (tuning estimated)', () => chromaStft({ S: P, sr }));
-const c = time('spectralContrast (magnitude S)', () => spectralContrast({ S: M, sr }));
+const c = time(`spectralContrast (magnitude S, ${contrastBackend()})`, () => spectralContrast({ S: M, sr }));
+contrastBackend(false);
+time('spectralContrast (magnitude S, js)', () => spectralContrast({ S: M, sr }));
+contrastBackend(true);
 console.log(`${'total tuning + chroma + contrast'.padEnd(38)} ${(a + b + c).toFixed(3)} ms`);
 // Reference loop to compare machines/loads: sum of as many floats as the spectrogram holds.
 time('(calibration: sum of n_frames×n_bins f32)', () => {

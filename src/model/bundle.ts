@@ -55,7 +55,9 @@ export interface BundleTraining {
   command: string;
   /** The data protocol (split descriptor), e.g. {name: 'speaker-5fold', fold: 0, ...}. */
   protocol: unknown;
-  /** The training data: folders, counts, ... */
+  /** The training data: folders, counts, ... By convention `{speakers: string[]}` lists the
+   * speaker ids (DatasetItem.speaker) the model saw in training (training + validation), so that
+   * `ser evaluate` can flag evaluation data from seen speakers. */
   data: unknown;
   seed: number;
   /** ISO 8601 date of training. */
@@ -379,4 +381,11 @@ export async function loadBundleFromUrl(baseUrl: string, fetchFn: typeof fetch =
 /** Releases the model's tensors. */
 export function disposeBundle(bundle: ModelBundle): void {
   bundle.model.dispose();
+}
+
+/** Speaker ids the bundle says the model saw in training (`training.data.speakers`), or null when not recorded. */
+export function trainingSpeakers(meta: BundleMeta): Set<string> | null {
+  const d = meta.training?.data as { speakers?: unknown } | null | undefined;
+  if (!d || typeof d !== 'object' || !Array.isArray(d.speakers)) return null;
+  return new Set(d.speakers.filter((s): s is string => typeof s === 'string'));
 }

@@ -112,7 +112,7 @@ test('synthesize → features → train → save → ser predict / ser evaluate'
     featureConfig: config,
     normalization: stats,
     modelConfig,
-    training: { command: 'e2e test', protocol: { name: 'train-on-all' }, data: { n: 12 }, seed: 7 },
+    training: { command: 'e2e test', protocol: { name: 'train-on-all' }, data: { n: 12, speakers: ['folder:unknown'] }, seed: 7 },
     history: result,
   });
   model.dispose();
@@ -156,6 +156,9 @@ test('synthesize → features → train → save → ser predict / ser evaluate'
   });
   assert.deepEqual(e.confusion, expectConf);
   assert.ok(Math.abs(e.accuracy - correct / 12) < 1e-12);
+  // the bundle lists the training speakers: evaluating on them is flagged
+  assert.deepEqual(e.seen_speakers, { recordings: 12, speakers: ['folder:unknown'] });
+  assert.match(ev.stderr, /not speaker-independent/);
 
   // clear errors: missing model folder, unreadable file
   const miss = cli(['predict', '--model', join(dir, 'nope'), files[0]]);

@@ -5,7 +5,9 @@
  * prints accuracy, macro-F1, UAR, per-class figures and the confusion matrix. Recordings whose
  * label the model does not know are skipped and counted (`skipped`, by label in
  * `skipped_labels`), never guessed. With --json, stdout is one object:
- *   {protocol, n, labels, accuracy, macro_f1, uar, confusion, skipped, skipped_labels, per_class, problems}
+ *   {protocol, n, labels, accuracy, macro_f1, uar, confusion, skipped, skipped_labels, per_class, problems, seen_speakers}
+ * When the bundle lists its training speakers (training.data.speakers), recordings of those
+ * speakers are counted in `seen_speakers` and a warning says the figures are not speaker-independent.
  * `protocol` describes this evaluation: {name: 'folders', data: [{dir, dataset}], model_protocol}
  * where model_protocol is the split the model was trained under (from its bundle).
  */
@@ -16,7 +18,7 @@ import { loadDataset } from '../../data/load.js';
 import type { DatasetName } from '../../data/types.js';
 import { initBackend } from '../../model/backend.js';
 import { loadBundle } from '../../model/bundle-node.js';
-import { disposeBundle } from '../../model/bundle.js';
+import { disposeBundle, trainingSpeakers } from '../../model/bundle.js';
 import { evaluateMetrics } from '../../model/metrics.js';
 import { predictPrepared, prepareClip, type PreparedClip } from '../../model/predict.js';
 import { createProgress } from '../../util/progress.js';
@@ -85,6 +87,16 @@ export function register(program: Command): void {
           progress.stop();
         }
         const m = evaluateMetrics(yTrue, yPred, labels);
+        // honest evaluation: flag recordings of speakers the model was trained on (when the bundle lists them)
+        const seen = trainingSpeakers(bundle.meta);
+        const seenItems = seen ? known.filter((it) => seen.has(it.speaker)) : [];
+        const seenSpeakers = [...new Set(seenItems.map((it) => it.speaker))].sort();
+        if (seenItems.length > 0) {
+          process.stderr.write(
+            `ser: warning: ${seenItems.length} of ${known.length} evaluated recordings are from ${seenSpeakers.length} speaker(s) the model was trained on ` +
+              `(${seenSpeakers.slice(0, 8).join(', ')}${seenSpeakers.length > 8 ? ', ...' : ''}): these figures are not speaker-independent\n`,
+          );
+        }
         const result = {
           protocol: { name: 'folders', data: ds.sources, model_protocol: bundle.meta.training.protocol ?? null },
           n: m.n,
@@ -97,6 +109,8 @@ export function register(program: Command): void {
           skipped_labels: skippedLabels,
           per_class: m.per_class,
           problems: ds.problems.length,
+          /** Evaluated recordings whose speaker was in the training data (null: the bundle does not say). */
+          seen_speakers: seen ? { recordings: seenItems.length, speakers: seenSpeakers } : null,
         };
         if (opts.json) {
           process.stdout.write(JSON.stringify(result, null, 2) + '\n');

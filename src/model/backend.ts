@@ -27,15 +27,13 @@ export interface InitBackendOptions {
 }
 
 let wasmPathsSet = false;
-let pending: Promise<string> | null = null;
-let pendingName: BackendName | null = null;
 
 function isNode(): boolean {
   const g = globalThis as { process?: { versions?: { node?: string } } };
   return typeof g.process?.versions?.node === 'string';
 }
 
-/** The file:// directory (with trailing '/') of the installed tfjs-backend-wasm dist files, in Node. */
+/** The directory (with trailing '/') of the installed tfjs-backend-wasm dist files, in Node. */
 export function nodeWasmDir(): string {
   const meta = import.meta as ImportMeta & { resolve?: (s: string) => string };
   if (typeof meta.resolve !== 'function') {
@@ -43,13 +41,22 @@ export function nodeWasmDir(): string {
   }
   // The package's "main" is dist/tf-backend-wasm.node.js: its directory holds the .wasm files.
   const main = meta.resolve('@tensorflow/tfjs-backend-wasm');
-  let url = main.slice(0, main.lastIndexOf('/') + 1);
-  // setWasmPaths in Node is handed to fs.readFile-based loading: use a plain path, not file://.
-  if (url.startsWith('file://')) url = decodeURIComponent(new URL(url).pathname);
-  return url;
+  const dir = main.slice(0, main.lastIndexOf('/') + 1);
+  // Node's emscripten loader reads the binary with fs: give it a plain path.
+  return dir.startsWith('file://') ? decodeURIComponent(new URL(dir).pathname) : dir;
 }
 
-async function doInit(name: BackendName, opts: InitBackendOptions): Promise<string> {
+/**
+ * Makes `name` (default 'wasm') the active TensorFlow.js backend and returns its name.
+ * For 'wasm': points tfjs-backend-wasm at its .wasm binaries (once; `opts.wasmPaths`, or in Node
+ * the installed package) and registers the project's training kernels (./kernels). Idempotent and
+ * safe to call concurrently; calling with the other name switches backend (tensors move lazily).
+ * Throws SerError('EPARAM') for an unknown name or when the backend cannot start.
+ */
+export async function initBackend(name: BackendName = 'wasm', opts: InitBackendOptions = {}): Promise<string> {
+  if (name !== 'wasm' && name !== 'cpu') {
+    throw new SerError('EPARAM', `initBackend: unknown backend '${String(name)}' (expected 'wasm' or 'cpu')`);
+  }
   if (name === 'wasm') {
     if (!wasmPathsSet) {
       const paths = opts.wasmPaths ?? (isNode() ? nodeWasmDir() : undefined);
@@ -61,33 +68,15 @@ async function doInit(name: BackendName, opts: InitBackendOptions): Promise<stri
     }
     registerWasmTrainingKernels();
   }
-  const ok = await tf.setBackend(name);
-  if (!ok) throw new SerError('EPARAM', `initBackend: the TensorFlow.js '${name}' backend failed to initialise`);
+  if (tf.getBackend() !== name) {
+    let ok = false;
+    try {
+      ok = await tf.setBackend(name);
+    } catch (e) {
+      throw new SerError('EPARAM', `initBackend: the TensorFlow.js '${name}' backend failed to initialise: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    if (!ok) throw new SerError('EPARAM', `initBackend: the TensorFlow.js '${name}' backend failed to initialise`);
+  }
   await tf.ready();
   return tf.getBackend();
-}
-
-/**
- * Makes `name` (default 'wasm') the active TensorFlow.js backend and returns its name.
- * Idempotent: a second call with the same name returns the same promise's result; a call with a
- * different name switches backend. Throws SerError('EPARAM') for an unknown backend name or when
- * the backend cannot start.
- */
-export function initBackend(name: BackendName = 'wasm', opts: InitBackendOptions = {}): Promise<string> {
-  if (name !== 'wasm' && name !== 'cpu') {
-    return Promise.reject(new SerError('EPARAM', `initBackend: unknown backend '${String(name)}' (expected 'wasm' or 'cpu')`));
-  }
-  if (pending !== null && pendingName === name && tf.getBackend() === name) return pending;
-  if (pending !== null && pendingName === name) {
-    // An init is still in flight or someone switched backend meanwhile: chain.
-    pending = pending.then(() => doInit(name, opts));
-    return pending;
-  }
-  pendingName = name;
-  pending = doInit(name, opts);
-  pending.catch(() => {
-    pending = null;
-    pendingName = null;
-  });
-  return pending;
 }

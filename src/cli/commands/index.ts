@@ -8,6 +8,7 @@ import { register as dataset } from './dataset.js';
 import { register as predict } from './predict.js';
 import { register as evaluate } from './evaluate.js';
 import { register as features } from './features.js';
+import { register as report } from './report.js';
 
 export type Register = (program: Command) => void;
 
@@ -17,4 +18,5 @@ export const commands: Register[] = [
   predict,
   evaluate,
   features,
+  report,
 ];

@@ -31,7 +31,11 @@ import { argmaxRows, uar as uarOf } from './metrics.js';
 /** Clipping epsilon of the cross-entropy (Keras's backend epsilon). */
 export const CE_EPSILON = 1e-7;
 
-/** One training batch, as plain typed arrays (so a worker-based trainer can ship it as is). */
+/**
+ * One training batch, as plain typed arrays. The arrays are views of buffers the loop reuses for
+ * the next batch: a trainer must copy what it keeps beyond `trainBatch` and must not transfer
+ * (detach) them.
+ */
 export interface Batch {
   /** Inputs, shape [batchSize, frames, features]. */
   x: Float32Array;
@@ -460,6 +464,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         trainMsTotal += Date.now() - tb;
         batchesDone++;
         if (!Number.isFinite(r.loss)) {
+          // leave the model holding the best weights so far (a caller may still save them)
+          if (restoreBest && best) {
+            restoreWeights(model, best);
+            await trainer.onWeightsSet?.();
+          }
           throw new SerError('ENONFINITE', `train: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${bi + 1} (learning rate ${lr}); lower the learning rate or check the inputs`);
         }
         lossSum += r.loss * b;

@@ -341,3 +341,24 @@ test('determinism with the project model (batch norm, fused LSTM, seeded dropout
     await tf.setBackend('cpu');
   }
 });
+
+test('a non-finite loss fails with ENONFINITE and leaves the best weights in the model', async () => {
+  const model = denseModel();
+  const x = new Float32Array([1, 2, 3, 4]);
+  const y = new Int32Array([0, 0, 0, 0]);
+  const inner = scriptedTrainer(model, [0.2, 1.2, 0.4, 0.3], 1, []);
+  let calls = 0;
+  const trainer: BatchTrainer = {
+    ...inner,
+    async trainBatch(b) {
+      const r = await inner.trainBatch(b);
+      return ++calls === 4 ? { ...r, loss: NaN } : r;
+    },
+  };
+  await assert.rejects(
+    train({ model, xTrain: x, yTrain: y, xVal: x, yVal: y, epochs: 10, batchSize: 4, trainer }),
+    (e: unknown) => e instanceof SerError && e.code === 'ENONFINITE' && /epoch 4/.test(e.message),
+  );
+  assert.ok(Math.abs(model.getWeights()[1].dataSync()[0] - 1.2) < 1e-6, 'best epoch (1) restored');
+  model.dispose();
+});

@@ -48,9 +48,11 @@ await runFeatureTask(tasks[0]);
 
 // ---- run 1: one worker (in-process) ----
 const sum = { read: 0, decode: 0, resample: 0, features: 0, audioSec: 0 };
+const cpu = { read: 0, decode: 0, resample: 0, features: 0 };
 let cols = 0;
 let failed = 0;
 const t1 = performance.now();
+const c1 = process.cpuUsage();
 for (const t of tasks) {
   try {
     const r = (await runFeatureTask(t)) as MatrixResult;
@@ -59,6 +61,10 @@ for (const t of tasks) {
     sum.resample += r.times.resampleMs;
     sum.features += r.times.featuresMs;
     sum.audioSec += r.duration;
+    cpu.read += r.times.cpu.read;
+    cpu.decode += r.times.cpu.decode;
+    cpu.resample += r.times.cpu.resample;
+    cpu.features += r.times.cpu.features;
     cols = r.features.cols;
   } catch (err) {
     failed++;
@@ -66,18 +72,25 @@ for (const t of tasks) {
   }
 }
 const wall1 = performance.now() - t1;
+const cpuTotal1 = (() => {
+  const u = process.cpuUsage(c1);
+  return (u.user + u.system) / 1000;
+})();
 const n = tasks.length - failed;
 const per3 = (ms: number) => (ms / sum.audioSec) * 3;
 const fmt = (x: number, d = 2) => x.toFixed(d);
 
 console.log(`\n1 worker: ${n} files, ${fmt(sum.audioSec, 1)} s of audio (mean ${fmt(sum.audioSec / n, 2)} s/file at ${SR} Hz), ${cols} feature columns`);
 console.log(`  total     ${fmt(wall1 / n)} ms/file   ${fmt(per3(wall1))} ms per 3 s of audio   RTF ${(wall1 / 1000 / sum.audioSec).toExponential(2)}   (${fmt(wall1 / 1000, 1)} s wall)`);
-console.log('  breakdown per 3 s of audio:');
-console.log(`    read file   ${fmt(per3(sum.read), 3)} ms`);
-console.log(`    decode FLAC ${fmt(per3(sum.decode), 3)} ms`);
-console.log(`    resample    ${fmt(per3(sum.resample), 3)} ms`);
-console.log(`    features    ${fmt(per3(sum.features), 3)} ms   (target ≤ 2.7 ms; librosa 13.6 ms)`);
-console.log(`    other       ${fmt(per3(wall1 - sum.read - sum.decode - sum.resample - sum.features), 3)} ms`);
+console.log(`  CPU time  ${fmt(cpuTotal1 / n)} ms/file   ${fmt(per3(cpuTotal1))} ms per 3 s of audio   (process CPU, unaffected by other load; includes GC threads)`);
+console.log('  breakdown per 3 s of audio:       wall ms      CPU ms');
+const row = (name: string, w: number, c: number) => console.log(`    ${name.padEnd(12)} ${fmt(per3(w), 3).padStart(12)} ${fmt(per3(c), 3).padStart(11)}`);
+row('read file', sum.read, cpu.read);
+row('decode FLAC', sum.decode, cpu.decode);
+row('resample', sum.resample, cpu.resample);
+row('features', sum.features, cpu.features);
+row('other', wall1 - sum.read - sum.decode - sum.resample - sum.features, cpuTotal1 - cpu.read - cpu.decode - cpu.resample - cpu.features);
+console.log('    (feature target ≤ 2.7 ms per 3-s clip in one worker; librosa 13.6 ms)');
 
 // ---- run 2: N worker threads ----
 const pool = createPool<FeatureTask, FeatureResult>({ workerUrl: workerUrl(import.meta.url, '../src/workers/features.worker'), size: jobs2 });
@@ -86,10 +99,18 @@ await pool.ready();
 await Promise.all(Array.from({ length: 2 * jobs2 }, (_, i) => pool.run(tasks[i % tasks.length]))); // start-up + warm-up, reported separately
 const startMs = performance.now() - tStart; // includes pool.ready()
 const t2 = performance.now();
+const c2 = process.cpuUsage();
 let n2 = 0;
 for await (const r of pool.map(tasks)) if (r.ok) n2++;
 const wall2 = performance.now() - t2;
+const cpuTotal2 = (() => {
+  const u = process.cpuUsage(c2);
+  return (u.user + u.system) / 1000;
+})();
 await pool.close();
 console.log(`\n${jobs2} workers: ${n2} files`);
 console.log(`  total     ${fmt(wall2 / n2)} ms/file   ${fmt(per3(wall2))} ms per 3 s of audio   RTF ${(wall2 / 1000 / sum.audioSec).toExponential(2)}   (${fmt(wall2 / 1000, 1)} s wall; speed-up ×${fmt(wall1 / wall2)})`);
+console.log(`  CPU time (all threads) ${fmt(per3(cpuTotal2))} ms per 3 s of audio`);
 console.log(`  worker start-up + warm-up: ${fmt(startMs, 0)} ms (not included)`);
+const la = (await import('node:os')).loadavg();
+console.log(`\nload average during the run: ${la.map((x) => x.toFixed(1)).join(' ')} (on ${availableParallelism()} cores: wall times above are inflated when it exceeds the core count)`);

@@ -49,6 +49,7 @@ export function applyClip(y: Float32Array, sr: number, clip: ClipPolicy): Float3
   return out;
 }
 
+/** Wall-clock milliseconds per stage (and, in `cpu`, process CPU milliseconds per stage). */
 export interface StageTimes {
   readMs: number;
   decodeMs: number;
@@ -56,6 +57,13 @@ export interface StageTimes {
   augmentMs: number;
   featuresMs: number;
   writeMs: number;
+  /**
+   * CPU time (user + system) of the whole process during each stage, from process.cpuUsage():
+   * meaningful when one task runs at a time in the process (in-process `--jobs 1`); with worker
+   * threads it also counts the other threads. Unlike wall time, it is not inflated by other
+   * processes competing for the cores.
+   */
+  cpu: { read: number; decode: number; resample: number; augment: number; features: number; write: number };
 }
 
 interface BaseTask {
@@ -124,10 +132,23 @@ export interface CacheResult extends AudioInfo {
 export type FeatureResult = MatrixResult | BlocksResult | CacheResult;
 
 const now = () => performance.now();
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 async function decode(task: BaseTask & { contentSha256?: string }): Promise<{ y: Float32Array; sr: number; nativeSr: number; channels: number; times: StageTimes }> {
-  const times: StageTimes = { readMs: 0, decodeMs: 0, resampleMs: 0, augmentMs: 0, featuresMs: 0, writeMs: 0 };
+  const times: StageTimes = {
+    readMs: 0,
+    decodeMs: 0,
+    resampleMs: 0,
+    augmentMs: 0,
+    featuresMs: 0,
+    writeMs: 0,
+    cpu: { read: 0, decode: 0, resample: 0, augment: 0, features: 0, write: 0 },
+  };
   let t = now();
+  let c = cpuNow();
   let bytes: Uint8Array;
   try {
     bytes = await readFile(task.file);
@@ -143,15 +164,20 @@ async function decode(task: BaseTask & { contentSha256?: string }): Promise<{ y:
     if (h !== task.contentSha256) throw new SerError('EDATA', 'file changed while the cache was being built', { file: task.file });
   }
   times.readMs = now() - t;
+  times.cpu.read = cpuNow() - c;
   t = now();
+  c = cpuNow();
   const audio = await loadAudioNamed(bytes, task.file);
   times.decodeMs = now() - t;
+  times.cpu.decode = cpuNow() - c;
   let y = audio.y;
   const sr = task.sr === 'native' ? audio.sr : task.sr;
   if (sr !== audio.sr) {
     t = now();
+    c = cpuNow();
     y = resample(y, audio.sr, sr);
     times.resampleMs = now() - t;
+    times.cpu.resample = cpuNow() - c;
   }
   return { y, sr, nativeSr: audio.sr, channels: audio.channels, times };
 }
@@ -184,8 +210,10 @@ export async function runFeatureTask(task: FeatureTask): Promise<FeatureResult> 
 
   if (task.kind === 'blocks') {
     const t = now();
+    const c = cpuNow();
     const all = extractAllFeatures(y, d.sr, task.config);
     times.featuresMs = now() - t;
+    times.cpu.features = cpuNow() - c;
     const { tuning, errors, ...named } = all;
     const blocks: Record<string, Matrix | null> = {};
     for (const [name, m] of Object.entries(named)) blocks[name] = m ? toMatrix(m) : null;
@@ -194,24 +222,30 @@ export async function runFeatureTask(task: FeatureTask): Promise<FeatureResult> 
 
   if (task.kind === 'cache' && task.augmentation != null) {
     const t = now();
+    const c = cpuNow();
     const { applyAugmentation } = await import('../augment/index.js');
     y = applyAugmentation(y, d.sr, task.augmentation as Parameters<typeof applyAugmentation>[2], task.seed ?? 0);
     times.augmentMs = now() - t;
+    times.cpu.augment = cpuNow() - c;
   }
   if (task.clip) y = applyClip(y, d.sr, task.clip);
 
   let t = now();
+  let c = cpuNow();
   const f = extractFeatures(y, d.sr, task.config);
   times.featuresMs = now() - t;
+  times.cpu.features = cpuNow() - c;
   const features = toMatrix(f);
 
   if (task.kind === 'matrix') {
     return { kind: 'matrix', ...info(), features, columns: [...f.columns], config: f.config };
   }
   t = now();
+  c = cpuNow();
   const bytes = encodeFeatureEntry({ ...task.meta, sr: d.sr, duration: y.length / d.sr, feature_config_hash: featureConfigHash(f.config), columns: f.columns }, features);
   await writeFileAtomic(task.outPath, bytes);
   times.writeMs = now() - t;
+  times.cpu.write = cpuNow() - c;
   return { kind: 'cache', ...info(), outPath: task.outPath, rows: features.rows, cols: features.cols, bytes: bytes.length };
 }
 

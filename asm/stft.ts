@@ -229,3 +229,16 @@ export function sparseApply(s: usize, rows: i32, nBins: i32, start: usize, len: 
     }
   }
 }
+
+/** x[i] = √x[i] for n f32 values at p (IEEE-correctly-rounded, as Math.fround(Math.sqrt(x))). */
+export function sqrtInPlace(p: usize, n: i32): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const q = p + (<usize>i << 2);
+    v128.store(q, f32x4.sqrt(v128.load(q)));
+  }
+  for (; i < n; i++) {
+    const q = p + (<usize>i << 2);
+    store<f32>(q, Mathf.sqrt(load<f32>(q)));
+  }
+}

@@ -16,6 +16,7 @@ interface Exports {
   configure(m: number, rev: number, tw: number, passH: number, passOff: number, npass: number, firstR2: number, pc: number, z: number, win: number, edge: number): void;
   stftPower(yPtr: number, n: number, hop: number, pad: number, nFrames: number, out: number): void;
   matmulT(x: number, d: number, rows: number, nIn: number, nOut: number, out: number): void;
+  sqrtInPlace(p: number, n: number): void;
   sparseApply(s: number, rows: number, nBins: number, start: number, len: number, off: number, w: number, nBands: number, out: number): void;
 }
 
@@ -145,7 +146,8 @@ function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string
 /**
  * |FFT(window · frame)|² of every frame, frame-major float32 (nFrames × (n_fft/2 + 1)), or null when
  * the kernel cannot run here (no WebAssembly SIMD, disabled, or n_fft not a power of two ≥ 16).
- * Frame t covers y[t·hop − pad, t·hop − pad + n_fft), zeros outside the signal.
+ * Frame t covers y[t·hop − pad, t·hop − pad + n_fft), zeros outside the signal. When `magnitude`
+ * (same size as the result) is given, it receives √power too.
  */
 export function wasmStftPower(
   y: Float32Array,
@@ -155,6 +157,7 @@ export function wasmStftPower(
   nFrames: number,
   win: Float64Array,
   winKey: string,
+  magnitude?: Float32Array,
 ): Float32Array | null {
   if (disabled || n_fft < 16 || (n_fft & (n_fft - 1)) !== 0) return null;
   const ex = load();
@@ -179,6 +182,10 @@ export function wasmStftPower(
     new Float32Array(ex.memory.buffer, yPtr, segLen).set(y.subarray(s0, s1));
     ex.stftPower(yPtr, segLen, hop, pad + s0 - t0 * hop, count, outPtr);
     out.set(new Float32Array(ex.memory.buffer, outPtr, count * nBins), t0 * nBins);
+    if (magnitude) {
+      ex.sqrtInPlace(outPtr, count * nBins);
+      magnitude.set(new Float32Array(ex.memory.buffer, outPtr, count * nBins), t0 * nBins);
+    }
   }
   return out;
 }

@@ -149,19 +149,36 @@ function stftPlan(y: Float32Array, options: StftOptions): StftPlan {
 export function powerSpectrogram(y: Float32Array, options: StftOptions & { power?: number } = {}): Matrix {
   const power = options.power ?? 2;
   check(Number.isFinite(power) && power > 0, `power must be a positive number, got ${power}`);
-  const plan = stftPlan(y, options);
-  const { nFrames, nBins, fft } = plan;
-  // WebAssembly SIMD kernel when available (same float64 arithmetic), else the JS FFT.
-  let out = wasmStftPower(y, plan.n_fft, plan.hop_length, plan.pad, nFrames, plan.window, plan.windowKey);
-  if (!out) {
-    out = new Float32Array(nFrames * nBins);
-    for (let t = 0; t < nFrames; t++) fft.forwardPower(plan.frame(t), out, t * nBins);
-  }
+  const { power: P2 } = spectrograms(y, options, false);
+  const out = P2.data;
   if (power !== 2) {
     if (power === 1) for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
     else for (let i = 0; i < out.length; i++) out[i] = Math.pow(out[i], power / 2);
   }
-  return { rows: nFrames, cols: nBins, data: out };
+  return P2;
+}
+
+/**
+ * The power spectrogram |stft(y)|² and the magnitude |stft(y)| from one STFT, both frame-major
+ * (n_frames, n_fft/2 + 1). The magnitude is exactly Math.fround(Math.sqrt(power)).
+ */
+export function powerAndMagnitude(y: Float32Array, options: StftOptions = {}): { power: Matrix; magnitude: Matrix } {
+  const { power, magnitude } = spectrograms(y, options, true);
+  return { power, magnitude: magnitude! };
+}
+
+function spectrograms(y: Float32Array, options: StftOptions, withMagnitude: boolean): { power: Matrix; magnitude?: Matrix } {
+  const plan = stftPlan(y, options);
+  const { nFrames, nBins, fft } = plan;
+  const mag = withMagnitude ? new Float32Array(nFrames * nBins) : undefined;
+  // WebAssembly SIMD kernel when available (same float64 arithmetic), else the JS FFT.
+  let out = wasmStftPower(y, plan.n_fft, plan.hop_length, plan.pad, nFrames, plan.window, plan.windowKey, mag);
+  if (!out) {
+    out = new Float32Array(nFrames * nBins);
+    for (let t = 0; t < nFrames; t++) fft.forwardPower(plan.frame(t), out, t * nBins);
+    if (mag) for (let i = 0; i < out.length; i++) mag[i] = Math.sqrt(out[i]);
+  }
+  return { power: { rows: nFrames, cols: nBins, data: out }, magnitude: mag && { rows: nFrames, cols: nBins, data: mag } };
 }
 
 /**

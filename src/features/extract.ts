@@ -10,7 +10,7 @@
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
-import { powerSpectrogram } from '../dsp/stft.js';
+import { powerAndMagnitude, powerSpectrogram } from '../dsp/stft.js';
 import { applyFilterbank, melFilterbankSparse } from './mel.js';
 import { powerToDb } from './db.js';
 import { mfcc as mfccFromLogMel } from './mfcc.js';
@@ -258,8 +258,16 @@ class Pipeline {
   constructor(
     readonly y: Float32Array,
     readonly c: FeatureConfig,
+    needMagnitude: boolean,
   ) {
-    this.power = powerSpectrogram(y, { n_fft: c.n_fft, hop_length: c.hop_length, window: 'hann', center: true, pad_mode: 'constant', power: 2 });
+    const opts = { n_fft: c.n_fft, hop_length: c.hop_length, window: 'hann', center: true, pad_mode: 'constant' } as const;
+    if (needMagnitude) {
+      const both = powerAndMagnitude(y, opts);
+      this.power = both.power;
+      this.memo.set('magnitude', both.magnitude);
+    } else {
+      this.power = powerSpectrogram(y, { ...opts, power: 2 });
+    }
   }
   private get<T extends Matrix | number>(key: string, f: () => T): T {
     let v = this.memo.get(key) as T | undefined;
@@ -377,7 +385,7 @@ class Pipeline {
 export function extractFeatures(samples: Float32Array, sr: number, config?: Partial<FeatureConfig>): FeatureMatrix {
   const c = resolveConfig(sr, config);
   checkSamples(samples);
-  const p = new Pipeline(samples, c);
+  const p = new Pipeline(samples, c, c.blocks.includes('spectral_contrast'));
   const mats = c.blocks.map((b) => p.block(b));
   const nFrames = p.nFrames;
   const nCols = mats.reduce((s, m) => s + m.cols, 0);
@@ -436,7 +444,7 @@ export interface AllFeatures {
 export function extractAllFeatures(samples: Float32Array, sr: number, config?: Partial<FeatureConfig>): AllFeatures {
   const c = resolveConfig(sr, config);
   checkSamples(samples);
-  const p = new Pipeline(samples, c);
+  const p = new Pipeline(samples, c, true);
   const errors: Partial<Record<FeatureBlock, string>> = {};
   const tryDelta = (order: 1 | 2, name: FeatureBlock): Matrix | null => {
     try {

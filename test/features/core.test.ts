@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SerError } from '../../src/errors.js';
 import { realFft } from '../../src/dsp/fft.js';
-import { powerSpectrogram, spectrogramPower, stft } from '../../src/dsp/stft.js';
+import { powerAndMagnitude, powerSpectrogram, spectrogramPower, stft } from '../../src/dsp/stft.js';
 import { setWasmStftChunkSamples, setWasmStftDisabled, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
 import {
   applyFilterbank,
@@ -354,4 +354,19 @@ test('powerToDb equals the direct formula on a wide dynamic range (values around
   }
   const nan = powerToDb({ rows: 1, cols: 3, data: Float32Array.from([1, NaN, 0.5]) });
   ok(Number.isNaN(nan.data[1]) && Math.abs(nan.data[0]) < 1e-6, 'NaN stays NaN, others unchanged');
+});
+
+test('powerAndMagnitude: magnitude is exactly fround(sqrt(power)), wasm and JS paths, power equals powerSpectrogram', () => {
+  const r = rng(31);
+  const y = Float32Array.from({ length: 20000 }, r);
+  try {
+    for (const off of [false, true]) {
+      setWasmStftDisabled(off);
+      const { power, magnitude } = powerAndMagnitude(y, { n_fft: 1024, hop_length: 256 });
+      assert.deepEqual(power.data, powerSpectrogram(y, { n_fft: 1024, hop_length: 256 }).data);
+      for (let i = 0; i < power.data.length; i++) ok(magnitude.data[i] === Math.fround(Math.sqrt(power.data[i])), `wasm off=${off} element ${i}`);
+    }
+  } finally {
+    setWasmStftDisabled(false);
+  }
 });

@@ -370,3 +370,16 @@ test('powerAndMagnitude: magnitude is exactly fround(sqrt(power)), wasm and JS p
     setWasmStftDisabled(false);
   }
 });
+
+test('delta matches scipy.signal.savgol_filter in every mode (width 5, orders 1 and 2)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const ref = JSON.parse(readFileSync(new URL('./savgol-scipy.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  const x = ref.x as number[][];
+  const M: Matrix = { rows: x.length, cols: x[0].length, data: Float32Array.from(x.flat()) };
+  for (const mode of ['interp', 'nearest', 'mirror', 'constant', 'wrap'] as const)
+    for (const order of [1, 2]) {
+      const got = delta(M, { width: 5, order, mode });
+      const want = (ref[`${mode}_${order}`] as number[][]).flat();
+      for (let i = 0; i < want.length; i++) ok(Math.abs(got.data[i] - want[i]) < 1e-5, `${mode} order ${order} element ${i}: ${got.data[i]} vs ${want[i]}`);
+    }
+});

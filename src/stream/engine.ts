@@ -1,0 +1,253 @@
+/**
+ * Real-time emotion stream (browser-safe: typed arrays + tfjs only).
+ *
+ *   push(chunk @ sr_in) → StreamResampler (→ model rate) → StreamFeatureExtractor (ring of frames)
+ *     → window features (identical to extractFeatures on the window) → z-score → model
+ *     → EMA smoothing → voice-activity gate → StreamEvent per hop
+ *
+ * Timing: windows of `window_seconds` (default: the model's clip_seconds) start every hop; the hop
+ * is snapped DOWN to a whole number of STFT hops so that interior frames are shared between
+ * windows: 0.5 s at 22050 Hz / hop_length 512 → 21 frames = 10752 samples = 0.4876 s. The first
+ * event comes once one full window has arrived (after window_seconds of audio); flush() adds a last
+ * window ending at the stream's end (or the whole stream zero-padded when it was shorter than one
+ * window), as `predictClip` does for a file.
+ *
+ * Voice-activity gate: the "new" part of each window (the samples since the previous event's end;
+ * the whole window for the first event) is cut into hop_length blocks; the window is speech when at
+ * least `min_speech_ratio` of those blocks have an energy ≥ `threshold_db` dBFS (10·log10 of the
+ * mean square). Non-speech windows are reported `{speech: false, label: null, probabilities: null}`
+ * without running the model, and they reset the smoothing.
+ *
+ * Smoothing (type 'ema'): p̄_t = α·p_t + (1 − α)·p̄_{t−1}, with p̄ = p at the first speech window
+ * after a reset (start, or a non-speech window). α = 1 means no smoothing ({type: 'none'} too).
+ */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { SerError, check } from '../errors.js';
+import { normalizeFeatureConfig, type FeatureConfig } from '../features/index.js';
+import { applyZScore, type ZScoreStats } from '../data/preprocess.js';
+import type { ModelBundle } from '../model/bundle.js';
+import { predictProbabilities, modelInputShape } from '../model/train.js';
+import { StreamFeatureExtractor, type StreamFeatureWindow } from './features.js';
+import { StreamResampler } from './resampler.js';
+
+export type SmoothingOptions = { type: 'ema'; alpha: number } | { type: 'none' };
+
+export interface VadOptions {
+  /** Block energy threshold in dBFS (10·log10 mean square; a full-scale sine is −3 dB). Default −50. */
+  threshold_db: number;
+  /** Fraction of the new blocks that must reach the threshold. Default 0.2. */
+  min_speech_ratio: number;
+}
+
+export interface StreamEvent {
+  /** Window start / end in seconds from the stream's start. */
+  t_start: number;
+  t_end: number;
+  speech: boolean;
+  /** argmax of `probabilities`, or null for a non-speech window. */
+  label: string | null;
+  /** Smoothed class probabilities (sum 1), or null for a non-speech window. */
+  probabilities: Record<string, number> | null;
+  /** The model's unsmoothed probabilities for this window (null for a non-speech window). */
+  raw_probabilities?: Record<string, number> | null;
+  /** Energy (dBFS, 10·log10 of the mean square, floor −120) of the new part of the window. */
+  rms_db: number;
+}
+
+/** The classifier used for each window's z-scored features (frames × features); returns class probabilities. */
+export type WindowClassifier = (x: Float32Array, frames: number, features: number) => Float32Array;
+
+export interface EmotionStreamOptions {
+  /** A model bundle (model, labels, feature config, z-score, sample rate, clip length). */
+  bundle?: ModelBundle;
+  /** Or the parts: a LayersModel (or a classifier function), feature config, z-score stats, labels. */
+  model?: tfl.LayersModel | WindowClassifier;
+  feature_config?: Partial<FeatureConfig>;
+  /** z-score statistics (null: features are passed unnormalised). */
+  stats?: ZScoreStats | null;
+  labels?: string[];
+  /** Rate of the pushed samples (Hz, integer). Resampled incrementally to the model's rate when different. */
+  sr_in: number;
+  /** Window length in seconds. Default: the bundle's clip_seconds, else 3. Must give the model's input frames. */
+  window_seconds?: number;
+  /** Hop between events in seconds, snapped down to whole STFT hops (≥ 1). Default 0.5. */
+  hop_seconds?: number;
+  /** Default {type: 'ema', alpha: 0.5}. */
+  smoothing?: SmoothingOptions;
+  /** Voice-activity gate; false disables it (every window is classified). Default {threshold_db: −50, min_speech_ratio: 0.2}. */
+  vad?: Partial<VadOptions> | false;
+  /** Called with every window's features before classification (for inspection / tests). */
+  onWindow?: (w: StreamFeatureWindow) => void;
+}
+
+export interface EmotionStream {
+  /** Pushes mono samples at sr_in (any length, including 0 and 1); returns the events completed. */
+  push(chunk: Float32Array): StreamEvent[];
+  /** Ends the stream; returns the last events (see module doc). Further pushes are errors. */
+  flush(): StreamEvent[];
+  readonly labels: string[];
+  /** Model rate (Hz). */
+  readonly sr: number;
+  /** Effective hop (seconds) after snapping, and in samples at the model rate. */
+  readonly hop_seconds: number;
+  readonly hop_samples: number;
+  readonly window_seconds: number;
+  readonly window_samples: number;
+  readonly feature_config: FeatureConfig;
+}
+
+/** 10·log10(mean square) of x[a, b), floor −120 dB. */
+export function energyDb(x: Float32Array, a = 0, b = x.length): number {
+  if (b <= a) return -120;
+  let s = 0;
+  for (let i = a; i < b; i++) s += x[i] * x[i];
+  const ms = s / (b - a);
+  return ms > 1e-12 ? Math.max(-120, 10 * Math.log10(ms)) : -120;
+}
+
+/** Exponential smoothing state; `update` returns the smoothed vector, `reset` forgets the past. */
+export class EmaSmoother {
+  private state: Float64Array | null = null;
+  constructor(readonly alpha: number) {
+    check(Number.isFinite(alpha) && alpha > 0 && alpha <= 1, `smoothing alpha must be in (0, 1], got ${alpha}`);
+  }
+  update(p: ArrayLike<number>): Float64Array {
+    if (!this.state || this.state.length !== p.length) {
+      this.state = Float64Array.from(p as ArrayLike<number>);
+    } else {
+      const a = this.alpha;
+      for (let i = 0; i < p.length; i++) this.state[i] = a * p[i] + (1 - a) * this.state[i];
+    }
+    return this.state.slice();
+  }
+  reset(): void {
+    this.state = null;
+  }
+}
+
+function toRecord(labels: string[], p: ArrayLike<number>): Record<string, number> {
+  const r: Record<string, number> = {};
+  labels.forEach((l, i) => (r[l] = p[i]));
+  return r;
+}
+
+/** Snapped hop: ⌊hop_seconds · sr / hop_length⌋ STFT hops, at least 1. */
+export function snapHopFrames(hopSeconds: number, sr: number, hopLength: number): number {
+  return Math.max(1, Math.floor((hopSeconds * sr) / hopLength + 1e-9));
+}
+
+/** Creates a streaming emotion recogniser; see the module doc. Throws SerError('EPARAM') for bad options. */
+export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
+  check(o !== null && typeof o === 'object', 'createEmotionStream: options must be an object');
+  const b = o.bundle;
+  const modelOrFn = b ? b.model : o.model;
+  check(modelOrFn !== undefined, 'createEmotionStream: pass a bundle, or a model with feature_config and labels');
+  const labels = b ? b.meta.labels : o.labels;
+  check(Array.isArray(labels) && labels.length >= 1, 'createEmotionStream: labels must be a non-empty list');
+  const fc = normalizeFeatureConfig(b ? b.meta.feature_config : (o.feature_config ?? {}));
+  const sr = fc.sr;
+  const stats = b ? b.stats : (o.stats ?? null);
+  check(Number.isInteger(o.sr_in) && o.sr_in > 0, `createEmotionStream: sr_in must be a positive integer (Hz), got ${o.sr_in}`);
+  const windowSeconds = o.window_seconds ?? (b ? b.meta.clip_seconds : 3);
+  check(Number.isFinite(windowSeconds) && windowSeconds > 0, `window must be a positive number of seconds, got ${o.window_seconds}`);
+  const hopSeconds = o.hop_seconds ?? 0.5;
+  check(Number.isFinite(hopSeconds) && hopSeconds > 0, `hop must be a positive number of seconds, got ${o.hop_seconds}`);
+  const L = Math.round(windowSeconds * sr);
+  const hopFrames = snapHopFrames(hopSeconds, sr, fc.hop_length);
+  const frames = 1 + Math.floor(L / fc.hop_length);
+  let classify: WindowClassifier;
+  let nFeatures: number;
+  if (typeof modelOrFn === 'function') {
+    classify = modelOrFn;
+    nFeatures = -1;
+  } else {
+    const model = modelOrFn as tfl.LayersModel;
+    const [mf, mc] = modelInputShape(model);
+    if (mf !== frames) {
+      throw new SerError(
+        'EPARAM',
+        `a ${windowSeconds} s window has ${frames} frames but the model expects ${mf} (${(((mf - 1) * fc.hop_length) / sr).toFixed(3)} s windows); use the model's window length`,
+        b ? { file: b.source } : {},
+      );
+    }
+    nFeatures = mc;
+    classify = (x) => predictProbabilities(model, x, 1, 1);
+  }
+  const smooth = o.smoothing ?? { type: 'ema', alpha: 0.5 };
+  check(smooth && (smooth.type === 'ema' || smooth.type === 'none'), `smoothing type must be 'ema' or 'none'`);
+  const ema = new EmaSmoother(smooth.type === 'ema' ? smooth.alpha : 1);
+  const vad: VadOptions | null =
+    o.vad === false ? null : { threshold_db: o.vad?.threshold_db ?? -50, min_speech_ratio: o.vad?.min_speech_ratio ?? 0.2 };
+  if (vad) {
+    check(Number.isFinite(vad.threshold_db), `vad threshold_db must be a number, got ${vad.threshold_db}`);
+    check(vad.min_speech_ratio >= 0 && vad.min_speech_ratio <= 1, `vad min_speech_ratio must be in [0, 1], got ${vad.min_speech_ratio}`);
+  }
+  const fx = new StreamFeatureExtractor({ config: fc, window_samples: L, hop_frames: hopFrames, pad: b?.meta.pad === 'end' ? 'end' : 'both' });
+  if (nFeatures >= 0 && fx.nCols !== nFeatures) {
+    throw new SerError('EMODEL', `the feature config gives ${fx.nCols} features per frame but the model expects ${nFeatures}`, b ? { file: b.source } : {});
+  }
+  if (stats) check(stats.mean.length === fx.nCols, `z-score statistics have ${stats.mean.length} columns, features have ${fx.nCols}`);
+  const rs = o.sr_in === sr ? null : new StreamResampler(o.sr_in, sr, 0.1);
+  /** End (samples) of the previous event's window: the "new" part of the next one starts there. */
+  let prevEnd = 0;
+  let ended = false;
+
+  const event = (w: StreamFeatureWindow): StreamEvent => {
+    o.onWindow?.(w);
+    const y = w.samples;
+    // the new part of the window, in window coordinates (a padded flush window counts whole)
+    const newFrom = w.offline && w.start === 0 && w.length < L ? 0 : Math.max(0, Math.min(L, prevEnd - w.start));
+    const end = w.start + w.length;
+    let active = 0;
+    let blocks = 0;
+    const H = fc.hop_length;
+    for (let a = newFrom; a < y.length; a += H) {
+      blocks++;
+      if (vad && energyDb(y, a, Math.min(a + H, y.length)) >= vad.threshold_db) active++;
+    }
+    const rmsDb = energyDb(y, newFrom, y.length);
+    prevEnd = Math.max(prevEnd, end);
+    const t_start = w.start / sr;
+    const t_end = end / sr;
+    const speech = vad === null || (blocks > 0 && active / blocks >= vad.min_speech_ratio && active > 0);
+    if (!speech) {
+      ema.reset();
+      return { t_start, t_end, speech: false, label: null, probabilities: null, raw_probabilities: null, rms_db: rmsDb };
+    }
+    const x = stats ? applyZScore(w.features, stats).data : w.features.data;
+    const p = classify(x, w.features.rows, w.features.cols);
+    if (p.length !== labels.length) throw new SerError('EMODEL', `the model gives ${p.length} probabilities for ${labels.length} labels`);
+    const s = ema.update(p);
+    let best = 0;
+    for (let i = 1; i < s.length; i++) if (s[i] > s[best]) best = i;
+    return { t_start, t_end, speech: true, label: labels[best], probabilities: toRecord(labels, s), raw_probabilities: toRecord(labels, p), rms_db: rmsDb };
+  };
+
+  return {
+    labels: [...labels],
+    sr,
+    hop_seconds: (hopFrames * fc.hop_length) / sr,
+    hop_samples: hopFrames * fc.hop_length,
+    window_seconds: L / sr,
+    window_samples: L,
+    feature_config: fc,
+    push(chunk: Float32Array): StreamEvent[] {
+      check(chunk instanceof Float32Array, 'push() takes a Float32Array of mono samples');
+      if (ended) throw new SerError('EPARAM', 'push() after flush(): create a new stream');
+      for (let i = 0; i < chunk.length; i++) {
+        const v = chunk[i];
+        if (v - v !== 0) throw new SerError('ENONFINITE', `the audio has a non-finite sample (${v}) at index ${(rs ? rs.samplesIn : fx.samplesPushed) + i}`);
+      }
+      const y = rs ? rs.push(chunk) : chunk;
+      return fx.push(y).map(event);
+    },
+    flush(): StreamEvent[] {
+      if (ended) return [];
+      ended = true;
+      const out: StreamEvent[] = [];
+      if (rs) out.push(...fx.push(rs.flush()).map(event));
+      out.push(...fx.flush().map(event));
+      return out;
+    },
+  };
+}

@@ -30,6 +30,11 @@ import { removeStaleTemps } from '../util/atomic.js';
 import { createPool, workerUrl, type WorkerPool } from '../util/pool.js';
 import { runFeatureTask, describeClip, type CacheTask, type ClipPolicy, type FeatureResult, type FeatureTask } from '../workers/feature-tasks.js';
 
+/** A worker pool for feature tasks (`size` threads, 0 = cores); close it when done. */
+export function createFeaturePool(size: number): WorkerPool<FeatureTask, FeatureResult> {
+  return createPool<FeatureTask, FeatureResult>({ workerUrl: workerUrl(import.meta.url, '../workers/features.worker'), size });
+}
+
 /** Version of the key recipe; bump to invalidate every cache. */
 export const CACHE_KEY_VERSION = 1;
 export const CACHE_EXTENSION = '.serf';
@@ -56,6 +61,11 @@ export interface FeatureCacheOptions {
 export interface FeatureCacheBuildOptions extends FeatureCacheOptions {
   /** Worker threads (default 1 = in-process; 0 = number of cores). */
   jobs?: number;
+  /**
+   * An already started pool running src/workers/features.worker (see {@link createFeaturePool});
+   * used instead of starting one (and not closed), e.g. to build several caches in a row.
+   */
+  pool?: WorkerPool<FeatureTask, FeatureResult>;
   onProgress?: (p: CacheProgress) => void;
 }
 
@@ -303,7 +313,11 @@ export async function buildFeatureCache(opts: FeatureCacheBuildOptions): Promise
   report();
 
   const jobs = opts.jobs === 0 ? 0 : opts.jobs ?? 1;
-  if (jobs === 1 || missing.length <= 1) {
+  if (opts.pool) {
+    for await (const r of opts.pool.map(missing.map(toTask))) {
+      record(missing[r.index], r.ok ? { ok: true } : { ok: false, error: r.error });
+    }
+  } else if (jobs === 1 || missing.length <= 1) {
     for (const e of missing) {
       try {
         await runFeatureTask(toTask(e));
@@ -313,10 +327,7 @@ export async function buildFeatureCache(opts: FeatureCacheBuildOptions): Promise
       }
     }
   } else {
-    const pool: WorkerPool<FeatureTask, FeatureResult> = createPool({
-      workerUrl: workerUrl(import.meta.url, '../workers/features.worker'),
-      size: jobs === 0 ? 0 : Math.min(jobs, missing.length),
-    });
+    const pool = createFeaturePool(jobs === 0 ? 0 : Math.min(jobs, missing.length));
     try {
       for await (const r of pool.map(missing.map(toTask))) {
         record(missing[r.index], r.ok ? { ok: true } : { ok: false, error: r.error });

@@ -35,7 +35,9 @@ export function formatDuration(ms: number | null): string {
 /** "name — description" of a protocol, or a clear 'not recorded'. */
 export function protocolLine(p: Protocol | null): string {
   if (!p) return 'protocol not recorded';
-  return p.description ? `${p.name} — ${p.description}` : p.name;
+  if (!p.description) return p.name;
+  // Descriptions usually start with the name ("speaker-independent: test speakers …"): no repeat.
+  return p.description.startsWith(p.name) ? p.description : `${p.name} — ${p.description}`;
 }
 
 function countsTable(c: DatasetCounts | null | undefined): string {

@@ -136,8 +136,12 @@ export function curvesSpec(history: readonly HistoryEntry[], options: CurvesOpti
       });
       layers.push({
         data: { values: ms },
-        mark: { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -2, fontSize: 10, color },
-        encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { value: 4 }, text: { field: 'label' } },
+        // Labels run along the rule, in the part of the panel curves usually leave empty late in
+        // training: the top of the loss panel, the bottom of the accuracy panel.
+        mark: isAcc
+          ? { type: 'text', angle: 270, align: 'left', baseline: 'bottom', dx: 4, dy: -2, fontSize: 10, color }
+          : { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -2, fontSize: 10, color },
+        encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { value: isAcc ? height - 4 : 4 }, text: { field: 'label' } },
       });
     }
     return {

@@ -37,7 +37,7 @@ test('ser report RUN_DIR writes RUN_DIR/report/ and prints the protocol, metrics
   assert.equal(r.code, 0, r.stderr);
   const names = (await readdir(join(run, 'report'))).sort();
   assert.deepEqual(names, ['confusion.png', 'confusion.svg', 'curves.png', 'curves.svg', 'per-class.png', 'per-class.svg', 'report.html', 'report.json']);
-  assert.match(r.stdout, /^protocol: speaker-independent — /);
+  assert.match(r.stdout, /^protocol: speaker-independent: test speakers ravdess:01, ravdess:02/);
   const m = metricsOf(syntheticConfusion(1));
   assert.ok(r.stdout.includes(`accuracy ${(100 * m.accuracy).toFixed(1)}%`), r.stdout);
   assert.match(r.stdout, /val loss: concave up, vertex at epoch 15\.0/);

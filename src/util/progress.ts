@@ -82,7 +82,7 @@ export function createProgress(options: ProgressOptions): Progress {
       const width = 20;
       const filled = total > 0 ? Math.min(width, Math.round((width * done) / total)) : width;
       const line = `${label}[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}`;
-      const cols = stream.columns ?? 120;
+      const cols = stream.columns || 120;
       stream.write(`\r\x1b[K${line.slice(0, Math.max(20, cols - 1))}${final ? '\n' : ''}`);
     } else {
       const step = total > 0 ? Math.floor((10 * done) / total) : 10;

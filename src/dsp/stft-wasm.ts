@@ -211,16 +211,24 @@ export function wasmMatmulT(x: Float32Array, rows: number, nIn: number, d: Float
   if (disabled || nIn % 2 !== 0 || rows === 0) return null;
   const ex = load();
   if (!ex) return null;
+  const out = new Float32Array(rows * nOut);
+  const chunk = Math.max(1, Math.floor(CHUNK_ROWS_FLOATS / Math.max(nIn, nOut)));
   const dPtr = scratchBase(ex);
   const xPtr = align16(dPtr + 8 * nOut * nIn);
-  const outPtr = align16(xPtr + 4 * rows * nIn);
-  ensureBytes(ex, outPtr + 4 * rows * nOut);
-  const buf = ex.memory.buffer;
-  new Float64Array(buf, dPtr, nOut * nIn).set(d.subarray(0, nOut * nIn));
-  new Float32Array(buf, xPtr, rows * nIn).set(x.subarray(0, rows * nIn));
-  ex.matmulT(xPtr, dPtr, rows, nIn, nOut, outPtr);
-  return new Float32Array(ex.memory.buffer, outPtr, rows * nOut).slice();
+  const outPtr = align16(xPtr + 4 * Math.min(rows, chunk) * nIn);
+  ensureBytes(ex, outPtr + 4 * Math.min(rows, chunk) * nOut);
+  new Float64Array(ex.memory.buffer, dPtr, nOut * nIn).set(d.subarray(0, nOut * nIn));
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    new Float32Array(ex.memory.buffer, xPtr, n * nIn).set(x.subarray(r0 * nIn, (r0 + n) * nIn));
+    ex.matmulT(xPtr, dPtr, n, nIn, nOut, outPtr);
+    out.set(new Float32Array(ex.memory.buffer, outPtr, n * nOut), r0 * nOut);
+  }
+  return out;
 }
+
+/** Rows per chunk for the matrix kernels: chunk × width ≤ 2^20 floats (4 MB). */
+const CHUNK_ROWS_FLOATS = 1 << 20;
 
 /**
  * Sparse filterbank product (see SparseFilterbank in features/mel.ts): S float32 (rows × nBins) →
@@ -236,19 +244,25 @@ export function wasmSparseApply(
   const ex = load();
   if (!ex) return null;
   const nb = fb.nBands;
+  const out = new Float32Array(rows * nb);
+  const chunk = Math.max(1, Math.floor(CHUNK_ROWS_FLOATS / Math.max(nBins, nb)));
   const startPtr = scratchBase(ex);
   const lenPtr = align16(startPtr + 4 * nb);
   const offPtr = align16(lenPtr + 4 * nb);
   const wPtr = align16(offPtr + 4 * nb);
   const sPtr = align16(wPtr + 4 * fb.weights.length + 8);
-  const outPtr = align16(sPtr + 4 * rows * nBins + 8);
-  ensureBytes(ex, outPtr + 4 * rows * nb);
+  const outPtr = align16(sPtr + 4 * Math.min(rows, chunk) * nBins + 8);
+  ensureBytes(ex, outPtr + 4 * Math.min(rows, chunk) * nb);
   const buf = ex.memory.buffer;
   new Int32Array(buf, startPtr, nb).set(fb.start);
   new Int32Array(buf, lenPtr, nb).set(fb.length);
   new Int32Array(buf, offPtr, nb).set(fb.offset);
   new Float32Array(buf, wPtr, fb.weights.length).set(fb.weights);
-  new Float32Array(buf, sPtr, rows * nBins).set(s.subarray(0, rows * nBins));
-  ex.sparseApply(sPtr, rows, nBins, startPtr, lenPtr, offPtr, wPtr, nb, outPtr);
-  return new Float32Array(ex.memory.buffer, outPtr, rows * nb).slice();
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    new Float32Array(ex.memory.buffer, sPtr, n * nBins).set(s.subarray(r0 * nBins, (r0 + n) * nBins));
+    ex.sparseApply(sPtr, n, nBins, startPtr, lenPtr, offPtr, wPtr, nb, outPtr);
+    out.set(new Float32Array(ex.memory.buffer, outPtr, n * nb), r0 * nb);
+  }
+  return out;
 }

@@ -10,9 +10,6 @@ import { register as evaluate } from './evaluate.js';
 import { register as features } from './features.js';
 import { register as report } from './report.js';
 import { register as train } from './train.js';
-import { register as stream } from './stream.js';
-import { register as listen } from './listen.js';
-import { register as serve } from './serve.js';
 
 export type Register = (program: Command) => void;
 
@@ -24,7 +21,4 @@ export const commands: Register[] = [
   features,
   report,
   train,
-  stream,
-  listen,
-  serve,
 ];

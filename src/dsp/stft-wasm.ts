@@ -228,7 +228,12 @@ export function wasmMatmulT(x: Float32Array, rows: number, nIn: number, d: Float
 }
 
 /** Rows per chunk for the matrix kernels: chunk × width ≤ 2^20 floats (4 MB). */
-const CHUNK_ROWS_FLOATS = 1 << 20;
+let CHUNK_ROWS_FLOATS = 1 << 20;
+
+/** Sets the matrix kernels' chunk size in floats (for tests of the chunking; default 2^20). */
+export function setWasmMatrixChunkFloats(floats: number): void {
+  CHUNK_ROWS_FLOATS = Math.max(1, Math.floor(floats));
+}
 
 /**
  * Sparse filterbank product (see SparseFilterbank in features/mel.ts): S float32 (rows × nBins) →

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { SerError } from '../../src/errors.js';
 import { realFft } from '../../src/dsp/fft.js';
 import { powerAndMagnitude, powerSpectrogram, spectrogramPower, stft } from '../../src/dsp/stft.js';
-import { setWasmStftChunkSamples, setWasmStftDisabled, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
+import { setWasmMatrixChunkFloats, setWasmStftChunkSamples, setWasmStftDisabled, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
 import {
   applyFilterbank,
   dctMatrix,
@@ -322,6 +322,11 @@ test('WebAssembly mel filterbank and DCT products equal the JS ones', () => {
     setWasmStftDisabled(false);
     const melW = applyFilterbank(S, fb);
     const mW = mfcc({ S: L, n_mfcc: 41, lifter: 22 });
+    // processed in chunks of rows: identical
+    setWasmMatrixChunkFloats(3000);
+    assert.deepEqual(applyFilterbank(S, fb).data, melW.data);
+    assert.deepEqual(mfcc({ S: L, n_mfcc: 41, lifter: 22 }).data, mW.data);
+    setWasmMatrixChunkFloats(1 << 20);
     setWasmStftDisabled(true);
     const melJ = applyFilterbank(S, fb);
     const mJ = mfcc({ S: L, n_mfcc: 41, lifter: 22 });
@@ -330,6 +335,7 @@ test('WebAssembly mel filterbank and DCT products equal the JS ones', () => {
     for (let i = 0; i < mW.data.length; i++) ok(Math.abs(mW.data[i] - mJ.data[i]) <= 1e-4, `mfcc ${i}: ${mW.data[i]} vs ${mJ.data[i]}`);
   } finally {
     setWasmStftDisabled(false);
+    setWasmMatrixChunkFloats(1 << 20);
   }
 });
 

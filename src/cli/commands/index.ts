@@ -10,6 +10,7 @@ import { register as evaluate } from './evaluate.js';
 import { register as features } from './features.js';
 import { register as report } from './report.js';
 import { register as train } from './train.js';
+import { register as serve } from './serve.js';
 
 export type Register = (program: Command) => void;
 
@@ -21,4 +22,5 @@ export const commands: Register[] = [
   features,
   report,
   train,
+  serve,
 ];

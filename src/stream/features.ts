@@ -7,12 +7,14 @@
  * feature matrix equals, to float tolerance, `extractFeatures(windowSamples, sr, config)`:
  *
  * - Per-frame quantities are computed ONCE per stream frame and kept in a ring of frames: the
- *   power spectrum row, its mel row, the spectral-contrast row (from the magnitude) and the
- *   piptrack peak candidates (pitch, magnitude) of the power row.
+ *   power spectrum row, its mel row and the piptrack peak candidates (pitch, magnitude) of the
+ *   power row.
  * - Per window only the window-global parts are redone: the frames at both window edges whose
  *   `center=True` zero padding differs from the stream's continuous frames (recomputed from the
  *   window's own padded samples), power_to_db's top_db clip (window maximum) and the DCT after
- *   it, the deltas, the tuning estimate (median of the window's piptrack magnitudes, histogram of
+ *   it, spectral contrast (its power_to_db(top_db=80) clips the peaks and the valleys relative to
+ *   the whole window's maxima, so it is computed from the window's cached magnitude rows), the
+ *   deltas, the tuning estimate (median of the window's piptrack magnitudes, histogram of
  *   the kept pitches) and the chroma projection whose filterbank depends on that tuning; rms and
  *   zcr (cheap) are computed from the window's samples.
  */
@@ -77,7 +79,6 @@ interface FrameRing {
   id: Float64Array;
   power: Float32Array;
   mel: Float32Array;
-  contrast: Float32Array;
   /** piptrack candidates per slot: count, then pitches / magnitudes (≤ maxPeaks each). */
   nPeaks: Int32Array;
   peakPitch: Float32Array;
@@ -87,7 +88,6 @@ interface FrameRing {
 /** The derived rows of a batch of power-spectrum rows. */
 interface Derived {
   mel: Float32Array;
-  contrast: Float32Array;
   peaks: { n: number; pitch: Float32Array; mag: Float32Array }[];
 }
 
@@ -130,6 +130,8 @@ export class StreamFeatureExtractor {
   /** Total samples pushed. */
   private total = 0;
   private flushed = false;
+  /** STFT frames computed so far (stream frames once each, plus each window's edge frames). */
+  stftFrames = 0;
 
   constructor(o: StreamFeatureOptions) {
     const c = normalizeFeatureConfig(o.config ?? {});
@@ -162,9 +164,8 @@ export class StreamFeatureExtractor {
     this.ring = {
       cap,
       id: new Float64Array(cap).fill(-1),
-      power: new Float32Array(this.needChroma ? cap * nb : 0),
+      power: new Float32Array(this.needChroma || this.needContrast ? cap * nb : 0),
       mel: new Float32Array(this.needMel ? cap * c.n_mels : 0),
-      contrast: new Float32Array(this.needContrast ? cap * (c.n_bands + 1) : 0),
       nPeaks: new Int32Array(cap),
       peakPitch: new Float32Array(this.needChroma ? cap * this.maxPeaks : 0),
       peakMag: new Float32Array(this.needChroma ? cap * this.maxPeaks : 0),
@@ -281,21 +282,8 @@ export class StreamFeatureExtractor {
   /** mel / contrast rows and piptrack peaks of `rows` power-spectrum rows. */
   private derive(power: Matrix): Derived {
     const c = this.config;
-    const res: Derived = { mel: new Float32Array(0), contrast: new Float32Array(0), peaks: [] };
+    const res: Derived = { mel: new Float32Array(0), peaks: [] };
     if (this.needMel) res.mel = applyFilterbank(power, this.fb).data;
-    if (this.needContrast) {
-      const mag = new Float32Array(power.data.length);
-      for (let i = 0; i < mag.length; i++) mag[i] = Math.sqrt(power.data[i]);
-      res.contrast = spectralContrast({
-        S: { rows: power.rows, cols: power.cols, data: mag },
-        sr: c.sr,
-        n_fft: c.n_fft,
-        fmin: c.contrast_fmin,
-        n_bands: c.n_bands,
-        quantile: c.contrast_quantile,
-        linear: false,
-      }).data;
-    }
     if (this.needChroma) {
       // the same piptrack call estimateTuning makes (defaults fmin 150, fmax 4000, threshold 0.1 · frame max)
       const p = piptrack({ S: power, sr: c.sr, n_fft: c.n_fft });
@@ -334,23 +322,22 @@ export class StreamFeatureExtractor {
     const s0 = a * H - this.P;
     const s1 = (k1 - 1) * H - this.P + c.n_fft;
     const power = powerSpectrogram(this.view(s0, s1), { n_fft: c.n_fft, hop_length: H, window: 'hann', center: false, power: 2 });
+    this.stftFrames += power.rows;
     const d = this.derive(power);
     const nb = this.nBins;
     const nm = c.n_mels;
-    const nc = c.n_bands + 1;
     for (let i = 0; i < power.rows; i++) {
       const k = a + i;
       const s = this.slot(k);
       r.id[s] = k;
+      if (this.needChroma || this.needContrast) r.power.set(power.data.subarray(i * nb, (i + 1) * nb), s * nb);
       if (this.needChroma) {
-        r.power.set(power.data.subarray(i * nb, (i + 1) * nb), s * nb);
         const pk = d.peaks[i];
         r.nPeaks[s] = pk.n;
         r.peakPitch.set(pk.pitch.subarray(0, pk.n), s * this.maxPeaks);
         r.peakMag.set(pk.mag.subarray(0, pk.n), s * this.maxPeaks);
       }
       if (this.needMel) r.mel.set(d.mel.subarray(i * nm, (i + 1) * nm), s * nm);
-      if (this.needContrast) r.contrast.set(d.contrast.subarray(i * nc, (i + 1) * nc), s * nc);
     }
   }
 
@@ -370,7 +357,6 @@ export class StreamFeatureExtractor {
     const F = this.nFrames;
     const nb = this.nBins;
     const nm = c.n_mels;
-    const ncon = c.n_bands + 1;
     const k0 = start / H; // integer: start is a multiple of hopSamples
     if (this.needPower) this.ensureFrames(k0 + this.jLo, k0 + this.jHi + 1);
     // edge frames from the window's own zero-padded samples
@@ -383,6 +369,7 @@ export class StreamFeatureExtractor {
       seg.set(y.subarray(0, seg.length - this.P), this.P);
       const power = powerSpectrogram(seg, { n_fft: c.n_fft, hop_length: H, window: 'hann', center: false, power: 2 });
       head = { power, d: this.derive(power) };
+      this.stftFrames += power.rows;
     }
     if (this.needPower && tailN > 0) {
       const a = (this.jHi + 1) * H - this.P;
@@ -390,6 +377,7 @@ export class StreamFeatureExtractor {
       seg.set(y.subarray(a, L));
       const power = powerSpectrogram(seg, { n_fft: c.n_fft, hop_length: H, window: 'hann', center: false, power: 2 });
       tail = { power, d: this.derive(power) };
+      this.stftFrames += power.rows;
     }
     const r = this.ring;
     // where frame j's rows live: [source array, row index]
@@ -423,28 +411,31 @@ export class StreamFeatureExtractor {
         }
       }
     }
-    if (this.needContrast) {
-      const con: Matrix = { rows: F, cols: ncon, data: new Float32Array(F * ncon) };
+    let power: Matrix | null = null;
+    if (this.needChroma || this.needContrast) {
+      power = { rows: F, cols: nb, data: new Float32Array(F * nb) };
       for (let j = 0; j < F; j++) {
         const e = edge(j);
-        if (e) con.data.set(e.e.d.contrast.subarray(e.i * ncon, (e.i + 1) * ncon), j * ncon);
-        else con.data.set(r.contrast.subarray(this.slot(k0 + j) * ncon, (this.slot(k0 + j) + 1) * ncon), j * ncon);
+        if (e) power.data.set(e.e.power.data.subarray(e.i * nb, (e.i + 1) * nb), j * nb);
+        else power.data.set(r.power.subarray(this.slot(k0 + j) * nb, (this.slot(k0 + j) + 1) * nb), j * nb);
       }
-      blocks.set('spectral_contrast', con);
+    }
+    if (this.needContrast) {
+      // spectral_contrast's power_to_db(top_db=80) clips peaks and valleys relative to the whole
+      // window's maxima, so the contrast of the window is computed from its magnitude rows here
+      const p = power!.data;
+      const mag = new Float32Array(p.length);
+      for (let i = 0; i < p.length; i++) mag[i] = Math.sqrt(p[i]);
+      blocks.set(
+        'spectral_contrast',
+        spectralContrast({ S: { rows: F, cols: nb, data: mag }, sr: c.sr, n_fft: c.n_fft, fmin: c.contrast_fmin, n_bands: c.n_bands, quantile: c.contrast_quantile, linear: false }),
+      );
     }
     if (this.needChroma) {
-      const power: Matrix = { rows: F, cols: nb, data: new Float32Array(F * nb) };
       let nPeaks = 0;
       for (let j = 0; j < F; j++) {
         const e = edge(j);
-        if (e) {
-          power.data.set(e.e.power.data.subarray(e.i * nb, (e.i + 1) * nb), j * nb);
-          nPeaks += e.e.d.peaks[e.i].n;
-        } else {
-          const s = this.slot(k0 + j);
-          power.data.set(r.power.subarray(s * nb, (s + 1) * nb), j * nb);
-          nPeaks += r.nPeaks[s];
-        }
+        nPeaks += e ? e.e.d.peaks[e.i].n : r.nPeaks[this.slot(k0 + j)];
       }
       const pitches = new Float32Array(nPeaks);
       const mags = new Float32Array(nPeaks);
@@ -465,7 +456,7 @@ export class StreamFeatureExtractor {
         }
       }
       const tuning = tuningFromPeaks(pitches, mags, c.n_chroma);
-      blocks.set('chroma_stft', chromaStft({ S: power, sr: c.sr, n_fft: c.n_fft, tuning, n_chroma: c.n_chroma, norm: Infinity }));
+      blocks.set('chroma_stft', chromaStft({ S: power!, sr: c.sr, n_fft: c.n_fft, tuning, n_chroma: c.n_chroma, norm: Infinity }));
     }
     if ((c.blocks as string[]).includes('rms')) {
       blocks.set('rms', rmsFeature({ y, frame_length: c.n_fft, hop_length: H, center: true, pad_mode: 'constant' }));

@@ -11,6 +11,8 @@ import { register as features } from './features.js';
 import { register as report } from './report.js';
 import { register as train } from './train.js';
 import { register as serve } from './serve.js';
+import { register as stream } from './stream.js';
+import { register as listen } from './listen.js';
 
 export type Register = (program: Command) => void;
 
@@ -23,4 +25,6 @@ export const commands: Register[] = [
   report,
   train,
   serve,
+  stream,
+  listen,
 ];

@@ -1,0 +1,122 @@
+/**
+ * Streaming / offline equivalence: every window the incremental extractor produces must equal
+ * extractFeatures() on that window's samples, block by block, whatever the chunk sizes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAudioSync } from '../../src/audio/load.js';
+import { blockWidth, extractFeatures, normalizeFeatureConfig, FEATURE_BLOCKS, type FeatureConfig } from '../../src/features/index.js';
+import { StreamFeatureExtractor, type StreamFeatureWindow } from '../../src/stream/features.js';
+import { snapHopFrames } from '../../src/stream/engine.js';
+import { FIXTURES, SHARED, randomSizes } from './helpers.js';
+
+/** Pushes y in random chunk sizes (1..maxChunk) and returns every window (flush included). */
+function streamWindows(ex: StreamFeatureExtractor, y: Float32Array, seed: number, maxChunk: number): StreamFeatureWindow[] {
+  const next = randomSizes(seed, 1, maxChunk);
+  const out: StreamFeatureWindow[] = [];
+  for (let i = 0; i < y.length; ) {
+    const n = next();
+    out.push(...ex.push(y.slice(i, i + n)));
+    i += n;
+  }
+  out.push(...ex.flush());
+  return out;
+}
+
+/** Worst |stream − offline| / max(1e-3, max |offline|) per block over all windows. */
+function compare(wins: StreamFeatureWindow[], y: Float32Array, c: FeatureConfig): Record<string, number> {
+  const worst: Record<string, number> = {};
+  for (const w of wins) {
+    // the window's samples come from the stream itself: check they are the right ones
+    if (w.length === w.samples.length) assert.deepEqual(w.samples, y.subarray(w.start, w.start + w.length));
+    const f = extractFeatures(w.samples, c.sr, c);
+    assert.equal(w.features.rows, f.rows);
+    assert.equal(w.features.cols, f.cols);
+    let c0 = 0;
+    for (const b of c.blocks) {
+      const bw = blockWidth(b, c);
+      let md = 0;
+      let scale = 0;
+      for (let t = 0; t < f.rows; t++) {
+        for (let j = 0; j < bw; j++) {
+          const o = t * f.cols + c0 + j;
+          md = Math.max(md, Math.abs(f.data[o] - w.features.data[o]));
+          scale = Math.max(scale, Math.abs(f.data[o]));
+        }
+      }
+      worst[b] = Math.max(worst[b] ?? 0, md / Math.max(1e-3, scale));
+      c0 += bw;
+    }
+  }
+  return worst;
+}
+
+function assertClose(worst: Record<string, number>, what: string): void {
+  for (const [b, e] of Object.entries(worst)) assert.ok(e <= 1e-4, `${what}: block ${b} differs by ${e} (relative to the block's scale)`);
+}
+
+test('default config, 3 s windows, 0.5 s hop: every window of a RAVDESS clip equals extractFeatures offline', () => {
+  const { y, sr } = loadAudioSync(join(FIXTURES, 'ravdess_angry_a01.wav'), { sr: 'native' });
+  assert.equal(sr, 22050);
+  const c = normalizeFeatureConfig({ sr });
+  const hopFrames = snapHopFrames(0.5, sr, c.hop_length);
+  assert.equal(hopFrames, 21); // 0.5 s → 21 × 512 = 10752 samples
+  const ex = new StreamFeatureExtractor({ config: c, window_samples: 3 * sr, hop_frames: hopFrames });
+  assert.ok(ex.incremental);
+  const wins = streamWindows(ex, y, 7, 5000);
+  const regular = wins.filter((w) => !w.offline);
+  assert.equal(regular.length, Math.floor((y.length - 3 * sr) / 10752) + 1);
+  regular.forEach((w, i) => assert.equal(w.start, i * 10752));
+  assert.equal(wins.at(-1)!.start + wins.at(-1)!.length, y.length, 'the flush window ends at the last sample');
+  assertClose(compare(wins, y, c), 'default config');
+  // each stream frame's STFT was computed once: windows after the first add only hop_frames new
+  // frames plus their recomputed edge frames (2 at the start, 2 at the end with n_fft 2048)
+  const edges = ex.nFrames - (Math.floor((3 * sr - 1024) / 512) - 2 + 1);
+  assert.equal(ex.stftFrames, ex.nFrames + (regular.length - 1) * (hopFrames + edges));
+});
+
+test('every block, 1.5 s windows, hop 7 frames, at 16 kHz (RAVDESS) and on the synthetic fixtures', () => {
+  const c0 = { blocks: [...FEATURE_BLOCKS] };
+  for (const [name, seed] of [['ravdess_sad_a12_16k', 3], ['speech_synth', 5], ['chirp', 9]] as const) {
+    const { y, sr } = loadAudioSync(join(FIXTURES, `${name}.wav`), { sr: 'native' });
+    const c = normalizeFeatureConfig({ ...c0, sr });
+    const ex = new StreamFeatureExtractor({ config: c, window_samples: Math.round(1.5 * sr), hop_frames: 7 });
+    const wins = streamWindows(ex, y, seed, 3000);
+    assert.ok(wins.filter((w) => !w.offline).length >= 3, `${name}: several windows`);
+    assertClose(compare(wins, y, c), name);
+  }
+});
+
+test('a stream shorter than one window gives one zero-padded window at flush (as a short clip)', () => {
+  const { y, sr } = loadAudioSync(join(FIXTURES, 'short.wav'), { sr: 'native' });
+  const c = normalizeFeatureConfig({ sr, blocks: ['mfcc', 'chroma_stft'] });
+  const L = sr; // 1 s
+  assert.ok(y.length < L);
+  const ex = new StreamFeatureExtractor({ config: c, window_samples: L, hop_frames: 4 });
+  assert.deepEqual(ex.push(y), []);
+  const [w, ...rest] = ex.flush();
+  assert.equal(rest.length, 0);
+  const padded = new Float32Array(L);
+  padded.set(y, Math.floor((L - y.length) / 2));
+  const f = extractFeatures(padded, sr, c);
+  assert.deepEqual(w.features.data, f.data);
+  assert.deepEqual(ex.flush(), []);
+  assert.throws(() => ex.push(new Float32Array(1)), /after flush/);
+});
+
+test('RAVDESS corpus: two concatenated recordings at 22050 Hz (skipped without data/ravdess)', (t) => {
+  const dir = join(SHARED, 'data/ravdess/Actor_02');
+  if (!existsSync(dir)) return t.skip('data/ravdess is absent');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.flac')).sort().slice(0, 2);
+  const parts = files.map((f) => loadAudioSync(join(dir, f), { sr: 22050 }).y);
+  const y = new Float32Array(parts[0].length + parts[1].length);
+  y.set(parts[0]);
+  y.set(parts[1], parts[0].length);
+  const c = normalizeFeatureConfig({ sr: 22050 });
+  const ex = new StreamFeatureExtractor({ config: c, window_samples: 66150, hop_frames: 21 });
+  const wins = streamWindows(ex, y, 11, 20000);
+  assert.ok(wins.length >= 8);
+  assertClose(compare(wins, y, c), 'RAVDESS corpus');
+});

@@ -5,8 +5,8 @@
  * over folds and the pooled confusion matrix. Browser-safe (no Node imports).
  *
  * Epochs in the report are 1-based (the first epoch is epoch 1), as the CLI prints them.
- * The standard deviation over folds is the sample standard deviation (n − 1 in the denominator;
- * 0 with one fold).
+ * The standard deviation over folds is the population standard deviation (n in the denominator,
+ * numpy's default and what `ser train` prints).
  */
 import { metricsFromConfusion, type EvaluationMetrics } from '../model/metrics.js';
 import type { Protocol } from '../data/splits.js';
@@ -34,6 +34,8 @@ export interface PartReport {
   /** Final-epoch figures (null where the history has none). */
   last: { loss: number | null; acc: number | null; val_loss: number | null; val_acc: number | null; lr: number | null } | null;
   test: EvaluationMetrics | null;
+  /** Validation-set metrics when recorded (used for early stopping: not a test result). */
+  val: EvaluationMetrics | null;
   fits: HistoryFits;
 }
 
@@ -76,9 +78,8 @@ function meanStd(xs: number[]): { mean: number; std: number } {
   const n = xs.length;
   if (n === 0) return { mean: 0, std: 0 };
   const mean = xs.reduce((u, v) => u + v, 0) / n;
-  if (n === 1) return { mean, std: 0 };
   const ss = xs.reduce((u, v) => u + (v - mean) ** 2, 0);
-  return { mean, std: Math.sqrt(ss / (n - 1)) };
+  return { mean, std: Math.sqrt(ss / n) };
 }
 
 /** Computes every number of the report from a run summary. */
@@ -104,6 +105,7 @@ export function buildReport(summary: RunSummary, options: FitOptions & { now?: D
         ? { loss: finite(last.loss), acc: finite(last.acc), val_loss: finite(last.val_loss), val_acc: finite(last.val_acc), lr: finite(last.lr) }
         : null,
       test: p.test,
+      val: p.val ?? null,
       fits: fitHistory(h, options),
     };
   });

@@ -58,7 +58,12 @@ function metricsRow(name: string, m: EvaluationMetrics, protocol: Protocol | nul
 
 function metricsTable(r: TrainingReport): string {
   const tested = r.parts.filter((p) => p.test);
-  if (tested.length === 0) return '<p class="muted">No test metrics recorded.</p>';
+  if (tested.length === 0) {
+    const validated = r.parts.filter((p) => p.val);
+    const note = '<p><strong>No test set:</strong> this run has no test metrics (e.g. a final model trained on every speaker). There is no held-out result to report.</p>';
+    if (validated.length === 0) return note;
+    return `${note}<p class="muted">Validation metrics (the validation set chose the best epoch, so they are optimistic — not a test result):</p><table><thead><tr><th></th><th>n</th><th>accuracy</th><th>UAR</th><th>macro-F1</th><th>protocol</th></tr></thead><tbody>${validated.map((p) => metricsRow(`${p.name} (validation)`, p.val!, p.protocol)).join('')}</tbody></table>`;
+  }
   const head = '<thead><tr><th></th><th>n</th><th>accuracy</th><th>UAR</th><th>macro-F1</th><th>protocol</th></tr></thead>';
   const rows = tested.map((p) => metricsRow(p.name, p.test!, p.protocol));
   if (r.aggregate) {
@@ -171,7 +176,7 @@ ${metricsTable(r)}
 ${perClass}
 ${confusion}
 ${partsHtml}
-<p class="muted small">All numbers are also in report.json. Epochs are counted from 1. UAR = unweighted average recall (mean recall over the classes present in the test set).${r.aggregate ? ' ± is the sample standard deviation over folds.' : ''}</p>
+<p class="muted small">All numbers are also in report.json. Epochs are counted from 1. UAR = unweighted average recall (mean recall over the classes present in the test set).${r.aggregate ? ' ± is the standard deviation over folds (population, n in the denominator).' : ''}</p>
 </body></html>
 `;
 }

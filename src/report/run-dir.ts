@@ -123,6 +123,7 @@ function parseProtocol(v: unknown): Protocol | null {
 }
 
 function parsePartition(v: unknown): PartitionCounts | undefined {
+  if (num(v) !== null) return { files: num(v)! };
   if (!isObj(v)) return undefined;
   const files = num(v.files) ?? num(v.n) ?? num(v.count) ?? (Array.isArray(v.items) ? v.items.length : null);
   if (files === null) return undefined;
@@ -142,11 +143,17 @@ function parseCounts(o: Obj | undefined): DatasetCounts | null {
   if (!o) return null;
   for (const key of ['split', 'counts', 'dataset', 'data']) {
     const v = o[key];
-    if (isObj(v) && (isObj(v.train) || isObj(v.test))) {
+    if (isObj(v) && (v.train !== undefined || v.test !== undefined)) {
       const c: DatasetCounts = {};
       for (const p of ['train', 'val', 'test'] as const) {
         const pc = parsePartition(v[p]);
         if (pc) c[p] = pc;
+      }
+      // `ser train` writes {train, trainOriginals, val, test} as plain numbers.
+      const originals = num(v.trainOriginals ?? v.train_originals);
+      if (c.train && originals !== null && c.train.augmented === undefined) {
+        c.train.recordings ??= originals;
+        c.train.augmented = c.train.files - originals;
       }
       if (Object.keys(c).length) return c;
     }
@@ -154,9 +161,15 @@ function parseCounts(o: Obj | undefined): DatasetCounts | null {
   return null;
 }
 
+/** True when a metrics object says there was no test set (`test: null`, no confusion matrix). */
+function hasNoTest(raw: unknown): boolean {
+  return isObj(raw) && raw.confusion === undefined && (raw.test === null || raw.test === undefined) && raw.accuracy === undefined;
+}
+
 /** Validates one metrics object; fills per_class / n from the confusion matrix when absent. */
-function parseMetrics(raw: unknown, file: string, where: string, labels: string[] | null): { metrics: EvaluationMetrics; labels: string[] } {
+function parseMetrics(raw: unknown, file: string, where: string, labels: string[] | null): { metrics: EvaluationMetrics | null; labels: string[] | null } {
   if (!isObj(raw)) throw bad(file, `${where} is not an object`);
+  if (hasNoTest(raw)) return { metrics: null, labels: Array.isArray(raw.labels) ? (raw.labels as string[]).map(String) : labels };
   const m = isObj(raw.test) && raw.confusion === undefined ? raw.test : raw;
   const conf = m.confusion;
   if (!Array.isArray(conf) || !conf.every((r) => Array.isArray(r) && r.every((c) => num(c) !== null && (c as number) >= 0))) {
@@ -194,6 +207,19 @@ function parseMetrics(raw: unknown, file: string, where: string, labels: string[
     metrics: { n: num(m.n) ?? derived.n, accuracy: pick('accuracy'), uar: pick('uar'), macro_f1: pick('macro_f1'), per_class, confusion },
     labels: lab,
   };
+}
+
+/** Optional validation metrics: null unless an object with a confusion matrix. */
+function parseVal(raw: unknown, file: string, where: string, labels: string[] | null): EvaluationMetrics | null {
+  if (!isObj(raw) || raw.confusion === undefined) return null;
+  return parseMetrics(raw, file, where, labels).metrics;
+}
+
+/** Dataset counts recorded in a bundle (`training.data.counts`, a SplitSummary), if any. */
+async function bundleCounts(bundleJson: string): Promise<DatasetCounts | null> {
+  const b = await readJsonOptional(bundleJson, 'the model bundle description');
+  if (!isObj(b) || !isObj(b.training) || !isObj(b.training.data)) return null;
+  return parseCounts(b.training.data);
 }
 
 function stripFold(p: Protocol | null): Protocol | null {
@@ -261,7 +287,7 @@ export async function loadRunDir(dir: string): Promise<RunSummary> {
       const fh = parseHistoryDoc(await readJson(join(fd, 'history.json'), 'the training history (history.json)'), join(fd, 'history.json'));
       const fmRaw = await readJson(join(fd, 'metrics.json'), 'the test metrics (metrics.json)');
       const { metrics, labels: l } = parseMetrics(fmRaw, join(fd, 'metrics.json'), 'metrics', bundleLabels);
-      labels = l;
+      if (l) labels = l;
       const fp = isObj(fmRaw) ? parseProtocol(fmRaw.protocol) : null;
       parts.push({
         name: `fold ${(fp?.fold ?? i) + 1}`,
@@ -284,27 +310,33 @@ export async function loadRunDir(dir: string): Promise<RunSummary> {
       if (foldMetrics.length !== hist.length) {
         throw bad(metPath, `has ${foldMetrics.length} folds but history.json has ${hist.length}`);
       }
-      parts = foldMetrics.map((fm, i) => {
+      parts = [];
+      for (let i = 0; i < foldMetrics.length; i++) {
+        const fm = foldMetrics[i];
         const { metrics, labels: l } = parseMetrics(fm, metPath, `folds[${i}]`, (Array.isArray(metRaw.labels) ? (metRaw.labels as string[]) : null) ?? bundleLabels);
-        labels = l;
+        if (l) labels = l;
         const fp = isObj(fm) ? parseProtocol(fm.protocol) : null;
         const foldIndex = fp?.fold ?? (isObj(fm) ? num(fm.fold) : null) ?? i;
-        return {
+        const counts = (await bundleCounts(join(dir, 'bundles', `fold-${foldIndex + 1}`, 'bundle.json'))) ?? (isObj(fm) ? parseCounts(fm) : null);
+        parts.push({
           name: `fold ${foldIndex + 1}`,
           protocol: fp ?? parseProtocol(metRaw.protocol),
           history: hist[i].history,
           training: hist[i].training,
           test: metrics,
-          counts: isObj(fm) ? parseCounts(fm) : null,
-        };
-      });
+          val: isObj(fm) ? parseVal(fm.val, metPath, `folds[${i}].val`, labels) : null,
+          counts,
+        });
+      }
       protocol = stripFold(parseProtocol(metRaw.protocol) ?? parts[0]?.protocol ?? null);
     } else {
       if (hist.length !== 1) throw bad(histPath, `has ${hist.length} folds but metrics.json has no 'folds'`);
       const { metrics, labels: l } = parseMetrics(metRaw, metPath, 'metrics', bundleLabels);
-      labels = l;
+      if (l) labels = l;
       protocol = parseProtocol(metRaw.protocol) ?? parseProtocol(isObj(metRaw.test) ? metRaw.test.protocol : undefined);
-      parts = [{ name: 'run', protocol, history: hist[0].history, training: hist[0].training, test: metrics, counts: parseCounts(metRaw) }];
+      const counts = (await bundleCounts(join(dir, 'bundle', 'bundle.json'))) ?? parseCounts(metRaw);
+      const val = parseVal(metRaw.val, metPath, 'val', labels.length ? labels : null);
+      parts = [{ name: 'run', protocol, history: hist[0].history, training: hist[0].training, test: metrics, val, counts }];
     }
   }
   protocol ??= bundleProtocol ?? (isObj(config) ? parseProtocol(config.protocol) : null);
@@ -324,7 +356,7 @@ export async function loadRunDir(dir: string): Promise<RunSummary> {
     command,
     config: config ?? null,
     wallTimeMs: wall,
-    counts: parseCounts(topMetrics) ?? (parts.length === 1 ? parts[0].counts ?? null : null),
+    counts: parts.length === 1 ? parts[0].counts ?? null : null,
     source: dir,
   };
 }

@@ -45,6 +45,8 @@ export interface RunPart {
   training: TrainingInfo | null;
   /** Test-set metrics (null when the run has none). */
   test: EvaluationMetrics | null;
+  /** Validation-set metrics, when recorded (not a test result: validation drove early stopping). */
+  val?: EvaluationMetrics | null;
   counts?: DatasetCounts | null;
 }
 

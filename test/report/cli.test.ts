@@ -106,3 +106,35 @@ test('ser report: a missing metrics.json is one clear error line, exit 1', async
   assert.match(r.stderr, /^ser: .*nometrics\/metrics\.json: missing the test metrics \(metrics\.json\)\n$/);
   assert.equal(r.stdout, '');
 });
+
+test('loadRunDir reads the layout src/pipeline/run.ts writes (numeric counts, test + val, bundle counts) and a run without a test set', async () => {
+  const { buildReport } = await import('../../src/report/build.js');
+  const { renderHtml } = await import('../../src/report/html.js');
+  const run = join(dir, 'pipeline');
+  await mkdir(join(run, 'bundle'), { recursive: true });
+  const test = metricsOf(syntheticConfusion(1));
+  const val = metricsOf(syntheticConfusion(2, 5));
+  const history = { history: [{ epoch: 0, loss: 1.5, acc: 0.4, uar: 0.4, val_loss: 1.6, val_acc: 0.35, val_uar: 0.3, lr: 1e-4, ms: 900 }], bestEpoch: 0, stoppedBy: 'epochs' };
+  await writeFile(join(run, 'history.json'), JSON.stringify(history));
+  const counts = { train: 900, trainOriginals: 300, val: 60, test: 120 };
+  await writeFile(join(run, 'metrics.json'), JSON.stringify({ protocol: PROTOCOL, labels: LABELS, normalize: 'global', ...test, test, val, counts, interrupted: false, wall_time_ms: 5000 }));
+  let s = await loadRunDir(run);
+  assert.deepEqual(s.parts[0].test, test);
+  assert.deepEqual(s.parts[0].val, val);
+  assert.deepEqual(s.counts, { train: { files: 900, recordings: 300, augmented: 600 }, val: { files: 60 }, test: { files: 120 } });
+  assert.equal(s.wallTimeMs, 5000);
+  // the bundle's SplitSummary, when present, is the richer source of counts
+  const split = { protocol: PROTOCOL, train: { files: 900, recordings: 300, augmented: 600, speakers: ['ravdess:04', 'ravdess:05'], labels: { neutral: 150 } }, val: { files: 60, recordings: 60, augmented: 0, speakers: ['ravdess:03'], labels: {} }, test: { files: 120, recordings: 120, augmented: 0, speakers: ['ravdess:01', 'ravdess:02'], labels: {} } };
+  await writeFile(join(run, 'bundle', 'bundle.json'), JSON.stringify({ labels: LABELS, training: { protocol: PROTOCOL, data: { counts: split } } }));
+  s = await loadRunDir(run);
+  assert.deepEqual(s.counts!.train!.speakers, ['ravdess:04', 'ravdess:05']);
+  // final model: no test set → test null, validation shown as such, never as a test result
+  await writeFile(join(run, 'metrics.json'), JSON.stringify({ protocol: { name: 'all', seed: null, description: 'all speakers' }, labels: LABELS, test: null, val, counts, wall_time_ms: 5000 }));
+  s = await loadRunDir(run);
+  assert.equal(s.parts[0].test, null);
+  const r = buildReport(s);
+  assert.equal(r.overall, null);
+  const html = renderHtml(r, {});
+  assert.match(html, /No test set/);
+  assert.match(html, /\(validation\)/);
+});

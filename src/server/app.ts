@@ -19,7 +19,9 @@ import { realpath, stat } from 'node:fs/promises';
 import { SerError } from '../errors.js';
 import type { BundleMeta } from '../model/bundle.js';
 import { BoundedQueue, QueueFullError, QueueTimeoutError } from './queue.js';
-import { DurationError } from './infer.js';
+import { DurationError, HttpError } from './errors.js';
+
+export { HttpError };
 import type { Engine } from './engine.js';
 import { lookupStatic } from './static.js';
 
@@ -79,19 +81,6 @@ export interface SerServer {
   limits: ServerLimits;
   /** Stops accepting connections, lets in-flight requests finish, then closes the engine. */
   close(): Promise<void>;
-}
-
-/** An error with a chosen HTTP status and API code. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
 }
 
 const SER_STATUS: Record<string, number> = {

@@ -8,15 +8,9 @@ import { decodeAudio } from '../audio/decode.js';
 import { toMono } from '../audio/load.js';
 import type { ModelBundle } from '../model/bundle.js';
 import { predictClip, type Prediction } from '../model/predict.js';
+import { DurationError } from './errors.js';
 
-/** A request's audio exceeds the duration limit (HTTP 422, code EDURATION). */
-export class DurationError extends Error {
-  readonly code = 'EDURATION';
-  constructor(message: string) {
-    super(message);
-    this.name = 'DurationError';
-  }
-}
+export { DurationError };
 
 export interface InferOptions {
   /** Longest accepted audio in seconds (at its native rate); longer → DurationError. */

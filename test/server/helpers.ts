@@ -25,7 +25,7 @@ export function sine(seconds: number, f = 440, sr = SR, amp = 0.3): Float32Array
 
 /** Saves a tiny CNN-LSTM bundle with random weights (4 labels, 16 kHz, 0.5 s clips) in a temp folder; returns the folder. */
 export async function makeTinyBundle(): Promise<string> {
-  await initBackend('cpu');
+  await initBackend('wasm');
   const dir = join(await mkdtemp(join(tmpdir(), 'ser-serve-')), 'model');
   const config = { ...defaultFeatureConfig, sr: SR } as FeatureConfig;
   const feats = [440, 1000, 250].map((f) => extractFeatures(sine(CLIP, f), SR, config));

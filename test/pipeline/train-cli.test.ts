@@ -11,7 +11,10 @@ import { mkdtempSync, mkdirSync, readFileSync, existsSync, rmSync, writeFileSync
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { CLI, REPO, tones, writeWav16 } from './helpers.js';
+import { SerError } from '../../src/errors.js';
+import { addTrainOptions, resolveTrainOptions, runTrainPipeline, type RawTrainOptions } from '../../src/pipeline/index.js';
 
 const SR = 8000;
 const EMOTIONS: [string, string, number][] = [
@@ -119,16 +122,26 @@ test('ser train --folds 2: per-fold metrics, mean of the folds, bundles per fold
   assert.ok(existsSync(join(out, 'bundles/fold-1/bundle.json')) && existsSync(join(out, 'bundles/fold-2/bundle.json')));
 });
 
-test('ser train refusals: too few speakers, unknown emotion, no data', () => {
+test('ser train refusals: too few speakers, unknown emotion, no data (in-process)', async () => {
   const few = join(root, 'few');
-  mkdirSync(few);
-  const r1 = ser(['train', ...common, '--folds', '5', '--out', join(root, 'run3')]);
-  assert.equal(r1.code, 1);
-  assert.match(r1.stderr, /^ser: .*too few speakers.*found 4/m);
-  const r2 = ser(['train', ...common.map((a) => (a === 'calm,happy,sad' ? 'calm,joyful' : a)), '--out', join(root, 'run4')]);
-  assert.equal(r2.code, 1);
-  assert.match(r2.stderr, /^ser: .*joyful/m);
-  const r3 = ser(['train', ...common.map((a) => (a === data ? few : a)), '--out', join(root, 'run5')]);
-  assert.equal(r3.code, 1);
-  assert.match(r3.stderr, /^ser: .*few.*no audio files/m);
+  mkdirSync(few, { recursive: true });
+  const run = async (args: string[]) => {
+    const program = addTrainOptions(new Command('train')).exitOverride();
+    let raw: RawTrainOptions | undefined;
+    program.action((o: RawTrainOptions) => {
+      raw = o;
+    });
+    program.parse(args, { from: 'user' });
+    const config = await resolveTrainOptions(raw!);
+    return runTrainPipeline(config, { command: 'test', log: () => {} });
+  };
+  await assert.rejects(run([...common, '--folds', '5', '--out', join(root, 'run3')]), (e: Error) => e instanceof SerError && /too few speakers.*found 4/.test(e.message));
+  await assert.rejects(run([...common.map((a) => (a === 'calm,happy,sad' ? 'calm,joyful' : a)), '--out', join(root, 'run4')]), (e: Error) => e instanceof SerError && /joyful/.test(e.message));
+  await assert.rejects(run([...common.map((a) => (a === data ? few : a)), '--out', join(root, 'run5')]), (e: Error) => e instanceof SerError && e.message.includes(few) && /no audio files/.test(e.message));
+  await assert.rejects(run([...common, '--epochs', '0', '--out', join(root, 'run6')]), (e: Error) => e instanceof SerError && /--epochs/.test(e.message));
+  // a model config with an unknown field is refused naming the file
+  const badCfg = join(root, 'bad-model.json');
+  writeFileSync(badCfg, JSON.stringify({ lstm: { units: 4 }, colour: 'blue' }));
+  await assert.rejects(run([...common.map((a) => (a === modelCfg ? badCfg : a)), '--out', join(root, 'run7')]), (e: Error) => e instanceof SerError && e.message.includes(badCfg) && /colour/.test(e.message));
+  assert.ok(!existsSync(join(root, 'run3')) && !existsSync(join(root, 'run5')), 'no run folder for a refused run');
 });

@@ -14,7 +14,7 @@ let PASS_H: usize = 0; // i32[NPASS] quarter size h of each radix-4 pass
 let PASS_OFF: usize = 0; // i32[NPASS] byte offset of each pass's twiddles in TW
 let NPASS: i32 = 0;
 let FIRST_R2: i32 = 0; // 1 when a radix-2 pass comes first
-let PC: usize = 0; // f64 pairs (cos, sin) of −2πk/n, k = 0..M/2
+let PC: usize = 0; // per k = 0..M/2: e^{−2πik/n} as (cc, nd) vectors, 32 bytes
 let Z: usize = 0; // v128[M] work buffer
 let WIN: usize = 0; // f64[n] window
 let EDGE: usize = 0; // f32[n] zero-padded copy of a frame that overlaps the signal's ends
@@ -116,7 +116,7 @@ function transform(src: usize): void {
   }
 }
 
-/** |X[k]|², k = 0..M, from Z, as f32 at out. */
+/** |X[k]|², k = 0..M, from Z, as f32 at out. PC holds (cc, nd) twiddle vectors of e^{−2πik/n}. */
 function powerOut(out: usize): void {
   const m = M;
   const z = Z;
@@ -127,20 +127,24 @@ function powerOut(out: usize): void {
   store<f32>(out, <f32>(dc * dc));
   store<f32>(out + ((<usize>m) << 2), <f32>(ny * ny));
   const half = m >> 1;
+  const conj = f64x2(1.0, -1.0);
+  const halfv = f64x2.splat(0.5);
   for (let k = 1; k <= half; k++) {
     const k2 = m - k;
-    const pa = z + ((<usize>k) << 4);
-    const pb = z + ((<usize>k2) << 4);
-    const ar = load<f64>(pa), ai = load<f64>(pa, 8), br = load<f64>(pb), bi = load<f64>(pb, 8);
-    const er = 0.5 * (ar + br), ei = 0.5 * (ai - bi);
-    const or_ = 0.5 * (ai + bi), oi = -0.5 * (ar - br);
-    const pc = PC + ((<usize>k) << 4);
-    const c = load<f64>(pc), s = load<f64>(pc, 8);
-    const tr = or_ * c - oi * s, ti = or_ * s + oi * c;
-    const xr = er + tr, xi = ei + ti;
-    const yr = er - tr, yi = ti - ei;
-    store<f32>(out + ((<usize>k) << 2), <f32>(xr * xr + xi * xi));
-    store<f32>(out + ((<usize>k2) << 2), <f32>(yr * yr + yi * yi));
+    const A = v128.load(z + ((<usize>k) << 4));
+    const Bc = f64x2.mul(v128.load(z + ((<usize>k2) << 4)), conj); // conj Z[m−k]
+    const E = f64x2.mul(f64x2.add(A, Bc), halfv); // (Z[k] + conj Z[m−k]) / 2
+    const D = f64x2.sub(A, Bc);
+    const O = f64x2.mul(f64x2.mul(f64x2.shuffle(D, D, 1, 0), conj), halfv); // −i·D / 2
+    const pc = PC + ((<usize>k) << 5);
+    const T = cmul(O, v128.load(pc), v128.load(pc, 16));
+    const X = f64x2.add(E, T); // X[k]
+    const Y = f64x2.sub(E, T); // conj X[m−k]
+    const q1 = f64x2.mul(X, X);
+    const q2 = f64x2.mul(Y, Y);
+    const pw = f64x2.add(f64x2.shuffle(q1, q2, 0, 2), f64x2.shuffle(q1, q2, 1, 3)); // [|X[k]|², |X[m−k]|²]
+    store<f32>(out + ((<usize>k) << 2), <f32>f64x2.extract_lane(pw, 0));
+    store<f32>(out + ((<usize>k2) << 2), <f32>f64x2.extract_lane(pw, 1));
   }
 }
 

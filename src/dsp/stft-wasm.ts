@@ -94,7 +94,7 @@ function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string
   const twCount = passH.reduce((s, h) => s + h, 0);
   p = align16(p + 96 * Math.max(1, twCount));
   const pc = p;
-  p = align16(p + 16 * ((m >> 1) + 1));
+  p = align16(p + 32 * ((m >> 1) + 1));
   const z = p;
   p = align16(p + 16 * m);
   const winPtr = p;
@@ -131,11 +131,15 @@ function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string
     }
     off += 12 * h;
   });
-  const pcA = new Float64Array(buf, pc, 2 * ((m >> 1) + 1));
+  const pcA = new Float64Array(buf, pc, 4 * ((m >> 1) + 1));
   for (let k = 0; k <= m >> 1; k++) {
     const a = (-2 * Math.PI * k) / n_fft;
-    pcA[2 * k] = Math.cos(a);
-    pcA[2 * k + 1] = Math.sin(a);
+    const c = Math.cos(a);
+    const s = Math.sin(a);
+    pcA[4 * k] = c; // cc
+    pcA[4 * k + 1] = c;
+    pcA[4 * k + 2] = -s; // nd
+    pcA[4 * k + 3] = s;
   }
   new Float64Array(buf, winPtr, n_fft).set(win);
   ex.configure(m, rev, tw, passHPtr, passOffPtr, passH.length, firstR2 ? 1 : 0, pc, z, winPtr, edge);

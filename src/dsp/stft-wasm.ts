@@ -209,13 +209,13 @@ function scratchBase(ex: Exports): number {
 
 /**
  * out[t, k] = Σ_j D[k, j] · X[t, j]: X float32 (rows × nIn, nIn even), D float64 (nOut × nIn).
- * Returns rows × nOut float32, or null when the kernel is unavailable.
+ * Returns rows × nOut float32 (written into `dest` when given), or null when the kernel is unavailable.
  */
-export function wasmMatmulT(x: Float32Array, rows: number, nIn: number, d: Float64Array, nOut: number): Float32Array | null {
+export function wasmMatmulT(x: Float32Array, rows: number, nIn: number, d: Float64Array, nOut: number, dest?: Float32Array): Float32Array | null {
   if (disabled || nIn % 2 !== 0 || rows === 0) return null;
   const ex = load();
   if (!ex) return null;
-  const out = new Float32Array(rows * nOut);
+  const out = dest ?? new Float32Array(rows * nOut);
   const chunk = Math.max(1, Math.floor(CHUNK_ROWS_FLOATS / Math.max(nIn, nOut)));
   const dPtr = scratchBase(ex);
   const xPtr = align16(dPtr + 8 * nOut * nIn);
@@ -241,19 +241,20 @@ export function setWasmMatrixChunkFloats(floats: number): void {
 
 /**
  * Sparse filterbank product (see SparseFilterbank in features/mel.ts): S float32 (rows × nBins) →
- * rows × nBands float32, or null when the kernel is unavailable.
+ * rows × nBands float32 (written into `dest` when given), or null when the kernel is unavailable.
  */
 export function wasmSparseApply(
   s: Float32Array,
   rows: number,
   nBins: number,
   fb: { nBands: number; start: Int32Array; length: Int32Array; offset: Int32Array; weights: Float32Array },
+  dest?: Float32Array,
 ): Float32Array | null {
   if (disabled || rows === 0) return null;
   const ex = load();
   if (!ex) return null;
   const nb = fb.nBands;
-  const out = new Float32Array(rows * nb);
+  const out = dest ?? new Float32Array(rows * nb);
   const chunk = Math.max(1, Math.floor(CHUNK_ROWS_FLOATS / Math.max(nBins, nb)));
   const startPtr = scratchBase(ex);
   const lenPtr = align16(startPtr + 4 * nb);

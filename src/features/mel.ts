@@ -212,11 +212,7 @@ export function applyFilterbank(S: Matrix, fb: SparseFilterbank, out?: Matrix): 
   const dst = res.data;
   const nBins = S.cols;
   // WebAssembly SIMD product when available (float64 accumulation, as below), else plain JS.
-  const fast = wasmSparseApply(src, nFrames, nBins, fb);
-  if (fast) {
-    dst.set(fast);
-    return res;
-  }
+  if (wasmSparseApply(src, nFrames, nBins, fb, dst)) return res;
   for (let t = 0; t < nFrames; t++) {
     const base = t * nBins;
     const ob = t * nBands;

@@ -68,10 +68,8 @@ export function mfcc(options: MfccOptions, out?: Matrix): Matrix {
   const lift = new Float64Array(n_mfcc);
   for (let k = 0; k < n_mfcc; k++) lift[k] = lifter > 0 ? 1 + (lifter / 2) * Math.sin((Math.PI * (k + 1)) / lifter) : 1;
   // WebAssembly SIMD product when available (same float64 accumulation), else plain JS.
-  const fast = wasmMatmulT(src, nFrames, nMels, D, n_mfcc);
-  if (fast) {
-    if (lifter > 0) for (let t = 0; t < nFrames; t++) for (let k = 0; k < n_mfcc; k++) fast[t * n_mfcc + k] *= lift[k];
-    dst.set(fast);
+  if (wasmMatmulT(src, nFrames, nMels, D, n_mfcc, dst)) {
+    if (lifter > 0) for (let t = 0; t < nFrames; t++) for (let k = 0; k < n_mfcc; k++) dst[t * n_mfcc + k] *= lift[k];
     return res;
   }
   for (let t = 0; t < nFrames; t++) {

@@ -4,7 +4,7 @@
  * (Node only; loaded lazily so importing this module stays cheap).
  *
  * Palette: Okabe–Ito (colour-blind safe) for categories, each series also told apart by its
- * dash pattern / point shape; the confusion heatmap uses the single-hue 'blues' ramp.
+ * dash pattern / point shape; the confusion heatmap uses ColorBrewer's single-hue Blues ramp.
  */
 import type { HistoryEntry } from '../model/train.js';
 import type { TrainingInfo } from './types.js';
@@ -54,8 +54,23 @@ export function learningRateDrops(history: readonly HistoryEntry[]): { epoch: nu
   return out;
 }
 
+/** Splits `text` into lines of at most `width` characters at spaces (a longer word stays whole). */
+export function wrapText(text: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.length ? lines : [''];
+}
+
 export interface CurvesOptions {
   title?: string;
+  /** Subtitle; long text is wrapped onto several lines. */
   subtitle?: string;
   training?: TrainingInfo | null;
   /** Panel size in px (default 380 × 260). */
@@ -152,7 +167,7 @@ export function curvesSpec(history: readonly HistoryEntry[], options: CurvesOpti
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: options.title ?? 'Training curves', subtitle: options.subtitle ?? '' },
+    title: { text: options.title ?? 'Training curves', subtitle: wrapText(options.subtitle ?? '', 110) },
     config: baseConfig,
     hconcat: [panel('loss'), panel('accuracy')],
     resolve: { legend: { color: 'shared' } },
@@ -177,7 +192,7 @@ export function confusionSpec(labels: readonly string[], confusion: readonly (re
     for (let j = 0; j < k; j++) {
       const c = row[j] ?? 0;
       const share = tot > 0 ? c / tot : 0;
-      cells.push({ true: labels[i], predicted: labels[j], count: c, share, text: [String(c), `${(100 * share).toFixed(0)}%`], dark: share > 0.55 });
+      cells.push({ true: labels[i], predicted: labels[j], count: c, share, text: [String(c), `${(100 * share).toFixed(0)}%`], dark: share > 0.6 });
     }
   }
   const size = Math.max(240, Math.min(560, 62 * k));
@@ -193,11 +208,12 @@ export function confusionSpec(labels: readonly string[], confusion: readonly (re
     },
     layer: [
       {
-        mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
+        mark: { type: 'rect', stroke: '#d4d4d4', strokeWidth: 1 },
         encoding: {
           color: {
             field: 'share', type: 'quantitative', title: 'row share',
-            scale: { scheme: 'blues', domain: [0, 1] },
+            // ColorBrewer Blues from near-white (0 %) to dark blue (100 %): single hue, colour-blind safe.
+            scale: { domain: [0, 0.25, 0.5, 0.75, 1], range: ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'] },
             legend: { format: '.0%', gradientLength: Math.min(size, 200) },
           },
           tooltip: [{ field: 'true' }, { field: 'predicted' }, { field: 'count' }, { field: 'share', format: '.1%' }],

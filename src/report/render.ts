@@ -66,7 +66,7 @@ export async function renderReport(summary: RunSummary, outDir: string, options:
     await figure(
       `curves_${i}`,
       multi ? `curves-${p.name.replace(/[^A-Za-z0-9]+/g, '-')}` : 'curves',
-      curvesSpec(part.history, { title: multi ? `Training curves — ${p.name}` : 'Training curves', subtitle: sub.length > 110 ? sub.slice(0, 107) + '…' : sub, training: part.training }),
+      curvesSpec(part.history, { title: multi ? `Training curves — ${p.name}` : 'Training curves', subtitle: sub, training: part.training }),
       `Training curves${multi ? ` of ${p.name}` : ''}: loss and accuracy per epoch, train vs validation`,
     );
   }

@@ -18,7 +18,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { SerError } from '../errors.js';
 import type { BundleMeta } from '../model/bundle.js';
-import { BoundedQueue, QueueFullError, QueueTimeoutError } from './queue.js';
+import { BoundedQueue, ClientGoneError, QueueFullError, QueueTimeoutError } from './queue.js';
 import { DurationError, HttpError } from './errors.js';
 
 export { HttpError };
@@ -96,6 +96,7 @@ const SER_STATUS: Record<string, number> = {
 export function httpStatusOf(err: unknown): { status: number; code: string; message: string; headers: Record<string, string> } {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, headers: err.headers };
   if (err instanceof QueueFullError) return { status: 503, code: 'EBUSY', message: err.message, headers: { 'retry-after': String(err.retryAfterS) } };
+  if (err instanceof ClientGoneError) return { status: 503, code: 'EGONE', message: err.message, headers: {} };
   if (err instanceof QueueTimeoutError) {
     return err.phase === 'queued'
       ? { status: 503, code: 'ETIMEOUT', message: err.message, headers: { 'retry-after': '1' } }
@@ -252,7 +253,12 @@ export async function createServer(opts: CreateServerOptions): Promise<SerServer
       bytes = body;
     }
     if (bytes.length === 0) throw new HttpError(400, 'EEMPTY', `${name}: empty body, no audio bytes`);
-    const result = await queue.run(() => opts.engine.predict(bytes, name, limits.maxDurationS));
+    // A client that hangs up while its request waits leaves the queue (its job never runs).
+    const gone = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
+    const result = await queue.run(() => opts.engine.predict(bytes, name, limits.maxDurationS), gone.signal);
     return reply.type('application/json; charset=utf-8').send(result);
   });
 

@@ -23,6 +23,15 @@ export class QueueTimeoutError extends Error {
   }
 }
 
+/** The client disconnected while its job waited (nobody to answer). */
+export class ClientGoneError extends Error {
+  readonly code = 'EGONE';
+  constructor() {
+    super('the client disconnected before its request was served');
+    this.name = 'ClientGoneError';
+  }
+}
+
 export interface QueueStats {
   concurrency: number;
   max_queue: number;
@@ -32,6 +41,8 @@ export interface QueueStats {
   failed: number;
   rejected_full: number;
   timed_out: number;
+  /** Jobs dropped from the queue because their client disconnected before they ran. */
+  dropped_gone: number;
   /** Mean run time of the last jobs (ms), 0 before the first. */
   mean_run_ms: number;
 }
@@ -48,6 +59,7 @@ export class BoundedQueue {
   private failed = 0;
   private rejectedFull = 0;
   private timedOut = 0;
+  private aborted = 0;
   private meanRunMs = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -77,6 +89,7 @@ export class BoundedQueue {
       failed: this.failed,
       rejected_full: this.rejectedFull,
       timed_out: this.timedOut,
+      dropped_gone: this.aborted,
       mean_run_ms: Math.round(this.meanRunMs * 10) / 10,
     };
   }
@@ -86,11 +99,6 @@ export class BoundedQueue {
     return this.running + this.waiting.length;
   }
 
-  /**
-   * Runs `job` when a slot is free. Rejects with QueueFullError at once when `maxQueue` jobs
-   * already wait, with QueueTimeoutError when the deadline (`timeoutMs` from now) passes first,
-   * else settles as the job does.
-   */
   /** True when a new job would be refused (every slot busy and the queue full). */
   isFull(): boolean {
     return this.running >= this.concurrency && this.waiting.length >= this.maxQueue;
@@ -103,8 +111,15 @@ export class BoundedQueue {
     return new QueueFullError(s, `the server is busy (${this.running} running, ${this.waiting.length} queued, queue limit ${this.maxQueue}); retry in ${s} s`);
   }
 
-  run<T>(job: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `job` when a slot is free. Rejects with QueueFullError at once when `maxQueue` jobs
+   * already wait, with QueueTimeoutError when the deadline (`timeoutMs` from now) passes first,
+   * with ClientGoneError when `signal` aborts while the job still waits (the client hung up: its
+   * job leaves the queue and never runs), else settles as the job does.
+   */
+  run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.isFull()) return Promise.reject(this.refuse());
+    if (signal?.aborted) return Promise.reject(new ClientGoneError());
     const deadline = Date.now() + this.timeoutMs;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -152,7 +167,23 @@ export class BoundedQueue {
         return;
       }
       const w: Waiter = { start: startJob, timer: null };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(w);
+        if (i < 0) return;
+        this.waiting.splice(i, 1);
+        if (w.timer) clearTimeout(w.timer);
+        settled = true;
+        this.aborted++;
+        reject(new ClientGoneError());
+        this.checkIdle();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      w.start = () => {
+        signal?.removeEventListener('abort', onAbort);
+        startJob();
+      };
       w.timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         const i = this.waiting.indexOf(w);
         if (i < 0) return;
         this.waiting.splice(i, 1);

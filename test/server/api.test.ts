@@ -248,6 +248,30 @@ test('queue: concurrency 1 + queue 1 → the third request gets 503 + Retry-Afte
   }
 });
 
+test('a client that disconnects while queued leaves the queue; its prediction never runs', async () => {
+  const g = gate();
+  const s = await start({ concurrency: 1, queue: 2, timeoutMs: 20000 }, g.hook);
+  try {
+    const body = wavBytes(sine(0.3, 440, SR), SR);
+    const first = post(`${s.base}/v1/predict`, body, 'audio/wav');
+    await until(() => g.entered === 1);
+    const ac = new AbortController();
+    const second = fetch(`${s.base}/v1/predict`, { method: 'POST', body, headers: { 'content-type': 'audio/wav' }, signal: ac.signal });
+    await until(() => s.srv.queue.stats().waiting === 1);
+    ac.abort();
+    await assert.rejects(second);
+    await until(() => s.srv.queue.stats().waiting === 0);
+    assert.equal(s.srv.queue.stats().dropped_gone, 1);
+    g.open();
+    assert.equal((await first).status, 200);
+    await s.srv.queue.idle();
+    assert.equal(g.entered, 1, 'the abandoned request was never predicted');
+  } finally {
+    g.open();
+    await s.srv.close();
+  }
+});
+
 test('timeout: a running prediction past --timeout-ms → 504, one still queued → 503 ETIMEOUT', async () => {
   const g = gate();
   const s = await start({ concurrency: 1, queue: 2, timeoutMs: 300 }, g.hook);

@@ -62,6 +62,7 @@ export interface TrainingReport {
     /** Where wall_time_ms came from: 'recorded' (run folder), 'training' (sum of the parts' training time), or null. */
     wall_time_source: 'recorded' | 'training' | null;
     counts: DatasetCounts | null;
+    interrupted: boolean;
   };
   labels: string[];
   parts: PartReport[];
@@ -144,6 +145,7 @@ export function buildReport(summary: RunSummary, options: FitOptions & { now?: D
       wall_time_ms: recorded ?? summed,
       wall_time_source: recorded !== null ? 'recorded' : summed !== null ? 'training' : null,
       counts: summary.counts ?? null,
+      interrupted: summary.interrupted === true || parts.some((p) => p.stopped_by === 'abort'),
     },
     labels: summary.labels,
     parts,

@@ -163,6 +163,7 @@ export function renderHtml(r: TrainingReport, images: HtmlImages): string {
 <body>
 <h1>${escapeHtml(title)}</h1>
 ${protocolBox}
+${r.run.interrupted ? '<p class="protocol" style="border-color:#D55E00;background:#fdf0e8"><strong>Interrupted run:</strong> training was stopped early by the user; the numbers below are of a shortened run.</p>' : ''}
 <h2>Run summary</h2>
 <table><tbody>${summaryRows}</tbody></table>
 <h3>Command</h3>

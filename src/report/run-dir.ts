@@ -357,6 +357,7 @@ export async function loadRunDir(dir: string): Promise<RunSummary> {
     config: config ?? null,
     wallTimeMs: wall,
     counts: parts.length === 1 ? parts[0].counts ?? null : null,
+    interrupted: topMetrics?.interrupted === true || parts.some((p) => p.training?.stoppedBy === 'abort'),
     source: dir,
   };
 }

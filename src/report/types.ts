@@ -67,6 +67,8 @@ export interface RunSummary {
   wallTimeMs?: number | null;
   /** Dataset counts of the whole run (single split: the split's counts). */
   counts?: DatasetCounts | null;
+  /** True when training was interrupted (Ctrl-C): the results are of a shortened run. */
+  interrupted?: boolean | null;
   /** Where the summary came from (the run folder), for display only. */
   source?: string | null;
 }

@@ -129,12 +129,14 @@ test('loadRunDir reads the layout src/pipeline/run.ts writes (numeric counts, te
   s = await loadRunDir(run);
   assert.deepEqual(s.counts!.train!.speakers, ['ravdess:04', 'ravdess:05']);
   // final model: no test set → test null, validation shown as such, never as a test result
-  await writeFile(join(run, 'metrics.json'), JSON.stringify({ protocol: { name: 'all', seed: null, description: 'all speakers' }, labels: LABELS, test: null, val, counts, wall_time_ms: 5000 }));
+  await writeFile(join(run, 'metrics.json'), JSON.stringify({ protocol: { name: 'all', seed: null, description: 'all speakers' }, labels: LABELS, test: null, val, counts, interrupted: true, wall_time_ms: 5000 }));
   s = await loadRunDir(run);
   assert.equal(s.parts[0].test, null);
+  assert.equal(s.interrupted, true);
   const r = buildReport(s);
   assert.equal(r.overall, null);
   const html = renderHtml(r, {});
   assert.match(html, /No test set/);
   assert.match(html, /\(validation\)/);
+  assert.match(html, /Interrupted run/);
 });

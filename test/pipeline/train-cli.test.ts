@@ -94,12 +94,17 @@ test('ser train: run folder, protocol, loadable bundle, ser predict', () => {
   assert.equal(p.code, 0, p.stderr);
   const preds = JSON.parse(p.stdout);
   assert.equal(preds.length, 1);
-  const probs = preds[0].probabilities ?? preds[0].probs ?? preds[0].scores;
-  if (probs) {
-    const sum = Object.values(probs as Record<string, number>).reduce((a, b) => a + b, 0);
-    assert.ok(Math.abs(sum - 1) < 1e-3, `probabilities sum to ${sum}`);
-  }
-  assert.ok(['calm', 'happy', 'sad'].includes(preds[0].label ?? preds[0].emotion ?? preds[0].prediction), JSON.stringify(preds[0]));
+  const sum = Object.values(preds[0].probabilities as Record<string, number>).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-3, `probabilities sum to ${sum}`);
+  assert.ok(['calm', 'happy', 'sad'].includes(preds[0].label), JSON.stringify(preds[0]));
+
+  // the saved bundle, run by ser evaluate on the test actor's files (its own decode → trim →
+  // crop/pad → features → z-score path), reproduces the pipeline's test confusion matrix
+  const ev = ser(['evaluate', '--model', join(out, 'bundle'), '--data', join(data, 'Actor_01'), '--no-windows', '--json', '--quiet']);
+  assert.equal(ev.code, 0, ev.stderr);
+  const e = JSON.parse(ev.stdout);
+  assert.equal(e.n, 6);
+  assert.deepEqual(e.confusion, metrics.test.confusion);
 });
 
 test('ser train --folds 2: per-fold metrics, mean of the folds, bundles per fold', () => {

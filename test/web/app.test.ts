@@ -170,4 +170,9 @@ test('no microphone: a clear message', { skip: skipReason, timeout: 60000 }, asy
   const msg = (await page.$eval('#message', (e) => e.textContent)) ?? '';
   assert.equal(state, 'nomic', `expected the no-microphone message, got state ${state}: ${msg}`);
   assert.match(msg, /no microphone/i);
+  // and a page whose model URL has no model says so (and offers no Start button)
+  await page.goto(`${base}?model=/models/none/`);
+  await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'error', null, { timeout: 20000 });
+  assert.match((await page.$eval('#message', (e) => e.textContent)) ?? '', /models\/none.*No model is published at this address/s);
+  assert.equal(await page.$eval('#start', (e) => (e as HTMLButtonElement).disabled), true);
 });

@@ -28,6 +28,9 @@ export interface BenchResult {
   chunks: number;
   /** ms of each push that produced ≥ 1 event (one hop's work: resample + features + model). */
   hop_ms: number[];
+  /** Of those with one event: ms up to the window's features (resampling + features), and after (z-score + model + smoothing). */
+  features_ms: number[];
+  model_ms: number[];
   /** ms of the other pushes (resampling + frame features only). */
   other_ms: number[];
   events: number;
@@ -60,11 +63,14 @@ async function serBench(o: BenchOptions): Promise<BenchResult> {
   const chunk = Math.max(1, Math.round(((o.chunk_ms ?? 20) * srIn) / 1000));
   const y = speechLike(Math.round(seconds * srIn), srIn);
   // every hop runs the model (no voice-activity gate), as during continuous speech
-  const stream = createEmotionStream({ bundle, sr_in: srIn, hop_seconds: o.hop_seconds ?? 0.5, vad: false });
+  let tWindow = 0;
+  const stream = createEmotionStream({ bundle, sr_in: srIn, hop_seconds: o.hop_seconds ?? 0.5, vad: false, onWindow: () => (tWindow = performance.now()) });
   // warm-up: compile the model's kernels once on a separate stream
   const warm = createEmotionStream({ bundle, sr_in: srIn, hop_seconds: o.hop_seconds ?? 0.5, vad: false });
   warm.push(y.subarray(0, Math.min(y.length, Math.ceil((stream.window_seconds + 0.1) * srIn))));
   const hop: number[] = [];
+  const features: number[] = [];
+  const model: number[] = [];
   const other: number[] = [];
   let events = 0;
   let chunks = 0;
@@ -72,10 +78,15 @@ async function serBench(o: BenchOptions): Promise<BenchResult> {
   for (let i = 0; i < y.length; i += chunk) {
     const a = performance.now();
     const ev = stream.push(y.subarray(i, Math.min(y.length, i + chunk)));
-    const dt = performance.now() - a;
+    const b = performance.now();
     chunks++;
     events += ev.length;
-    (ev.length > 0 ? hop : other).push(dt);
+    if (ev.length === 1) {
+      hop.push(b - a);
+      features.push(tWindow - a);
+      model.push(b - tWindow);
+    } else if (ev.length > 1) hop.push(b - a);
+    else other.push(b - a);
   }
   events += stream.flush().length;
   const total = performance.now() - t0;
@@ -87,6 +98,8 @@ async function serBench(o: BenchOptions): Promise<BenchResult> {
     hop_seconds: stream.hop_seconds,
     chunks,
     hop_ms: hop,
+    features_ms: features,
+    model_ms: model,
     other_ms: other,
     events,
     total_ms: total,

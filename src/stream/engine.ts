@@ -187,7 +187,8 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
     throw new SerError('EMODEL', `the feature config gives ${fx.nCols} features per frame but the model expects ${nFeatures}`, b ? { file: b.source } : {});
   }
   if (stats) check(stats.mean.length === fx.nCols, `z-score statistics have ${stats.mean.length} columns, features have ${fx.nCols}`);
-  const rs = o.sr_in === sr ? null : new StreamResampler(o.sr_in, sr, 0.1);
+  // 0.25-s resampler blocks: ~4x cheaper than 0.05-s ones (per-call filter set-up), +0.25 s latency
+  const rs = o.sr_in === sr ? null : new StreamResampler(o.sr_in, sr, 0.25);
   /** End (samples) of the previous event's window: the "new" part of the next one starts there. */
   let prevEnd = 0;
   let ended = false;

@@ -78,6 +78,8 @@ interface FrameRing {
   /** Stream frame number held in each slot (−1 = empty). */
   id: Float64Array;
   power: Float32Array;
+  /** √power (spectral contrast's magnitude), computed once per frame. */
+  mag: Float32Array;
   mel: Float32Array;
   /** piptrack candidates per slot: count, then pitches / magnitudes (≤ maxPeaks each). */
   nPeaks: Int32Array;
@@ -164,7 +166,8 @@ export class StreamFeatureExtractor {
     this.ring = {
       cap,
       id: new Float64Array(cap).fill(-1),
-      power: new Float32Array(this.needChroma || this.needContrast ? cap * nb : 0),
+      power: new Float32Array(this.needChroma ? cap * nb : 0),
+      mag: new Float32Array(this.needContrast ? cap * nb : 0),
       mel: new Float32Array(this.needMel ? cap * c.n_mels : 0),
       nPeaks: new Int32Array(cap),
       peakPitch: new Float32Array(this.needChroma ? cap * this.maxPeaks : 0),
@@ -306,6 +309,14 @@ export class StreamFeatureExtractor {
     return res;
   }
 
+  private readonly scratchBufs = new Map<string, Float32Array>();
+  /** A reused buffer of n floats (window assembly; its contents never leave the extractor). */
+  private scratch(name: string, n: number): Float32Array {
+    let b = this.scratchBufs.get(name);
+    if (!b || b.length !== n) this.scratchBufs.set(name, (b = new Float32Array(n)));
+    return b;
+  }
+
   private slot(k: number): number {
     return k % this.ring.cap;
   }
@@ -330,7 +341,8 @@ export class StreamFeatureExtractor {
       const k = a + i;
       const s = this.slot(k);
       r.id[s] = k;
-      if (this.needChroma || this.needContrast) r.power.set(power.data.subarray(i * nb, (i + 1) * nb), s * nb);
+      if (this.needChroma) r.power.set(power.data.subarray(i * nb, (i + 1) * nb), s * nb);
+      if (this.needContrast) sqrtInto(power.data, i * nb, nb, r.mag, s * nb);
       if (this.needChroma) {
         const pk = d.peaks[i];
         r.nPeaks[s] = pk.n;
@@ -389,7 +401,7 @@ export class StreamFeatureExtractor {
     const blocks = new Map<string, Matrix>();
     let mel: Matrix | null = null;
     if (this.needMel) {
-      mel = { rows: F, cols: nm, data: new Float32Array(F * nm) };
+      mel = { rows: F, cols: nm, data: this.scratch('mel', F * nm) };
       for (let j = 0; j < F; j++) {
         const e = edge(j);
         if (e) mel.data.set(e.e.d.mel.subarray(e.i * nm, (e.i + 1) * nm), j * nm);
@@ -411,9 +423,10 @@ export class StreamFeatureExtractor {
         }
       }
     }
+    // window matrices assembled from ring rows (interior) and edge rows, in reused scratch buffers
     let power: Matrix | null = null;
-    if (this.needChroma || this.needContrast) {
-      power = { rows: F, cols: nb, data: new Float32Array(F * nb) };
+    if (this.needChroma) {
+      power = { rows: F, cols: nb, data: this.scratch('power', F * nb) };
       for (let j = 0; j < F; j++) {
         const e = edge(j);
         if (e) power.data.set(e.e.power.data.subarray(e.i * nb, (e.i + 1) * nb), j * nb);
@@ -421,14 +434,17 @@ export class StreamFeatureExtractor {
       }
     }
     if (this.needContrast) {
-      // spectral_contrast's power_to_db(top_db=80) clips peaks and valleys relative to the whole
-      // window's maxima, so the contrast of the window is computed from its magnitude rows here
-      const p = power!.data;
-      const mag = new Float32Array(p.length);
-      for (let i = 0; i < p.length; i++) mag[i] = Math.sqrt(p[i]);
+      // spectral_contrast's power_to_db(top_db=80) clips the peaks and the valleys relative to
+      // the whole window's maxima, so the window's contrast is computed from its magnitude rows
+      const mag: Matrix = { rows: F, cols: nb, data: this.scratch('mag', F * nb) };
+      for (let j = 0; j < F; j++) {
+        const e = edge(j);
+        if (e) sqrtInto(e.e.power.data, e.i * nb, nb, mag.data, j * nb);
+        else mag.data.set(r.mag.subarray(this.slot(k0 + j) * nb, (this.slot(k0 + j) + 1) * nb), j * nb);
+      }
       blocks.set(
         'spectral_contrast',
-        spectralContrast({ S: { rows: F, cols: nb, data: mag }, sr: c.sr, n_fft: c.n_fft, fmin: c.contrast_fmin, n_bands: c.n_bands, quantile: c.contrast_quantile, linear: false }),
+        spectralContrast({ S: mag, sr: c.sr, n_fft: c.n_fft, fmin: c.contrast_fmin, n_bands: c.n_bands, quantile: c.contrast_quantile, linear: false }),
       );
     }
     if (this.needChroma) {
@@ -475,6 +491,11 @@ export class StreamFeatureExtractor {
     }
     return { start, length: L, features: { rows: F, cols: this.nCols, data: out }, samples: y, offline: false };
   }
+}
+
+/** dst[d + i] = √src[s + i] for i < n. */
+function sqrtInto(src: Float32Array, s: number, n: number, dst: Float32Array, d: number): void {
+  for (let i = 0; i < n; i++) dst[d + i] = Math.sqrt(src[s + i]);
 }
 
 /**

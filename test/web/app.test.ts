@@ -117,7 +117,6 @@ test('live microphone: updating probabilities, in-page resampling, screenshot; d
     return ev.slice(1).map((e, i) => e.t_end - ev[i].t_end);
   });
   for (const h of hop) assert.ok(Math.abs(h - 0.48) < 1e-6, `hop ${h} s, expected 7680 / 16000 = 0.48 s`);
-  await page.waitForTimeout(2500);
 
   // a dropped file: same events as the Node streaming engine on the same file
   await page.click('#start'); // stop

@@ -67,6 +67,7 @@ class WorkerLink {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'error') return this.fail(new SerError('EMODEL', m.message));
       const w = this.waiting.shift();
+      if (this.waiting.length === 0) worker.unref();
       if (w) w.resolve(m);
     });
     worker.on('error', (e) => this.fail(new SerError('EMODEL', `parallel trainer: worker crashed: ${e.message}`, { cause: e })));
@@ -76,11 +77,15 @@ class WorkerLink {
   }
   private fail(e: Error): void {
     this.failed = e;
+    this.worker.unref();
     for (const w of this.waiting.splice(0)) w.reject(e);
   }
   /** The next reply from the worker. */
   next(): Promise<FromWorker> {
     if (this.failed) return Promise.reject(this.failed);
+    // Keep the process alive only while a reply is awaited: an idle (or forgotten, undisposed)
+    // trainer never holds the process open.
+    this.worker.ref();
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
   post(m: unknown, transfer: ArrayBuffer[] = []): void {

@@ -13,14 +13,9 @@
  */
 import type { Command } from 'commander';
 import { SerError } from '../../errors.js';
-import { loadAudio } from '../../audio/load.js';
 import { loadDataset } from '../../data/load.js';
 import type { DatasetName } from '../../data/types.js';
-import { initBackend } from '../../model/backend.js';
-import { loadBundle } from '../../model/bundle-node.js';
-import { disposeBundle, trainingSpeakers } from '../../model/bundle.js';
-import { evaluateMetrics } from '../../model/metrics.js';
-import { predictPrepared, prepareClip, type PreparedClip } from '../../model/predict.js';
+import type { PreparedClip } from '../../model/predict.js';
 import { createProgress } from '../../util/progress.js';
 import { parseBackend } from './predict.js';
 
@@ -46,6 +41,16 @@ export function register(program: Command): void {
     .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
     .option('--quiet', 'no progress display')
     .action(async (opts: EvaluateOptions) => {
+      // Heavy modules (tfjs) load only when the command runs.
+      const [{ loadAudio }, { initBackend }, { loadBundle }, { disposeBundle, trainingSpeakers }, { evaluateMetrics }, { predictPrepared, prepareClip }] =
+        await Promise.all([
+          import('../../audio/load.js'),
+          import('../../model/backend.js'),
+          import('../../model/bundle-node.js'),
+          import('../../model/bundle.js'),
+          import('../../model/metrics.js'),
+          import('../../model/predict.js'),
+        ]);
       await initBackend(parseBackend(opts.backend));
       const bundle = await loadBundle(opts.model);
       try {

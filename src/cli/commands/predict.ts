@@ -10,11 +10,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SerError } from '../../errors.js';
-import { loadAudio } from '../../audio/load.js';
-import { initBackend, type BackendName } from '../../model/backend.js';
-import { loadBundle } from '../../model/bundle-node.js';
-import { disposeBundle } from '../../model/bundle.js';
-import { predictClip, type Prediction } from '../../model/predict.js';
+import type { BackendName } from '../../model/backend.js';
+import type { Prediction } from '../../model/predict.js';
 
 export const DEFAULT_MODEL_DIR = 'models/default';
 
@@ -60,6 +57,14 @@ export function register(program: Command): void {
     .option('--no-windows', 'crop / pad every clip to the model clip length as in training, instead of averaging windows over longer clips')
     .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
     .action(async (files: string[], opts: PredictOptions) => {
+      // Heavy modules (tfjs) load only when the command runs, so `ser --help` and other commands stay fast.
+      const [{ loadAudio }, { initBackend }, { loadBundle }, { disposeBundle }, { predictClip }] = await Promise.all([
+        import('../../audio/load.js'),
+        import('../../model/backend.js'),
+        import('../../model/bundle-node.js'),
+        import('../../model/bundle.js'),
+        import('../../model/predict.js'),
+      ]);
       const top = Number(opts.top);
       if (!Number.isInteger(top) || top < 1) throw new SerError('EPARAM', `--top must be a positive integer, got '${opts.top}'`);
       await initBackend(parseBackend(opts.backend));

@@ -1,14 +1,13 @@
 /**
- * The page's use of the project's browser-safe core: backend start-up, model loading, the
- * streaming engine (the same `createEmotionStream` as `ser stream` in Node) for the microphone and
- * for dropped files. Nothing here sends audio anywhere: all computing is in this tab.
+ * The app's use of the project's browser-safe core (in the analysis worker and the benchmark page):
+ * backend start-up, model loading, the streaming engine (the same `createEmotionStream` as
+ * `ser stream` in Node) for the microphone and for recordings. Nothing here sends audio anywhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../../src/model/backend.js';
 import { loadBundleFromUrl, type ModelBundle } from '../../src/model/bundle.js';
 import { createEmotionStream, type EmotionStream, type StreamEvent } from '../../src/stream/index.js';
-import { decodeAudio } from '../../src/audio/decode.js';
 import { SerError } from '../../src/errors.js';
 
 export type { StreamEvent, ModelBundle, EmotionStream };
@@ -49,12 +48,6 @@ export async function startBackend(wasmBase = new URL('tfjs/', document.baseURI)
   return { name: tf.getBackend() ?? name, threads, multithread: multithread === true, simd: simd === true, crossOriginIsolated: globalThis.crossOriginIsolated === true };
 }
 
-/** The model URL: `?model=URL` of the page, else `models/default/` beside the page. */
-export function modelUrlFromPage(loc: Location = location): string {
-  const q = new URLSearchParams(loc.search).get('model');
-  return new URL(q && q.length > 0 ? q : 'models/default/', document.baseURI).href;
-}
-
 /** Loads a model bundle; errors become one sentence for the page. */
 export async function loadModel(url: string): Promise<ModelBundle> {
   try {
@@ -73,40 +66,6 @@ export const STREAM_HOP_SECONDS = 0.5;
 /** A streaming recogniser for pushed samples at `srIn` Hz (resampled inside the engine to the model's rate). */
 export function newStream(bundle: ModelBundle, srIn: number): EmotionStream {
   return createEmotionStream({ bundle, sr_in: Math.round(srIn), hop_seconds: STREAM_HOP_SECONDS, smoothing: { type: 'ema', alpha: 0.5 } });
-}
-
-/** Mean of the channels (librosa's mono mix-down). */
-export function toMono(channels: Float32Array[]): Float32Array {
-  if (channels.length === 1) return channels[0];
-  const n = channels[0].length;
-  const y = new Float32Array(n);
-  for (const c of channels) for (let i = 0; i < n; i++) y[i] += c[i];
-  const k = 1 / channels.length;
-  for (let i = 0; i < n; i++) y[i] *= k;
-  return y;
-}
-
-/**
- * Decodes a file with the project's decoder (WAV, FLAC, MP3, Ogg Vorbis); a format it does not
- * read (m4a, webm/opus …) is tried with the browser's own decoder. Returns mono samples and rate.
- */
-export async function decodeFile(file: File): Promise<{ y: Float32Array; sr: number; via: string }> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  try {
-    const a = await decodeAudio(bytes, file.name);
-    return { y: toMono(a.channels), sr: a.sr, via: 'ser' };
-  } catch (e) {
-    if (!(e instanceof SerError) || (e.code !== 'EFORMAT' && e.code !== 'ECODEC')) throw e;
-    try {
-      const ctx = new OfflineAudioContext(1, 1, 48000);
-      const buf = await ctx.decodeAudioData(bytes.buffer.slice(0) as ArrayBuffer);
-      const chans: Float32Array[] = [];
-      for (let c = 0; c < buf.numberOfChannels; c++) chans.push(buf.getChannelData(c));
-      return { y: toMono(chans), sr: buf.sampleRate, via: 'browser' };
-    } catch {
-      throw e;
-    }
-  }
 }
 
 /**

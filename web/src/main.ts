@@ -1,6 +1,8 @@
 /**
  * The microphone web app: live emotion from the microphone and analysis of dropped recordings,
- * all computed in this tab with the project's streaming engine (see ./analysis.ts).
+ * all computed in this tab with the project's streaming engine, which runs in a Web Worker
+ * (./engine.worker.ts) so that the page stays smooth: the AudioWorklet's chunks are relayed to it,
+ * its events come back and are drawn here.
  *
  * Machine-readable state for tests (and curious users), on #current:
  *   data-probabilities  JSON {label: p} of the latest speech window (smoothed, sums to 1), '' before any
@@ -8,7 +10,9 @@
  *   data-t-end          end time (s) of the latest window; data-events  number of windows so far
  * and on #status data-state: loading | ready | starting | listening | stopped | denied | nomic | error.
  */
-import { startBackend, modelUrlFromPage, loadModel, newStream, decodeFile, analyseSamples, type BackendInfo, type ModelBundle, type EmotionStream, type StreamEvent } from './analysis.js';
+import type { BackendInfo, StreamEvent } from './analysis.js';
+import { modelUrlFromPage, decodeFile } from './page-io.js';
+import type { WorkerMeta } from './engine.worker.js';
 import { startCapture, MicError, type Capture } from './capture.js';
 import { drawTimeline, labelColors } from './timeline.js';
 
@@ -36,12 +40,19 @@ const LIVE_SECONDS = 30;
 const state: { liveEvents: StreamEvent[]; fileEvents: StreamEvent[] } = { liveEvents: [], fileEvents: [] };
 (window as unknown as { serState: typeof state }).serState = state;
 
-let bundle: ModelBundle | null = null;
+let meta: WorkerMeta | null = null;
 let backend: BackendInfo | null = null;
+let worker: Worker | null = null;
+/** Live session number: events of an earlier session are ignored. */
+let session = 0;
+let liveStarted = false;
+let liveWindow = { window_seconds: 0, hop_seconds: 0 };
+let fileId = 0;
+let fileDone: ((err: string | null) => void) | null = null;
+let fileProgress: ((fraction: number) => void) | null = null;
 let labels: string[] = [];
 let colors: Record<string, string> = {};
 let capture: Capture | null = null;
-let live: EmotionStream | null = null;
 let pending: Float32Array[] = [];
 let liveEvents: StreamEvent[] = [];
 let eventCount = 0;
@@ -138,21 +149,29 @@ function onEvents(events: StreamEvent[]): void {
 }
 
 function processChunk(chunk: Float32Array): void {
-  if (!live) {
+  if (!worker || !liveStarted) {
     pending.push(chunk);
     return;
   }
-  try {
-    onEvents(live.push(chunk));
-  } catch (e) {
+  worker.postMessage({ type: 'chunk', session, samples: chunk }, [chunk.buffer]);
+}
+
+function onWorkerMessage(e: MessageEvent): void {
+  const m = e.data as { type: string; [k: string]: unknown };
+  if (m.type === 'live-events' && m.session === session) onEvents(m.events as StreamEvent[]);
+  else if (m.type === 'live-error' && m.session === session) {
     void stop();
     setStatus('error', 'Stopped');
-    showMessage(`The analysis failed: ${(e as Error).message}`, 'error');
-  }
+    showMessage(`The analysis failed: ${m.message as string}`, 'error');
+  } else if (m.type === 'file-events' && m.id === fileId) {
+    fileEvents = fileEvents.concat(m.events as StreamEvent[]);
+    fileProgress?.(m.fraction as number);
+    if (m.done) fileDone?.(null);
+  } else if (m.type === 'file-error' && m.id === fileId) fileDone?.(m.message as string);
 }
 
 async function start(): Promise<void> {
-  if (!bundle || capture) return;
+  if (!meta || !worker || capture) return;
   startBtn.disabled = true;
   showMessage(null);
   setStatus('starting', 'Asking for the microphone…');
@@ -167,16 +186,35 @@ async function start(): Promise<void> {
     startBtn.disabled = false;
     return;
   }
-  live = newStream(bundle, capture.sampleRate);
+  session++;
   liveEvents = [];
   eventCount = 0;
+  const started = new Promise<{ ok: boolean; message?: string }>((resolve) => {
+    const w = worker as Worker;
+    const on = (e: MessageEvent) => {
+      if (e.data?.session !== session || (e.data.type !== 'live-started' && e.data.type !== 'live-error')) return;
+      w.removeEventListener('message', on);
+      if (e.data.type === 'live-started') liveWindow = { window_seconds: e.data.window_seconds, hop_seconds: e.data.hop_seconds };
+      resolve(e.data.type === 'live-started' ? { ok: true } : { ok: false, message: e.data.message });
+    };
+    w.addEventListener('message', on);
+  });
+  worker.postMessage({ type: 'live-start', session, sr_in: capture.sampleRate });
+  liveStarted = true;
   const queued = pending;
   pending = [];
   for (const c of queued) processChunk(c);
+  const r = await started;
+  if (!r.ok) {
+    await stop();
+    setStatus('error', 'Microphone error');
+    showMessage(`The analysis could not start: ${r.message}`, 'error');
+    return;
+  }
   startBtn.textContent = 'Stop';
   startBtn.classList.add('stop');
   startBtn.disabled = false;
-  setStatus('listening', `Listening — first result after ${live.window_seconds.toFixed(1)} s, then every ${live.hop_seconds.toFixed(2)} s`);
+  setStatus('listening', `Listening — first result after ${liveWindow.window_seconds.toFixed(1)} s, then every ${liveWindow.hop_seconds.toFixed(2)} s`);
   updateInfo();
   scheduleDraw();
 }
@@ -187,26 +225,21 @@ async function stop(): Promise<void> {
   startBtn.textContent = 'Start listening';
   startBtn.classList.remove('stop');
   if (c) await c.stop().catch(() => undefined);
-  if (live) {
-    try {
-      onEvents(live.flush());
-    } catch {
-      /* the stream already failed */
-    }
-    live = null;
-  }
+  if (liveStarted) worker?.postMessage({ type: 'live-stop', session });
+  liveStarted = false;
+  pending = [];
   if (statusEl.dataset.state === 'listening') setStatus('stopped', 'Stopped');
 }
 
 function updateInfo(): void {
-  if (!bundle || !backend) return;
-  const m = bundle.meta;
+  if (!meta || !backend) return;
+  const m = meta;
   const parts = [
     `Model ${m.labels.length} emotions · ${m.sample_rate} Hz · ${m.clip_seconds} s windows`,
     `TensorFlow.js ${backend.name}${backend.name === 'wasm' ? ` (${backend.simd ? 'SIMD, ' : ''}${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.crossOriginIsolated ? '' : ', page not cross-origin isolated'})` : ''}`,
   ];
   if (capture) parts.push(`microphone ${capture.sampleRate} Hz → ${m.sample_rate} Hz${capture.deviceLabel ? ` (${capture.deviceLabel})` : ''}`);
-  parts.push(`source ${bundle.source}`);
+  parts.push(`source ${m.source}`);
   info.textContent = parts.join(' · ');
   info.dataset.backend = backend.name;
   info.dataset.threads = String(backend.threads);
@@ -216,7 +249,7 @@ function updateInfo(): void {
 }
 
 async function analyseFile(file: File): Promise<void> {
-  if (!bundle || busyFile) return;
+  if (!meta || !worker || busyFile) return;
   busyFile = true;
   fileStatus.classList.remove('error');
   fileStatus.textContent = `Decoding ${file.name}…`;
@@ -227,12 +260,19 @@ async function analyseFile(file: File): Promise<void> {
     fileEvents = [];
     fileResult.hidden = false;
     const t0 = performance.now();
-    const events = await analyseSamples(bundle, y, sr, (f, ev) => {
-      fileEvents = ev;
-      fileStatus.textContent = `Analysing ${file.name}… ${Math.round(f * 100)} %`;
-      scheduleDraw();
+    fileId++;
+    const err = await new Promise<string | null>((resolve) => {
+      fileDone = resolve;
+      fileProgress = (f) => {
+        fileStatus.textContent = `Analysing ${file.name}… ${Math.round(f * 100)} %`;
+        scheduleDraw();
+      };
+      (worker as Worker).postMessage({ type: 'file', id: fileId, y, sr }, [y.buffer]);
     });
-    fileEvents = events;
+    fileDone = null;
+    fileProgress = null;
+    if (err !== null) throw new Error(err);
+    const events = fileEvents;
     state.fileEvents = events;
     const secs = (performance.now() - t0) / 1000;
     const speech = events.filter((e) => e.speech && e.label);
@@ -290,8 +330,19 @@ async function init(): Promise<void> {
   window.addEventListener('resize', scheduleDraw);
   const url = modelUrlFromPage();
   try {
-    backend = await startBackend();
-    bundle = await loadModel(url);
+    worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'ser-engine' });
+    const w = worker;
+    const ready = await new Promise<{ meta: WorkerMeta; backend: BackendInfo }>((resolve, reject) => {
+      w.onmessage = (e: MessageEvent) => {
+        if (e.data?.type === 'ready') resolve(e.data);
+        else if (e.data?.type === 'init-error') reject(new Error(e.data.message));
+      };
+      w.onerror = (e) => reject(new Error(`the analysis worker failed to start (${e.message || 'script error'})`));
+      w.postMessage({ type: 'init', modelUrl: url, wasmBase: new URL('tfjs/', document.baseURI).href });
+    });
+    w.onmessage = onWorkerMessage;
+    meta = ready.meta;
+    backend = ready.backend;
   } catch (e) {
     setStatus('error', 'The model could not be loaded');
     showMessage((e as Error).message, 'model');
@@ -299,7 +350,7 @@ async function init(): Promise<void> {
     fileInput.disabled = true;
     return;
   }
-  labels = bundle.meta.labels;
+  labels = meta.labels;
   colors = labelColors(labels);
   buildBars();
   updateInfo();

@@ -50,8 +50,15 @@ export async function startBackend(wasmBase = new URL('tfjs/', document.baseURI)
 
 /** Loads a model bundle; errors become one sentence for the page. */
 export async function loadModel(url: string): Promise<ModelBundle> {
+  // a single-page-app fallback (Vite's dev server, many static hosts) answers a missing file with
+  // index.html: count an HTML answer as missing
+  const fetchNoHtml: typeof fetch = async (input, init) => {
+    const r = await fetch(input, init);
+    if (r.ok && (r.headers.get('content-type') ?? '').includes('text/html')) return new Response(null, { status: 404 });
+    return r;
+  };
   try {
-    return await loadBundleFromUrl(url);
+    return await loadBundleFromUrl(url, fetchNoHtml);
   } catch (e) {
     if (e instanceof SerError && /missing/.test(e.message)) {
       throw new SerError('EMODEL', `${e.message}. No model is published at this address: train one with \`ser train\`, or open this page with ?model=URL of a model folder.`);

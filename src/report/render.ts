@@ -7,8 +7,8 @@
  *   report.json                every number (see build.ts)
  * Each file is written atomically (temp file + rename). Node only.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { SerError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { buildReport, type TrainingReport } from './build.js';
@@ -29,6 +29,30 @@ export interface RenderResult {
   files: string[];
 }
 
+/**
+ * `mkdir -p` without fs.mkdir's `recursive` option, which loops forever on some paths
+ * (e.g. under /proc, where mkdir answers ENOENT although the parent exists).
+ */
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (!(await stat(dir)).isDirectory()) throw new Error('exists and is not a folder');
+      return;
+    }
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
+  }
+  await ensureDir(dirname(dir));
+  try {
+    await mkdir(dir); // a second ENOENT here (parent exists) is final: no loop
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
 function pngSize(png: Uint8Array): { width: number; height: number } {
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   return { width: dv.getUint32(16), height: dv.getUint32(20) };
@@ -38,7 +62,7 @@ function pngSize(png: Uint8Array): { width: number; height: number } {
 export async function renderReport(summary: RunSummary, outDir: string, options: RenderOptions = {}): Promise<RenderResult> {
   if (summary.parts.length === 0) throw new SerError('EPARAM', 'renderReport: the run has no training history or test results to report');
   try {
-    await mkdir(outDir, { recursive: true });
+    await ensureDir(outDir);
   } catch (e) {
     throw new SerError('EIO', `cannot create the report folder: ${(e as Error).message}`, { file: outDir, cause: e });
   }

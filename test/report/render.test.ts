@@ -147,3 +147,10 @@ test('text renders to pixels with the available fonts', { skip: !FONT_FILES.some
 test('a run with no parts is refused with a SerError', async () => {
   await assert.rejects(renderReport({ name: 'x', protocol: null, labels: [], parts: [] }, join(dir, 'empty')), { name: 'SerError', code: 'EPARAM' });
 });
+
+test('an output folder that cannot be created is one SerError naming it (no hang)', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const file = join(dir, 'a-file');
+  await writeFile(file, 'x');
+  await assert.rejects(renderReport(singleSummary(), join(file, 'report')), (e: unknown) => (e as Error).name === 'SerError' && (e as { code: string }).code === 'EIO' && (e as Error).message.includes('a-file/report: cannot create the report folder'));
+});

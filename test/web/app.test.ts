@@ -117,6 +117,9 @@ test('live microphone: updating probabilities, in-page resampling, screenshot; d
     return ev.slice(1).map((e, i) => e.t_end - ev[i].t_end);
   });
   for (const h of hop) assert.ok(Math.abs(h - 0.48) < 1e-6, `hop ${h} s, expected 7680 / 16000 = 0.48 s`);
+  // the analysis worker keeps up with the microphone (backlog of sent, unprocessed audio)
+  const lag = Number(await page.$eval('#status', (e) => (e as HTMLElement).dataset.lag));
+  assert.ok(lag >= 0 && lag < 2, `the analysis is ${lag} s behind the microphone`);
 
   // a dropped file: same events as the Node streaming engine on the same file
   await page.click('#start'); // stop

@@ -4,7 +4,8 @@
  *
  * In:  {type: 'init', modelUrl, wasmBase}            → {type: 'ready', meta, backend} | {type: 'init-error', message}
  *      {type: 'live-start', session, sr_in}          → {type: 'live-started', session, window_seconds, hop_seconds}
- *      {type: 'chunk', session, samples}             → {type: 'live-events', session, events} (when a window completes)
+ *      {type: 'chunk', session, samples}             → {type: 'live-events', session, events, consumed} (when a window completes;
+ *                                                       consumed = samples pushed so far, to measure the backlog)
  *      {type: 'live-stop', session}                  → {type: 'live-events', session, events, final: true}
  *      {type: 'file', id, y, sr}                     → {type: 'file-events', id, events, fraction, done}
  * Errors of a live session or a file: {type: 'live-error', session, message} / {type: 'file-error', id, message}.
@@ -21,6 +22,8 @@ export interface WorkerMeta {
 let bundle: ModelBundle | null = null;
 let live: EmotionStream | null = null;
 let session = -1;
+/** Samples (at sr_in) pushed in the current live session: the page compares it with what it sent. */
+let consumed = 0;
 
 const post = (msg: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
@@ -60,6 +63,7 @@ self.onmessage = async (e: MessageEvent) => {
         if (!bundle) throw new Error('the model is not loaded');
         session = m.session as number;
         live = newStream(bundle, m.sr_in as number);
+        consumed = 0;
         post({ type: 'live-started', session, window_seconds: live.window_seconds, hop_seconds: live.hop_seconds });
       } catch (err) {
         post({ type: 'live-error', session: m.session, message: (err as Error).message });
@@ -68,8 +72,10 @@ self.onmessage = async (e: MessageEvent) => {
     case 'chunk':
       if (!live || m.session !== session) return;
       try {
-        const ev = live.push(m.samples as Float32Array);
-        if (ev.length) post({ type: 'live-events', session, events: strip(ev) });
+        const samples = m.samples as Float32Array;
+        const ev = live.push(samples);
+        consumed += samples.length;
+        if (ev.length) post({ type: 'live-events', session, events: strip(ev), consumed });
       } catch (err) {
         live = null;
         post({ type: 'live-error', session, message: (err as Error).message });

@@ -46,6 +46,9 @@ let worker: Worker | null = null;
 /** Live session number: events of an earlier session are ignored. */
 let session = 0;
 let liveStarted = false;
+/** Samples sent to the worker in this session, and the rate they are at (backlog = sent − consumed). */
+let sentSamples = 0;
+let micRate = 0;
 let liveWindow = { window_seconds: 0, hop_seconds: 0 };
 let fileId = 0;
 let fileDone: ((err: string | null) => void) | null = null;
@@ -153,12 +156,21 @@ function processChunk(chunk: Float32Array): void {
     pending.push(chunk);
     return;
   }
+  sentSamples += chunk.length;
   worker.postMessage({ type: 'chunk', session, samples: chunk }, [chunk.buffer]);
 }
 
 function onWorkerMessage(e: MessageEvent): void {
   const m = e.data as { type: string; [k: string]: unknown };
-  if (m.type === 'live-events' && m.session === session) onEvents(m.events as StreamEvent[]);
+  if (m.type === 'live-events' && m.session === session) {
+    onEvents(m.events as StreamEvent[]);
+    if (typeof m.consumed === 'number' && micRate > 0 && statusEl.dataset.state === 'listening') {
+      // a device too slow for the model: audio queues up in the worker
+      const lag = (sentSamples - m.consumed) / micRate;
+      statusEl.dataset.lag = lag.toFixed(2);
+      if (lag > 2) statusEl.textContent = `Listening — this device is ${lag.toFixed(1)} s behind the microphone`;
+    }
+  }
   else if (m.type === 'live-error' && m.session === session) {
     void stop();
     setStatus('error', 'Stopped');
@@ -187,6 +199,8 @@ async function start(): Promise<void> {
     return;
   }
   session++;
+  sentSamples = 0;
+  micRate = capture.sampleRate;
   liveEvents = [];
   eventCount = 0;
   const started = new Promise<{ ok: boolean; message?: string }>((resolve) => {

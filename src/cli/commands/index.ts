@@ -13,6 +13,7 @@ import { register as train } from './train.js';
 import { register as serve } from './serve.js';
 import { register as stream } from './stream.js';
 import { register as listen } from './listen.js';
+import { register as download } from './download.js';
 
 export type Register = (program: Command) => void;
 
@@ -27,4 +28,5 @@ export const commands: Register[] = [
   serve,
   stream,
   listen,
+  download,
 ];

@@ -16,7 +16,8 @@
  * the whole window for the first event) is cut into hop_length blocks; the window is speech when at
  * least `min_speech_ratio` of those blocks have an energy ≥ `threshold_db` dBFS (10·log10 of the
  * mean square). Non-speech windows are reported `{speech: false, label: null, probabilities: null}`
- * without running the model, and they reset the smoothing.
+ * without computing their window-global features or running the model (silence costs little),
+ * and they reset the smoothing.
  *
  * Smoothing (type 'ema'): p̄_t = α·p_t + (1 − α)·p̄_{t−1}, with p̄ = p at the first speech window
  * after a reset (start, or a non-speech window). α = 1 means no smoothing ({type: 'none'} too).
@@ -76,7 +77,7 @@ export interface EmotionStreamOptions {
   smoothing?: SmoothingOptions;
   /** Voice-activity gate; false disables it (every window is classified). Default {threshold_db: −50, min_speech_ratio: 0.2}. */
   vad?: Partial<VadOptions> | false;
-  /** Called with every window's features before classification (for inspection / tests). */
+  /** Called with the features of every speech window before classification (for inspection / tests). */
   onWindow?: (w: StreamFeatureWindow) => void;
 }
 
@@ -182,23 +183,16 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
     check(Number.isFinite(vad.threshold_db), `vad threshold_db must be a number, got ${vad.threshold_db}`);
     check(vad.min_speech_ratio >= 0 && vad.min_speech_ratio <= 1, `vad min_speech_ratio must be in [0, 1], got ${vad.min_speech_ratio}`);
   }
-  const fx = new StreamFeatureExtractor({ config: fc, window_samples: L, hop_frames: hopFrames, pad: b?.meta.pad === 'end' ? 'end' : 'both' });
-  if (nFeatures >= 0 && fx.nCols !== nFeatures) {
-    throw new SerError('EMODEL', `the feature config gives ${fx.nCols} features per frame but the model expects ${nFeatures}`, b ? { file: b.source } : {});
-  }
-  if (stats) check(stats.mean.length === fx.nCols, `z-score statistics have ${stats.mean.length} columns, features have ${fx.nCols}`);
-  // 0.25-s resampler blocks: ~4x cheaper than 0.05-s ones (per-call filter set-up), +0.25 s latency
-  const rs = o.sr_in === sr ? null : new StreamResampler(o.sr_in, sr, 0.25);
   /** End (samples) of the previous event's window: the "new" part of the next one starts there. */
   let prevEnd = 0;
   let ended = false;
+  /** Gate decisions of windows whose features are pending, in order. */
+  const gates: { speech: boolean; rmsDb: number }[] = [];
 
-  const event = (w: StreamFeatureWindow): StreamEvent => {
-    o.onWindow?.(w);
-    const y = w.samples;
+  /** VAD on the new part of a window (see the module doc); records the decision for event(). */
+  const gate = (start: number, length: number, y: Float32Array): boolean => {
     // the new part of the window, in window coordinates (a padded flush window counts whole)
-    const newFrom = w.offline && w.start === 0 && w.length < L ? 0 : Math.max(0, Math.min(L, prevEnd - w.start));
-    const end = w.start + w.length;
+    const newFrom = length < L ? 0 : Math.max(0, Math.min(L, prevEnd - start));
     let active = 0;
     let blocks = 0;
     const H = fc.hop_length;
@@ -206,22 +200,37 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
       blocks++;
       if (vad && energyDb(y, a, Math.min(a + H, y.length)) >= vad.threshold_db) active++;
     }
-    const rmsDb = energyDb(y, newFrom, y.length);
-    prevEnd = Math.max(prevEnd, end);
+    prevEnd = Math.max(prevEnd, start + length);
+    const speech = vad === null || (blocks > 0 && active > 0 && active / blocks >= vad.min_speech_ratio);
+    gates.push({ speech, rmsDb: energyDb(y, newFrom, y.length) });
+    return !speech; // skip the window's features when it is not speech
+  };
+
+  const fx = new StreamFeatureExtractor({ config: fc, window_samples: L, hop_frames: hopFrames, pad: b?.meta.pad === 'end' ? 'end' : 'both', skip: gate });
+  if (nFeatures >= 0 && fx.nCols !== nFeatures) {
+    throw new SerError('EMODEL', `the feature config gives ${fx.nCols} features per frame but the model expects ${nFeatures}`, b ? { file: b.source } : {});
+  }
+  if (stats) check(stats.mean.length === fx.nCols, `z-score statistics have ${stats.mean.length} columns, features have ${fx.nCols}`);
+  // 0.25-s resampler blocks: ~4x cheaper than 0.05-s ones (per-call filter set-up), +0.25 s latency
+  const rs = o.sr_in === sr ? null : new StreamResampler(o.sr_in, sr, 0.25);
+
+  const event = (w: StreamFeatureWindow): StreamEvent => {
+    const g = gates.shift();
+    if (!g) throw new Error('internal: stream window without a gate decision');
     const t_start = w.start / sr;
-    const t_end = end / sr;
-    const speech = vad === null || (blocks > 0 && active / blocks >= vad.min_speech_ratio && active > 0);
-    if (!speech) {
+    const t_end = (w.start + w.length) / sr;
+    if (!g.speech) {
       ema.reset();
-      return { t_start, t_end, speech: false, label: null, probabilities: null, raw_probabilities: null, rms_db: rmsDb };
+      return { t_start, t_end, speech: false, label: null, probabilities: null, raw_probabilities: null, rms_db: g.rmsDb };
     }
+    o.onWindow?.(w);
     const x = stats ? applyZScore(w.features, stats).data : w.features.data;
     const p = classify(x, w.features.rows, w.features.cols);
     if (p.length !== labels.length) throw new SerError('EMODEL', `the model gives ${p.length} probabilities for ${labels.length} labels`);
     const s = ema.update(p);
     let best = 0;
     for (let i = 1; i < s.length; i++) if (s[i] > s[best]) best = i;
-    return { t_start, t_end, speech: true, label: labels[best], probabilities: toRecord(labels, s), raw_probabilities: toRecord(labels, p), rms_db: rmsDb };
+    return { t_start, t_end, speech: true, label: labels[best], probabilities: toRecord(labels, s), raw_probabilities: toRecord(labels, p), rms_db: g.rmsDb };
   };
 
   return {

@@ -49,6 +49,8 @@ export interface StreamFeatureWindow {
   length: number;
   /** Frame-major feature matrix, shape (n_frames, n_columns) — as extractFeatures. */
   features: Matrix;
+  /** true when `options.skip` declined the window: `features` is then empty (0 rows). */
+  skipped?: boolean;
   /** A copy of the window's samples (as given to the model; padded for a short flush window). */
   samples: Float32Array;
   /** true when the features were computed offline (flush windows), false when incremental. */
@@ -70,6 +72,12 @@ export interface StreamFeatureOptions {
   flush?: 'last' | 'none';
   /** How a stream shorter than one window is padded at flush: zeros at both sides ('both', default) or at the end. */
   pad?: 'both' | 'end';
+  /**
+   * Called with each window (start sample, length, samples) before its window-global features are
+   * computed; returning true skips them (e.g. a voice-activity gate). The per-frame ring is still
+   * kept up to date lazily, so later windows are unaffected.
+   */
+  skip?: (start: number, length: number, samples: Float32Array) => boolean;
 }
 
 /** Per-frame cached quantities in rings indexed by stream frame number modulo capacity. */
@@ -109,6 +117,7 @@ export class StreamFeatureExtractor {
   readonly columns: string[];
   private readonly flushMode: 'last' | 'none';
   private readonly pad: 'both' | 'end';
+  private readonly skip?: (start: number, length: number, samples: Float32Array) => boolean;
   private readonly nBins: number;
   private readonly P: number;
   /** First / last window frame whose span lies inside the window (incremental when jLo ≤ jHi). */
@@ -145,6 +154,7 @@ export class StreamFeatureExtractor {
     this.hopSamples = o.hop_frames * c.hop_length;
     this.flushMode = o.flush ?? 'last';
     this.pad = o.pad ?? 'both';
+    this.skip = o.skip;
     const H = c.hop_length;
     const L = this.windowSamples;
     this.nFrames = 1 + Math.floor(L / H);
@@ -230,6 +240,7 @@ export class StreamFeatureExtractor {
       const y = this.view(0, this.total);
       const w = new Float32Array(L);
       w.set(y, this.pad === 'both' ? Math.floor((L - y.length) / 2) : 0);
+      if (this.skip?.(0, this.total, w)) return [this.skipped(0, this.total, w, true)];
       const f = extractFeatures(w, c.sr, c);
       return [{ start: 0, length: this.total, features: { rows: f.rows, cols: f.cols, data: f.data }, samples: w, offline: true }];
     }
@@ -237,6 +248,7 @@ export class StreamFeatureExtractor {
     if (lastEnd >= this.total) return [];
     const start = this.total - L;
     const y = this.view(start, this.total).slice();
+    if (this.skip?.(start, L, y)) return [this.skipped(start, L, y, true)];
     const f = extractFeatures(y, c.sr, c);
     return [{ start, length: L, features: { rows: f.rows, cols: f.cols, data: f.data }, samples: y, offline: true }];
   }
@@ -356,10 +368,15 @@ export class StreamFeatureExtractor {
   // ------------------------------------------------------------------------------------------
   // one window
 
+  private skipped(start: number, length: number, samples: Float32Array, offline: boolean): StreamFeatureWindow {
+    return { start, length, features: { rows: 0, cols: this.nCols, data: new Float32Array(0) }, samples, offline, skipped: true };
+  }
+
   private window(start: number): StreamFeatureWindow {
     const c = this.config;
     const L = this.windowSamples;
     const y = this.view(start, start + L).slice();
+    if (this.skip?.(start, L, y)) return this.skipped(start, L, y, !this.incremental);
     if (!this.incremental) {
       // a window shorter than one FFT frame has no interior frame: nothing to share
       const f = extractFeatures(y, c.sr, c);

@@ -55,9 +55,11 @@ test('same events for chunk sizes 1, 37, 4096 and whole (tiny CNN-LSTM bundle, 1
 test('VAD: silence gives speech:false with no label; a tone gives speech:true; the gate follows the newest hop', () => {
   const classify = (): Float32Array => Float32Array.from([0.1, 0.2, 0.3, 0.4]);
   const opts = { model: classify, labels: LABELS, feature_config: { sr: SR, blocks: ['mfcc' as const] }, sr_in: SR, window_seconds: 1 };
-  const s1 = createEmotionStream(opts);
+  let featureWindows = 0;
+  const s1 = createEmotionStream({ ...opts, onWindow: () => featureWindows++ });
   const silent = runChunks(s1.push, s1.flush, new Float32Array(3 * SR), 1000);
   assert.ok(silent.length >= 4);
+  assert.equal(featureWindows, 0, 'no window features are computed for silence');
   for (const e of silent) {
     assert.equal(e.speech, false);
     assert.equal(e.label, null);

@@ -184,7 +184,8 @@ export async function createServer(opts: CreateServerOptions): Promise<SerServer
     // slow uploads must not hold a connection forever
     requestTimeout: limits.timeoutMs + 10000,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // while closing, requests on still-open connections get our own JSON 503 (onRequest below)
+    return503OnClosing: false,
   });
   let staticRoot: string | null = null;
   if (opts.staticDir !== undefined) {
@@ -212,8 +213,14 @@ export async function createServer(opts: CreateServerOptions): Promise<SerServer
   app.setErrorHandler((err, _req, reply) => sendError(reply, err));
   app.setNotFoundHandler((req, reply) => sendError(reply, new HttpError(404, 'ENOTFOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)));
 
-  // Refuse at once, before reading the body, when the queue is already full.
+  let shuttingDown = false;
+  // Refuse at once, before reading the body: while shutting down, and when the queue is full.
   app.addHook('onRequest', async (req, reply) => {
+    if (shuttingDown) {
+      reply.header('connection', 'close');
+      await sendError(reply, new HttpError(503, 'ESHUTDOWN', 'the server is shutting down; retry on a new connection', { 'retry-after': '1' }));
+      return reply;
+    }
     if (req.method === 'POST' && req.routeOptions.url === '/v1/predict' && queue.isFull()) {
       await sendError(reply, queue.refuse());
       return reply;
@@ -280,6 +287,7 @@ export async function createServer(opts: CreateServerOptions): Promise<SerServer
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      shuttingDown = true;
       await app.close();
       await queue.idle();
       await opts.engine.close();

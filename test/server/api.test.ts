@@ -312,3 +312,28 @@ test('graceful close: an in-flight prediction finishes with 200, then new connec
   await closing;
   await assert.rejects(fetch(`${s.base}/healthz`));
 });
+
+test('while closing, a request pipelined on an open connection gets 503 ESHUTDOWN (JSON) after the in-flight one gets 200', async () => {
+  const g = gate();
+  const s = await start({ concurrency: 1, queue: 2 }, g.hook);
+  const body = wavBytes(sine(0.3, 440, SR), SR);
+  const { connect } = await import('node:net');
+  const sock = connect(s.port, '127.0.0.1');
+  let text = '';
+  sock.on('data', (d) => (text += d.toString('latin1')));
+  const ended = new Promise<void>((r) => sock.on('close', () => r()));
+  await new Promise<void>((r) => sock.on('connect', () => r()));
+  sock.write(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\nContent-Length: ${body.length}\r\n\r\n`);
+  sock.write(body);
+  await until(() => g.entered === 1);
+  const closing = s.srv.close();
+  await new Promise((r) => setTimeout(r, 50));
+  sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 50));
+  g.open();
+  await closing;
+  await ended;
+  const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+  assert.deepEqual(statuses, [200, 503], text.slice(0, 300));
+  assert.match(text, /"code":"ESHUTDOWN"/);
+});

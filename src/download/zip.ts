@@ -113,12 +113,15 @@ async function readEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
   return entries;
 }
 
-function autoStrip(names: string[][]): number {
-  if (names.length === 0) return 0;
-  const first = names[0][0];
+function autoStrip(members: { segs: string[]; isDir: boolean }[]): number {
+  if (members.length === 0) return 0;
+  const first = members[0].segs[0];
   if (/^Actor_\d+$/i.test(first)) return 0;
-  // Every member under the same folder, and no file at the top level.
-  for (const segs of names) if (segs.length < 2 || segs[0] !== first) return 0;
+  // Every member under the same folder (the folder's own entry aside), and no file at the top level.
+  for (const { segs, isDir } of members) {
+    if (segs[0] !== first) return 0;
+    if (segs.length < 2 && !isDir) return 0;
+  }
   return 1;
 }
 
@@ -161,7 +164,7 @@ export async function extractZip(zipPath: string, destDir: string, options: Extr
       }
       kept.push({ entry, segs, isDir });
     }
-    const strip = options.stripComponents === undefined ? 0 : options.stripComponents === 'auto' ? autoStrip(kept.map((k) => k.segs)) : options.stripComponents;
+    const strip = options.stripComponents === undefined ? 0 : options.stripComponents === 'auto' ? autoStrip(kept) : options.stripComponents;
 
     const root = resolve(destDir);
     await mkdir(root, { recursive: true }).catch((err) => {

@@ -5,6 +5,8 @@ import { createEmotionStream, EmaSmoother, energyDb, type StreamEvent } from '..
 import { resample } from '../../src/dsp/resample.js';
 import { SerError } from '../../src/errors.js';
 import { disposeBundle } from '../../src/model/bundle.js';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { tinyBundle, tone, LABELS } from './helpers.js';
 
 const SR = 16000;
@@ -24,7 +26,8 @@ function testSignal(sr: number): Float32Array {
 }
 
 test('same events for chunk sizes 1, 37, 4096 and whole (tiny CNN-LSTM bundle, 1 s windows)', async () => {
-  const { bundle } = await tinyBundle(SR, 1);
+  const { bundle, dir } = await tinyBundle(SR, 1);
+  rmSync(dirname(dir), { recursive: true, force: true }); // loaded: the files are no longer needed
   try {
     const y = testSignal(SR);
     let ref: StreamEvent[] | null = null;
@@ -179,7 +182,8 @@ test('bad input: non-finite samples, a window the model cannot take, bad options
   assert.throws(() => createEmotionStream({ model: classify, labels: LABELS, sr_in: 0 }), (e: unknown) => e instanceof SerError && /sr_in/.test(e.message));
   assert.throws(() => createEmotionStream({ model: classify, labels: LABELS, sr_in: SR, hop_seconds: -1 }), /hop/);
   assert.throws(() => createEmotionStream({ model: classify, labels: LABELS, sr_in: SR, smoothing: { type: 'ema', alpha: 2 } }), /alpha/);
-  const { bundle } = await tinyBundle(SR, 1);
+  const { bundle, dir } = await tinyBundle(SR, 1);
+  rmSync(dirname(dir), { recursive: true, force: true });
   try {
     assert.throws(() => createEmotionStream({ bundle, sr_in: SR, window_seconds: 2 }), (e: unknown) => e instanceof SerError && /model expects/.test(e.message));
   } finally {

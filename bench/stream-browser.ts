@@ -15,8 +15,8 @@
  * (defaultModelConfig, 3-s windows at 22050 Hz) with random weights — same cost as a trained one.
  * Other scripts (bench/stream.ts) can import {@link runBrowserStreamBench}.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { REPO, CHROMIUM, webBuild, serveStatic, launchChromium, randomBundle } from '../test/web/harness.js';
@@ -65,7 +65,8 @@ function quantile(xs: number[], q: number): number {
 export async function runBrowserStreamBench(o: BrowserStreamBenchOptions = {}): Promise<BrowserStreamBenchResult> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const shipped = join(REPO, 'models/default');
-  const modelDir = o.model ? resolve(o.model) : existsSync(join(shipped, 'bundle.json')) ? shipped : await randomBundle('default');
+  const randomModel = !o.model && !existsSync(join(shipped, 'bundle.json'));
+  const modelDir = o.model ? resolve(o.model) : randomModel ? await randomBundle('default') : shipped;
   const modelName = o.model ? modelDir : modelDir === shipped ? 'models/default' : 'default recipe, random weights';
   const dist = webBuild();
   const { url, server } = await serveStatic(dist, { '/bench-model/': modelDir });
@@ -120,6 +121,8 @@ export async function runBrowserStreamBench(o: BrowserStreamBenchOptions = {}): 
   } finally {
     await browser.close();
     server.close();
+    if (randomModel) rmSync(dirname(modelDir), { recursive: true, force: true });
+    if (dist !== join(REPO, 'dist-web')) rmSync(dist, { recursive: true, force: true });
   }
 }
 

@@ -13,7 +13,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
@@ -31,13 +32,14 @@ const skipReason = haveChromium ? false : `${CHROMIUM} is missing: apt-get insta
 let base = '';
 let server: Server | null = null;
 let modelDir = '';
+let distDir = '';
 const browsers: Browser[] = [];
 
 before(async () => {
   if (!haveChromium) return;
-  const dist = webBuild();
+  distDir = webBuild();
   modelDir = await randomBundle('tiny');
-  const s = await serveStatic(dist, { '/models/tiny/': modelDir });
+  const s = await serveStatic(distDir, { '/models/tiny/': modelDir });
   server = s.server;
   base = s.url;
 });
@@ -45,6 +47,9 @@ before(async () => {
 after(async () => {
   for (const b of browsers) await b.close().catch(() => undefined);
   server?.close();
+  // temp folders: the model's parent, and the build unless it is dist-web/
+  if (modelDir) rmSync(dirname(modelDir), { recursive: true, force: true });
+  if (distDir && distDir !== join(REPO, 'dist-web')) rmSync(distDir, { recursive: true, force: true });
 });
 
 test('chromium is installed (required in CI)', { skip: !haveChromium && !process.env.CI ? skipReason : false }, () => {

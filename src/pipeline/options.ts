@@ -31,6 +31,8 @@ export interface TrainPipelineConfig {
   batchSize: number;
   lr: number;
   patience: number;
+  /** Metric of early stopping / best-weight restore / reduce-LR: val_loss (min) or val_acc / val_uar (max). */
+  monitor: 'val_loss' | 'val_acc' | 'val_uar';
   /** Augmentation keys (src/augment describeAugmentation), one training copy each. */
   augment: string[];
   clipSeconds: number;
@@ -65,6 +67,7 @@ export interface RawTrainOptions {
   batchSize?: string;
   lr?: string;
   patience?: string;
+  monitor?: string;
   augment?: string;
   clipSeconds?: string;
   trimDb?: string;
@@ -89,6 +92,7 @@ export const TRAIN_DEFAULTS = {
   batchSize: '32',
   lr: '0.001',
   patience: '10',
+  monitor: 'val_loss',
   augment: 'recipe',
   clipSeconds: '3',
   trimDb: '60',
@@ -117,6 +121,7 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'batch size', d.batchSize)
     .option('--lr <x>', 'Adam learning rate (halved on plateau)', d.lr)
     .option('--patience <n>', 'early-stopping patience in epochs (validation loss; best weights restored)', d.patience)
+    .option('--monitor <metric>', "validation metric for early stopping, best-weight restore and LR reduction: val_loss, val_acc or val_uar", d.monitor)
     .option('--augment <keys>', "training-only augmentation: 'recipe' (stretch:0.8,pitch:+2,noise:20dB), 'none', or keys separated by ';' (one copy per key, e.g. 'pitch:+2;noise:20dB')", d.augment)
     .option('--clip-seconds <s>', 'model input length in seconds (crop / zero-pad)', d.clipSeconds)
     .option('--trim-db <db|none>', "trim leading/trailing silence quieter than this many dB below the peak (librosa.effects.trim) before crop/pad, or 'none'", d.trimDb)
@@ -235,6 +240,8 @@ export async function resolveTrainOptions(raw: RawTrainOptions): Promise<TrainPi
   }
   const normalize = (raw.normalize ?? d.normalize) as Normalize;
   if (!['global', 'utterance', 'speaker'].includes(normalize)) throw new SerError('EPARAM', `--normalize must be global, utterance or speaker, got '${normalize}'`);
+  const monitor = (raw.monitor ?? d.monitor) as TrainPipelineConfig['monitor'];
+  if (!['val_loss', 'val_acc', 'val_uar'].includes(monitor)) throw new SerError('EPARAM', `--monitor must be val_loss, val_acc or val_uar, got '${monitor}'`);
   const crop = (raw.crop ?? d.crop) as 'center' | 'start';
   if (crop !== 'center' && crop !== 'start') throw new SerError('EPARAM', `--crop must be center or start, got '${crop}'`);
   const pad = (raw.pad ?? d.pad) as 'both' | 'end';
@@ -256,6 +263,7 @@ export async function resolveTrainOptions(raw: RawTrainOptions): Promise<TrainPi
     batchSize: int(raw.batchSize ?? d.batchSize, 'batch-size', 1, 65536),
     lr: float(raw.lr ?? d.lr, 'lr', 0, 10),
     patience: int(raw.patience ?? d.patience, 'patience', 1, 100000),
+    monitor,
     augment: await parseAugmentOption(raw.augment ?? d.augment),
     clipSeconds: float(raw.clipSeconds ?? d.clipSeconds, 'clip-seconds', 0, 600),
     trimDb,

@@ -1,7 +1,7 @@
 /**
  * HTTP load benchmark of `ser serve`.
  *
- *   npm run bench:serve [-- --duration 30 --connections 50 --engine workers|inline
+ *   npm run bench:serve [-- --duration 30 --connections 50 --engine inline|workers
  *                          --concurrency 2 --queue 16 --model DIR]
  *
  * Starts `ser serve` from source on 127.0.0.1 (a free port) with the model from --model, else
@@ -30,7 +30,7 @@ function arg(name: string, def: string): string {
 }
 const duration = Number(arg('duration', '30'));
 const connections = Number(arg('connections', '50'));
-const engine = arg('engine', 'workers');
+const engine = arg('engine', 'inline');
 const concurrency = Number(arg('concurrency', '2'));
 const queue = Number(arg('queue', '16'));
 const timeoutMs = Number(arg('timeout-ms', '30000'));

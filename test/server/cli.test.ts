@@ -44,7 +44,7 @@ function startCli(args: string[]) {
 }
 
 test('serve (worker engine): healthz, predict equal to the library, SIGTERM finishes the in-flight request and exits 0', { timeout: 90000 }, async () => {
-  const s = startCli(['--port', '0', '--model', modelDir, '--concurrency', '1', '--queue', '2', '--debug-delay-ms', '1500']);
+  const s = startCli(['--port', '0', '--model', modelDir, '--engine', 'workers', '--concurrency', '1', '--queue', '2', '--debug-delay-ms', '1500']);
   try {
     const port = await s.listening;
     const h = await rawRequest(port, 'GET', '/healthz');

@@ -1,7 +1,7 @@
 /**
  * `ser serve [--port 8080] [--host 127.0.0.1] [--model DIR] [--static DIR] [--max-body-mb 20]
  *            [--max-duration-s 60] [--concurrency 2] [--queue 16] [--timeout-ms 30000]
- *            [--engine workers|inline] [--backend wasm|cpu]`
+ *            [--engine inline|workers] [--backend wasm|cpu]`
  *
  * Serves the HTTP API (docs/api.md) and, with --static, the web app's files. Prints
  * `ser serve: listening on http://HOST:PORT` on stdout once it accepts connections (with --port 0
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'predictions running at once (worker threads with --engine workers)', '2')
     .option('--queue <n>', 'requests waiting for a free slot before 503 + Retry-After', '16')
     .option('--timeout-ms <ms>', 'deadline per prediction, queue wait included (503 while queued, 504 while running)', '30000')
-    .option('--engine <kind>', "'workers': worker threads, one model each; 'inline': on the main thread", 'workers')
+    .option('--engine <kind>', "'inline': predictions on the main thread, one at a time (faster on a busy 2-core machine); 'workers': worker threads, one model each (event loop never blocked)", 'inline')
     .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
     .option('--log', 'log every request (JSON lines on stdout)')
     .addOption(new Option('--debug-delay-ms <ms>', 'testing: delay before each prediction').hideHelp())

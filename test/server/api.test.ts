@@ -121,6 +121,19 @@ test('POST /v1/predict FLAC and the bit-identical WAV give the same prediction; 
   assert.deepEqual(await rm.json(), jf);
 });
 
+test('POST /v1/predict MP3 and Ogg Vorbis: same answer as predictClip on the decoded samples', async () => {
+  for (const [file, type] of [['sine440.mp3', 'audio/mpeg'], ['sine440.ogg', 'audio/ogg']]) {
+    const bytes = await readFile(FIXTURES + file);
+    const r = await post(`${base}/v1/predict`, bytes, type);
+    assert.equal(r.status, 200, file);
+    const j = (await r.json()) as any;
+    const a = await decodeAudio(new Uint8Array(bytes));
+    const p = predictClip(bundle, toMono(a.channels), a.sr);
+    assert.equal(j.label, p.label, file);
+    assertClose(j.probabilities, p.probabilities, 1e-6);
+  }
+});
+
 test('bad bodies: 400 / 413 / 415 / 422 with JSON {error: {code, message}}', async () => {
   const url = `${base}/v1/predict`;
   const good = wavBytes(sine(0.4, 440, SR), SR);

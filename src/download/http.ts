@@ -139,6 +139,59 @@ interface OpenResult {
   res: IncomingMessage;
   req: ClientRequest;
   finalUrl: string;
+  /** The body, consumed from the moment the response arrived (see {@link consume}). */
+  body: AsyncGenerator<Buffer>;
+}
+
+/**
+ * Starts reading `res` at once and hands its chunks out through an async generator. Reading must
+ * begin before any further await: when the server closes the connection early, Node destroys the
+ * response, and bytes still buffered inside it would be lost — bytes a resume would then fetch
+ * again. The queue is bounded (the response is paused above `highWater` bytes). The generator
+ * throws when the connection ends before the response did.
+ */
+function consume(res: IncomingMessage, highWater = 4 << 20): AsyncGenerator<Buffer> {
+  const chunks: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  res.on('data', (c: Buffer) => {
+    chunks.push(c);
+    queued += c.length;
+    if (queued > highWater) res.pause();
+    poke();
+  });
+  res.on('end', () => {
+    ended = true;
+    poke();
+  });
+  res.on('error', (e: Error) => {
+    failure ??= e;
+    poke();
+  });
+  res.on('close', () => {
+    if (!ended) failure ??= Object.assign(new Error('connection closed early'), { code: 'ECONNRESET' });
+    poke();
+  });
+  return (async function* () {
+    for (;;) {
+      while (chunks.length > 0) {
+        const c = chunks.shift()!;
+        queued -= c.length;
+        if (queued <= highWater / 2 && res.isPaused()) res.resume();
+        yield c;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      await new Promise<void>((r) => (wake = r));
+    }
+  })();
 }
 
 /** One GET, following redirects; resolves with the response of the last hop (body unread). */
@@ -186,7 +239,7 @@ function get(url: string, headers: Record<string, string>, timeoutMs: number, re
         get(next, headers, timeoutMs, redirectsLeft - 1, offlineHint).then(resolve, reject);
         return;
       }
-      resolve({ res, req, finalUrl: url });
+      resolve({ res, req, finalUrl: url, body: consume(res) });
     });
     req.end();
   });
@@ -253,7 +306,7 @@ export async function downloadResumable(options: ResumableDownloadOptions): Prom
 
     try {
       result.requests++;
-      const { res, req } = await get(url, headers, timeoutMs, maxRedirects, offlineHint);
+      const { res, req, body } = await get(url, headers, timeoutMs, maxRedirects, offlineHint);
       const status = res.statusCode ?? 0;
       let append = false;
       let total: number | undefined;
@@ -327,7 +380,7 @@ export async function downloadResumable(options: ResumableDownloadOptions): Prom
       let received = append ? offset : 0;
       try {
         options.onProgress?.(received, total);
-        for await (const chunk of res as AsyncIterable<Buffer>) {
+        for await (const chunk of body) {
           let off = 0;
           while (off < chunk.length) {
             const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);

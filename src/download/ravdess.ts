@@ -10,7 +10,7 @@
  * into place; (4) delete the part file, or keep it as `DIR/Audio_Speech_Actors_01-24.zip`.
  * A folder that a previous run finished (it holds the marker `.ser-download.json`) is left as is.
  */
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SerError } from '../errors.js';
 import { createProgress, type Progress, type ProgressOptions } from '../util/progress.js';
@@ -180,7 +180,12 @@ export async function downloadRavdess(dir: string, options: RavdessDownloadOptio
     if (await exists(join(target, DONE_MARKER))) {
       const c = await countRavdess(target);
       log(`${shownTarget} is already complete; nothing to do`);
-      return { dataDir: target, alreadyPresent: true, files: c.files, recordings: c.recordings, actors: c.actors };
+      let checksum: Checksum | undefined;
+      try {
+        const m = /^(md5|sha256):([0-9a-f]+)$/.exec(JSON.parse(await readFile(join(target, DONE_MARKER), 'utf8')).checksum ?? '');
+        if (m) checksum = { algorithm: m[1] as Checksum['algorithm'], hex: m[2] };
+      } catch { /* an unreadable marker only loses this detail */ }
+      return { dataDir: target, alreadyPresent: true, files: c.files, recordings: c.recordings, actors: c.actors, checksum };
     }
     throw new SerError('EPARAM', 'already exists but was not completed by ser download: remove it (or move it away) and run again', { file: shownTarget });
   }

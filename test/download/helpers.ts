@@ -212,10 +212,9 @@ export function serveFull(res: ServerResponse, body: Buffer, etag = ETAG): void 
   res.end(body);
 }
 
-/** Sends the headers of a 200 for the whole body, then `cut` bytes, then drops the connection. */
+/** Sends the headers of a 200 for the whole body, then exactly `cut` bytes, then closes the connection. */
 export function serveAndDrop(req: IncomingMessage, res: ServerResponse, body: Buffer, cut: number, etag = ETAG): void {
   res.writeHead(200, { 'content-length': body.length, etag, 'accept-ranges': 'bytes', 'content-type': 'application/zip' });
-  res.write(body.subarray(0, cut), () => {
-    setTimeout(() => req.socket.destroy(), 20);
-  });
+  // end() (FIN), not destroy(): a reset could make the client's kernel drop bytes it has not read yet.
+  res.write(body.subarray(0, cut), () => req.socket.end());
 }

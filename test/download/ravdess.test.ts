@@ -249,11 +249,21 @@ test('CLI: ser download ravdess DIR --url --md5 (exit 0, summary, progress on st
   const srv = await startServer((req, res) => serveRanges(req, res, ZIP));
   const { dir, cleanup } = tempDir();
   try {
-    const [ok, bad, flags] = await Promise.all([
+    const archive = join(dir, 'local.zip');
+    writeFileSync(archive, ZIP);
+    const [ok, bad, flags, local] = await Promise.all([
       runCli([join(dir, 'ok'), '--url', srv.url(), '--md5', MD5.hex.toUpperCase()]),
       runCli([join(dir, 'bad'), '--url', srv.url(), '--sha256', 'a'.repeat(64)]),
       runCli([join(dir, 'flags'), '--md5', 'xyz']),
+      runCli([join(dir, 'local'), '--from', archive, '--no-checksum', '--json', '--quiet']),
     ]);
+    assert.equal(local.code, 0, local.stderr);
+    assert.equal(local.stderr, '', '--quiet prints nothing on success');
+    const j = JSON.parse(local.stdout);
+    assert.equal(j.recordings, RAVDESS_MEMBERS.length);
+    assert.equal(j.checksum, null);
+    assert.equal(j.download, null);
+    assertTree(join(dir, 'local', FOLDER));
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /6 recordings of 2 actors unpacked into .*Audio_Speech_Actors_01-24/);
     assert.match(ok.stdout, new RegExp(`md5 verified: ${MD5.hex}`));

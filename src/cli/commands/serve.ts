@@ -11,7 +11,15 @@
  */
 import { Option, type Command } from 'commander';
 import { SerError } from '../../errors.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { resolveModelDir, parseBackend, DEFAULT_MODEL_DIR } from './predict.js';
+
+/** The built web app (`npm run build` → dist-web/ at the package root), if it exists. */
+export function defaultStaticDir(): string | undefined {
+  const dir = fileURLToPath(new URL('../../../dist-web', import.meta.url));
+  return existsSync(dir) ? dir : undefined;
+}
 
 interface ServeOptions {
   port: string;
@@ -43,7 +51,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'TCP port (0 = any free port)', '8080')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--model <dir>', `model bundle folder (default: ${DEFAULT_MODEL_DIR} here, else the packaged one)`)
-    .option('--static <dir>', 'folder of static files to serve at / (e.g. the built web app)')
+    .option('--static <dir>', 'folder of static files to serve at / (default: the built web app, dist-web/, when present)')
     .option('--max-body-mb <mb>', 'largest request body in MiB (413 beyond)', '20')
     .option('--max-duration-s <s>', 'longest audio in seconds (422 beyond)', '60')
     .option('--concurrency <n>', 'predictions running at once (worker threads with --engine workers)', '2')
@@ -92,6 +100,7 @@ export function register(program: Command): void {
           throw new SerError('EMODEL', `the inference workers could not start: ${(e as Error).message}`, { file: modelDir });
         }
       }
+      opts.static ??= defaultStaticDir();
       const server = await createServer({ engine, meta: bundle.meta, modelSource: modelDir, limits, staticDir: opts.static, logger: opts.log === true });
       let address: string;
       try {

@@ -10,9 +10,9 @@ import { register as evaluate } from './evaluate.js';
 import { register as features } from './features.js';
 import { register as report } from './report.js';
 import { register as train } from './train.js';
-import { register as serve } from './serve.js';
 import { register as stream } from './stream.js';
 import { register as listen } from './listen.js';
+import { register as serve } from './serve.js';
 import { register as download } from './download.js';
 
 export type Register = (program: Command) => void;
@@ -25,8 +25,8 @@ export const commands: Register[] = [
   features,
   report,
   train,
-  serve,
   stream,
   listen,
+  serve,
   download,
 ];

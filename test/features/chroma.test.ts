@@ -11,12 +11,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SerError } from '../../src/errors.js';
 import { stft, spectrogramPower } from '../../src/dsp/stft.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { piptrack, pitchTuning, estimateTuning } from '../../src/features/tuning.js';
 import { chromaBackend, chromaFilterbank, chromaStft } from '../../src/features/chroma.js';
-import { fixtureFrameMajor, fixtureNames, fixtureScalar, isFixtureError, loadFixture, maxAbs, maxAbsDiff } from './fixtures.js';
+import { fixtureFrameMajor, fixtureNames, fixtureScalar, isFixtureError, loadFixture, maxAbs, maxAbsDiff, throwsSer } from './fixtures.js';
 
 function spectra(y: Float32Array): { P: Matrix; M: Matrix } {
   const X = stft(y, { n_fft: 2048, hop_length: 512, center: true, pad_mode: 'constant' });
@@ -31,15 +30,6 @@ function sine(freqs: number[], sr: number, n: number, amp = 0.5): Float32Array {
     y[i] = s;
   }
   return y;
-}
-
-function throwsSer(fn: () => unknown, code: string, re?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof SerError, `expected SerError, got ${e}`);
-    assert.equal(e.code, code);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
 }
 
 const NAMES = fixtureNames();

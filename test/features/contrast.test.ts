@@ -7,20 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SerError } from '../../src/errors.js';
 import { stft, spectrogramPower } from '../../src/dsp/stft.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { contrastBackend, spectralContrast } from '../../src/features/contrast.js';
-import { fixtureFrameMajor, fixtureNames, isFixtureError, loadFixture, maxAbs, maxAbsDiff } from './fixtures.js';
-
-function throwsSer(fn: () => unknown, code: string, re?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof SerError, `expected SerError, got ${e}`);
-    assert.equal(e.code, code);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
-}
+import { fixtureFrameMajor, fixtureNames, isFixtureError, loadFixture, maxAbs, maxAbsDiff, throwsSer } from './fixtures.js';
 
 const NAMES = fixtureNames();
 

@@ -7,6 +7,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { SerError } from '../../src/errors.js';
 import { fromNested, transpose, type Matrix } from '../../src/dsp/matrix.js';
 
 /** Directory of the shared librosa fixtures. */
@@ -143,4 +145,14 @@ export function maxAbs(a: Matrix): number {
   let m = 0;
   for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i]));
   return m;
+}
+
+/** Asserts that fn throws the project's SerError with this code (and a message matching re). */
+export function throwsSer(fn: () => unknown, code: string, re?: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof SerError, `expected SerError, got ${e}`);
+    assert.equal(e.code, code);
+    if (re) assert.match(e.message, re);
+    return true;
+  });
 }

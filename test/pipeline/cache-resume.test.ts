@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tones, writeWav16 } from './helpers.js';
+import { makeToneDataset } from './helpers.js';
 import { buildFeatureCache, readFeatureCache, verifyFeatureCache } from '../../src/data/cache.js';
 import type { DatasetItem } from '../../src/data/types.js';
 
@@ -18,14 +18,7 @@ let items: DatasetItem[];
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'ser-cache-'));
-  audioDir = join(dir, 'audio');
-  mkdirSync(audioDir);
-  items = [];
-  for (let i = 0; i < N; i++) {
-    const p = join(audioDir, `u${String(i).padStart(2, '0')}.wav`);
-    writeWav16(p, tones(SR, 1 + (i % 3) * 0.5, [[150 + 37 * i, 0.3], [900 + 11 * i, 0.1]]), SR);
-    items.push({ path: p, label: i % 2 ? 'sad' : 'happy', speaker: `test:${i % 3}`, dataset: 'folder', meta: {} });
-  }
+  ({ audioDir, items } = makeToneDataset(dir, N, SR));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

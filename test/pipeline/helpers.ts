@@ -1,5 +1,7 @@
 /** Helpers for the pipeline tests: synthetic WAV files and running the CLI from source. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatasetItem } from '../../src/data/types.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -61,4 +63,20 @@ export function runCli(args: string[], options: { cwd?: string; timeoutMs?: numb
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Writes n short two-tone 16-bit WAVs (1–2 s, distinct frequencies) into DIR/audio and returns
+ * them as dataset items (labels alternate happy/sad, three speakers).
+ */
+export function makeToneDataset(dir: string, n: number, sr: number): { audioDir: string; items: DatasetItem[] } {
+  const audioDir = join(dir, 'audio');
+  mkdirSync(audioDir);
+  const items: DatasetItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = join(audioDir, `u${String(i).padStart(2, '0')}.wav`);
+    writeWav16(p, tones(sr, 1 + (i % 3) * 0.5, [[150 + 37 * i, 0.3], [900 + 11 * i, 0.1]]), sr);
+    items.push({ path: p, label: i % 2 ? 'sad' : 'happy', speaker: `test:${i % 3}`, dataset: 'folder', meta: {} });
+  }
+  return { audioDir, items };
 }

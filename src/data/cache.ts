@@ -19,7 +19,7 @@
  * themselves and send back only a few numbers, so nothing accumulates in the main thread.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SerError } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
@@ -29,6 +29,7 @@ import { decodeFeatureEntry, decodeFeatureEntryHeader, type FeatureEntryHeader }
 import { removeStaleTemps } from '../util/atomic.js';
 import { createPool, workerUrl, type WorkerPool } from '../util/pool.js';
 import { runFeatureTask, describeClip, type CacheTask, type ClipPolicy, type FeatureResult, type FeatureTask } from '../workers/feature-tasks.js';
+import { ensureDir } from '../util/dirs.js';
 
 /** A worker pool for feature tasks (`size` threads, 0 = cores); close it when done. */
 export function createFeaturePool(size: number): WorkerPool<FeatureTask, FeatureResult> {
@@ -243,7 +244,7 @@ export async function planFeatureCache(opts: FeatureCacheOptions): Promise<Cache
 export async function buildFeatureCache(opts: FeatureCacheBuildOptions): Promise<CacheBuildResult> {
   const t0 = performance.now();
   try {
-    await mkdir(opts.cacheDir, { recursive: true });
+    await ensureDir(opts.cacheDir);
   } catch (err) {
     throw new SerError('EIO', `cannot create cache directory (${(err as Error).message})`, { file: opts.cacheDir, cause: err });
   }

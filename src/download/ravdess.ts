@@ -10,7 +10,7 @@
  * into place; (4) delete the part file, or keep it as `DIR/Audio_Speech_Actors_01-24.zip`.
  * A folder that a previous run finished (it holds the marker `.ser-download.json`) is left as is.
  */
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SerError } from '../errors.js';
 import { createProgress, type Progress, type ProgressOptions } from '../util/progress.js';
@@ -19,6 +19,7 @@ import { parseRavdessName } from '../data/adapters/ravdess.js';
 import { verifyChecksum, type Checksum } from './checksum.js';
 import { downloadResumable, defaultStatePath, type DownloadEvent, type ResumableDownloadResult } from './http.js';
 import { extractZipAtomic, removeStaleExtractions } from './zip.js';
+import { ensureDir } from '../util/dirs.js';
 
 /**
  * The speech part of RAVDESS (Livingstone & Russo 2018, CC BY-NC-SA 4.0) on Zenodo, record 1188976.
@@ -169,7 +170,7 @@ export async function downloadRavdess(dir: string, options: RavdessDownloadOptio
   const target = join(root, RAVDESS_SPEECH.folder);
   const shownTarget = join(dir, RAVDESS_SPEECH.folder);
   try {
-    await mkdir(root, { recursive: true });
+    await ensureDir(root);
   } catch (err) {
     throw new SerError('EIO', `cannot create the folder (${(err as Error).message})`, { file: dir, cause: err });
   }

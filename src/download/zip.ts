@@ -20,6 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import yauzl from 'yauzl';
 import { SerError } from '../errors.js';
+import { ensureDir } from '../util/dirs.js';
 
 export interface ExtractOptions {
   /**
@@ -167,9 +168,7 @@ export async function extractZip(zipPath: string, destDir: string, options: Extr
     const strip = options.stripComponents === undefined ? 0 : options.stripComponents === 'auto' ? autoStrip(kept) : options.stripComponents;
 
     const root = resolve(destDir);
-    await mkdir(root, { recursive: true }).catch((err) => {
-      throw new SerError('EIO', `cannot create the folder (${(err as Error).message})`, { file: destDir, cause: err });
-    });
+    await ensureDir(root);
     const made = new Set<string>([root]);
     const result: ExtractResult = { files: 0, bytes: 0, skipped, stripped: strip };
     const seen = new Set<string>();
@@ -187,7 +186,7 @@ export async function extractZip(zipPath: string, destDir: string, options: Extr
       }
       if (isDir) {
         if (!made.has(target)) {
-          await mkdir(target, { recursive: true });
+          await ensureDir(target);
           made.add(target);
         }
         options.onEntry?.(done, kept.length);
@@ -198,7 +197,7 @@ export async function extractZip(zipPath: string, destDir: string, options: Extr
       seen.add(key);
       const parent = dirname(target);
       if (!made.has(parent)) {
-        await mkdir(parent, { recursive: true });
+        await ensureDir(parent);
         made.add(parent);
       }
       const counter = new Crc32Counter();
@@ -254,9 +253,7 @@ async function exists(p: string): Promise<boolean> {
  */
 export async function extractZipAtomic(zipPath: string, target: string, options: AtomicExtractOptions = {}): Promise<ExtractResult> {
   if (await exists(target)) throw new SerError('EPARAM', 'already exists: remove it first or choose another folder', { file: target });
-  await mkdir(dirname(target), { recursive: true }).catch((err) => {
-    throw new SerError('EIO', `cannot create the folder (${(err as Error).message})`, { file: dirname(target), cause: err });
-  });
+  await ensureDir(dirname(target));
   const tmp = tempDirFor(target);
   try {
     await mkdir(tmp);

@@ -8,7 +8,7 @@
  * augmentation key, trim, clip seconds, crop, pad}: any change of content or recipe makes a new entry.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SerError } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
@@ -20,6 +20,7 @@ import { removeStaleTemps } from '../util/atomic.js';
 import { createPool, workerUrl } from '../util/pool.js';
 import type { ClipCrop, ClipPad } from '../model/bundle.js';
 import { runPipelineFeatureTask, type PipelineFeatureResult, type PipelineFeatureTask } from './feature-task.js';
+import { ensureDir } from '../util/dirs.js';
 
 export const PIPELINE_CACHE_VERSION = 'ser-train-features/1';
 
@@ -65,7 +66,7 @@ export async function extractRequests(requests: readonly FeatureRequest[], opts:
   const config = normalizeFeatureConfig(opts.featureConfig);
   const configHash = featureConfigHash(config);
   try {
-    await mkdir(opts.cacheDir, { recursive: true });
+    await ensureDir(opts.cacheDir);
   } catch (err) {
     throw new SerError('EIO', `cannot create the feature cache folder (${(err as Error).message})`, { file: opts.cacheDir, cause: err });
   }

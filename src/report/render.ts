@@ -7,8 +7,8 @@
  *   report.json                every number (see build.ts)
  * Each file is written atomically (temp file + rename). Node only.
  */
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { ensureDir } from '../util/dirs.js';
+import { join } from 'node:path';
 import { SerError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { buildReport, type TrainingReport } from './build.js';
@@ -27,30 +27,6 @@ export interface RenderResult {
   report: TrainingReport;
   /** Absolute or outDir-joined paths of every file written. */
   files: string[];
-}
-
-/**
- * `mkdir -p` without fs.mkdir's `recursive` option, which loops forever on some paths
- * (e.g. under /proc, where mkdir answers ENOENT although the parent exists).
- */
-async function ensureDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir);
-    return;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      if (!(await stat(dir)).isDirectory()) throw new Error('exists and is not a folder');
-      return;
-    }
-    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
-  }
-  await ensureDir(dirname(dir));
-  try {
-    await mkdir(dir); // a second ENOENT here (parent exists) is final: no loop
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  }
 }
 
 function pngSize(png: Uint8Array): { width: number; height: number } {

@@ -5,12 +5,13 @@
  * or the complete new file, never a partial one. Temporary names start with `.` and end with
  * `.tmp`; `removeStaleTemps` cleans those left behind by killed processes.
  */
-import { open, rename, unlink, readdir, mkdir } from 'node:fs/promises';
+import { open, rename, unlink, readdir } from 'node:fs/promises';
 import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { SerError } from '../errors.js';
+import { ensureDir } from './dirs.js';
 
 export type AtomicData = string | Uint8Array | readonly Uint8Array[];
 
@@ -43,7 +44,7 @@ function ioError(path: string, err: unknown): SerError {
 
 /** Writes `data` to `path` atomically (temp file + fsync + rename). Throws SerError('EIO'|...) naming `path`. */
 export async function writeFileAtomic(path: string, data: AtomicData, options: AtomicWriteOptions = {}): Promise<void> {
-  if (options.mkdir) await mkdir(dirname(path), { recursive: true }).catch((e) => { throw ioError(path, e); });
+  if (options.mkdir) await ensureDir(dirname(path));
   const tmp = tempPathFor(path);
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {

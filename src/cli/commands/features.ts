@@ -15,7 +15,7 @@
  *   command exits 1 at the end. Outputs are written atomically (no partial files).
  */
 import type { Command } from 'commander';
-import { readFile, stat, mkdir } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, dirname, resolve } from 'node:path';
 import { SerError } from '../../errors.js';
 import { featureConfigHash, normalizeFeatureConfig, type FeatureConfig } from '../../features/index.js';
@@ -27,6 +27,7 @@ import { createPool, resolvePoolSize, workerUrl, type MapResult } from '../../ut
 import { createProgress, type Progress } from '../../util/progress.js';
 import { runFeatureTask, type FeatureTask, type FeatureResult, type BlocksResult, type MatrixResult } from '../../workers/feature-tasks.js';
 import type { Matrix } from '../../dsp/matrix.js';
+import { ensureDir } from '../../util/dirs.js';
 
 export interface FeaturesOptions {
   sr?: string;
@@ -176,7 +177,7 @@ export async function runFeatures(files: string[], opts: FeaturesOptions, io: Fe
       seen.set(i.stem, i.file);
     }
     try {
-      await mkdir(outDir, { recursive: true });
+      await ensureDir(outDir);
     } catch (err) {
       throw new SerError('EIO', `cannot create output directory (${(err as Error).message})`, { file: opts.out, cause: err });
     }
@@ -216,7 +217,7 @@ export async function runFeatures(files: string[], opts: FeaturesOptions, io: Fe
       const m = v.kind === 'matrix' ? v : matrix;
       if (outDir !== undefined && m) {
         const base = join(outDir, input.stem);
-        await mkdir(dirname(base), { recursive: true });
+        await ensureDir(dirname(base));
         const sidecar: FeatureSidecar = {
           format: 'ser-features/1',
           file: input.file,

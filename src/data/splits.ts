@@ -16,7 +16,9 @@ import { Rng } from '../util/random.js';
 import { augmentedCopy, isAugmented, recordingId } from './recording.js';
 import { ALL_EMOTIONS, type DatasetItem, type MetaValue } from './types.js';
 
-export type ProtocolName = 'random' | 'speaker-independent' | 'speaker-kfold';
+/** 'all': a final model trained on every speaker but a few validation speakers (early stopping
+ * only) — no held-out data, no test figure. `makeSplits` does not make it (src/pipeline/run.ts does). */
+export type ProtocolName = 'random' | 'speaker-independent' | 'speaker-kfold' | 'all';
 
 /** How a split was made: printed and saved with every result. */
 export interface Protocol {

@@ -5,7 +5,7 @@
  *   weights.bin  the weights, float32, in manifest order
  *   bundle.json  {format_version: 1, labels, sample_rate, clip_seconds, trim, crop, pad, window_hop_seconds,
  *                 input_shape: [frames, features], feature_config, feature_config_hash,
- *                 normalization: {kind: 'zscore', mode, mean, std, count}, model_config,
+ *                 normalization: {kind: 'zscore', mode, mean, std, count, speaker_prior?}, model_config,
  *                 training: {command, protocol, data, seed, date, metrics}, weights: {bytes, fnv1a}}
  *   history.json (optional) the training history
  *
@@ -23,6 +23,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { SerError } from '../errors.js';
 import { featureConfigHash, normalizeFeatureConfig, type FeatureConfig } from '../features/index.js';
 import { zscoreFromJSON, zscoreToJSON, type ZScoreStats } from '../data/preprocess.js';
+import { createNormalizer, normalizationProblem, NORMALIZATION_MODES, type BundleNormalization, type NormalizationMode, type Normalizer, type SpeakerPrior } from './normalizer.js';
 import { modelInputShape, modelOutputClasses } from './train.js';
 // Side-effect import: registers the project's custom layers so their topology can be deserialised.
 import './build.js';
@@ -39,16 +40,8 @@ export interface BundleTrim {
 }
 export type ClipPad = 'both' | 'end';
 
-/** How features are normalised before the model: 'global' z-score with the stored training statistics. */
-export type NormalizationMode = 'global';
-
-export interface BundleNormalization {
-  kind: 'zscore';
-  mode: NormalizationMode;
-  mean: number[];
-  std: number[];
-  count: number;
-}
+/** How features are normalised before the model ('global', 'utterance', 'speaker'): see ./normalizer.ts. */
+export type { BundleNormalization, NormalizationMode, SpeakerPrior } from './normalizer.js';
 
 export interface BundleTraining {
   /** The command line that trained the model. */
@@ -98,8 +91,11 @@ export interface ModelBundle {
   model: tfl.LayersModel;
   /** Where it was loaded from (folder or URL), for messages. */
   source: string;
-  /** The z-score statistics as typed arrays. */
+  /** The global-stage z-score statistics as typed arrays. */
   stats: ZScoreStats;
+  /** The bundle's normalisation (mode stage + global stage), see ./normalizer.ts. Absent on
+   * hand-made bundle objects: use {@link bundleNormalizer}. */
+  normalizer?: Normalizer;
 }
 
 /** The files of a bundle as bytes / text. */
@@ -116,7 +112,12 @@ export interface CreateBundleInput {
   sampleRate: number;
   clipSeconds: number;
   featureConfig: FeatureConfig;
+  /** Global-stage statistics (fitted on the training partition after the mode stage). */
   normalization: ZScoreStats;
+  /** Default 'global'. 'speaker' needs `speakerPrior`. */
+  normalizationMode?: NormalizationMode;
+  /** The prior of speaker normalisation (mode 'speaker' only), see ./normalizer.ts. */
+  speakerPrior?: SpeakerPrior;
   modelConfig: unknown;
   training: Omit<BundleTraining, 'date'> & { date?: string };
   /** Silence trimming training applied before cropping / padding (default none). Missing fields
@@ -168,6 +169,17 @@ export async function createBundleFiles(input: CreateBundleInput): Promise<Bundl
   if (!(Number.isFinite(input.clipSeconds) && input.clipSeconds > 0)) fail(`clipSeconds must be > 0, got ${input.clipSeconds}`);
   const norm = zscoreToJSON(input.normalization);
   if (norm.mean.length !== features) fail(`normalization has ${norm.mean.length} columns, the model input has ${features} features`);
+  const mode = input.normalizationMode ?? 'global';
+  if (!(NORMALIZATION_MODES as readonly string[]).includes(mode)) fail(`normalizationMode must be one of ${NORMALIZATION_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  if (mode === 'speaker' && !input.speakerPrior) fail("normalizationMode 'speaker' needs speakerPrior");
+  if (mode !== 'speaker' && input.speakerPrior) fail(`speakerPrior is only stored with normalizationMode 'speaker' (got '${mode}')`);
+  const normalization: BundleNormalization = { kind: 'zscore', mode, mean: norm.mean, std: norm.std, count: norm.count };
+  if (input.speakerPrior) {
+    const p = input.speakerPrior;
+    normalization.speaker_prior = { mean: Array.from(p.mean), std: Array.from(p.std), speakers: p.speakers, pseudo_count: p.pseudo_count };
+  }
+  const normProblem = normalizationProblem(normalization, features);
+  if (normProblem) fail(normProblem);
   const featureConfig = normalizeFeatureConfig(input.featureConfig);
   if (featureConfig.sr !== input.sampleRate) fail(`the feature config's sr (${featureConfig.sr}) differs from sampleRate (${input.sampleRate})`);
   const hop = input.windowHopSeconds ?? input.clipSeconds / 2;
@@ -201,7 +213,7 @@ export async function createBundleFiles(input: CreateBundleInput): Promise<Bundl
     input_shape: [frames, features],
     feature_config: featureConfig,
     feature_config_hash: featureConfigHash(featureConfig),
-    normalization: { kind: 'zscore', mode: 'global', mean: norm.mean, std: norm.std, count: norm.count },
+    normalization,
     model_config: input.modelConfig ?? null,
     training: { ...input.training, date: input.training.date ?? new Date().toISOString() },
     weights: { bytes: weights.byteLength, fnv1a: fnv1aHex(weights) },
@@ -282,13 +294,14 @@ export function validateBundleMeta(raw: unknown, source: string): BundleMeta {
   }
   const n = m.normalization;
   if (!isObj(n)) return bad('normalization is missing');
-  if (n.mode !== 'global') bad(`normalization.mode ${JSON.stringify(n.mode)} is not supported`);
+  // bundles written before the modes existed have mode 'global' (kept loading as they are)
+  const problem = normalizationProblem(n, (shape as number[])[1]);
+  if (problem) bad(problem);
   try {
     zscoreFromJSON(n);
   } catch (e) {
     bad(`normalization: ${(e as Error).message}`);
   }
-  if ((n.mean as unknown[]).length !== (shape as number[])[1]) bad(`normalization has ${(n.mean as unknown[]).length} columns, input_shape has ${(shape as number[])[1]} features`);
   if (!isObj(m.training)) bad('training is missing');
   return m as unknown as BundleMeta;
 }
@@ -347,7 +360,24 @@ export async function parseBundle(
     model.dispose();
     bad(`the model has ${k} outputs but bundle.json lists ${meta.labels.length} labels`);
   }
-  return { meta, model, source, stats: zscoreFromJSON(meta.normalization) };
+  return { meta, model, source, stats: zscoreFromJSON(meta.normalization), normalizer: createNormalizer(meta.normalization) };
+}
+
+const normalizers = new WeakMap<BundleMeta, Normalizer>();
+
+/** The bundle's {@link Normalizer} (built from `meta.normalization` when the object has none). */
+export function bundleNormalizer(bundle: Pick<ModelBundle, 'meta' | 'normalizer' | 'source'>): Normalizer {
+  if (bundle.normalizer) return bundle.normalizer;
+  let n = normalizers.get(bundle.meta);
+  if (!n) {
+    try {
+      n = createNormalizer(bundle.meta.normalization);
+    } catch (e) {
+      throw new SerError('EMODEL', `bundle.json: ${(e as Error).message}`, { file: bundle.source });
+    }
+    normalizers.set(bundle.meta, n);
+  }
+  return n;
 }
 
 /**

@@ -21,16 +21,20 @@
  *   utterance  each clip's columns z-scored by the clip's own frames, then global;
  *   speaker    each speaker's clips z-scored by the statistics of all that speaker's original
  *              clips (unlabelled features only, so it is legitimate for test speakers too:
- *              it needs some audio of the new speaker, not their labels), then global.
- * Model bundles store only global statistics; 'utterance' and 'speaker' are recorded in the
- * bundle's training data and `ser predict` does not apply them yet.
+ *              it needs some audio of the new speaker, not their labels), then global. An
+ *              augmented training copy is z-scored by the statistics of its speaker's clips
+ *              with the same augmentation (a pitch-shifted speaker is another virtual speaker).
+ * Speaker statistics are shrunk toward the prior of the split's training speakers. All of it goes
+ * through src/model/normalizer.ts, the code predict / evaluate / stream use, and the bundle
+ * stores the mode, the global statistics and (speaker mode) the prior.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SerError } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { loadDataset } from '../data/load.js';
-import { fitZScore, applyZScore, classWeights, LabelEncoder, type ZScoreStats } from '../data/preprocess.js';
+import { fitZScore, classWeights, LabelEncoder, zscoreToJSON, type ZScoreStats } from '../data/preprocess.js';
+import { SpeakerStatsAccumulator, blendSpeakerStats, createNormalizer, modeNormalize, speakerPriorFrom, type SpeakerPrior } from '../model/normalizer.js';
 import { augmentTrainingOnly, makeSplits, speakerKFold, speakersOf, speakerIndependentSplit, summariseSplit, findLeaks, type Split } from '../data/splits.js';
 import { isAugmented } from '../data/recording.js';
 import type { DatasetItem } from '../data/types.js';
@@ -136,7 +140,7 @@ export function planSplits(items: readonly DatasetItem[], c: TrainPipelineConfig
         val: s.test,
         test: [],
         protocol: {
-          name: 'speaker-independent',
+          name: 'all',
           seed,
           valSpeakers: speakersOf(s.test),
           testSpeakers: [],
@@ -148,11 +152,6 @@ export function planSplits(items: readonly DatasetItem[], c: TrainPipelineConfig
       return [split];
     }
   }
-}
-
-/** z-scores each row block of `m` by its own column statistics. */
-function selfNormalize(m: Matrix, stats: ZScoreStats): Matrix {
-  return applyZScore(m, stats);
 }
 
 /** The features of a partition as one [n, frames, features] array (after mode normalisation). */
@@ -236,25 +235,24 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
   const frames = first.rows;
   const cols = first.cols;
 
-  // per-speaker statistics from each speaker's own ORIGINAL clips (no labels involved)
-  const speakerStats = new Map<string, ZScoreStats>();
+  // Per-speaker statistics (no labels involved), one set per (speaker, augmentation): an
+  // augmented copy (pitch-shifted, stretched) of speaker S is acoustically another "virtual
+  // speaker", so it is normalised by the statistics of S's clips with the SAME augmentation, as a
+  // real new speaker is normalised by their own statistics at test time.
+  const speakerAcc = new Map<string, SpeakerStatsAccumulator>();
+  const statsKey = (speaker: string, aug: string) => `${speaker}|${aug}`;
   if (c.normalize === 'speaker') {
-    const by = new Map<string, Matrix[]>();
-    for (const it of ds.items) {
-      const m = feat(it);
-      if (!m) continue;
-      const l = by.get(it.speaker) ?? [];
-      l.push(m);
-      by.set(it.speaker, l);
+    for (const aug of ['none', ...c.augment]) {
+      for (const it of ds.items) {
+        const m = fs.features.get(requestKey(it.path, aug));
+        if (!m) continue;
+        const key = statsKey(it.speaker, aug);
+        let acc = speakerAcc.get(key);
+        if (!acc) speakerAcc.set(key, (acc = new SpeakerStatsAccumulator(m.cols)));
+        acc.add(m);
+      }
     }
-    for (const [s, l] of by) speakerStats.set(s, fitZScore(l));
   }
-  const modeNorm = (it: DatasetItem): Matrix => {
-    const m = feat(it)!;
-    if (c.normalize === 'utterance') return selfNormalize(m, fitZScore([m]));
-    if (c.normalize === 'speaker') return applyZScore(m, speakerStats.get(it.speaker)!);
-    return m;
-  };
 
   const enc = new LabelEncoder<string>(c.emotions);
   await mkdir(out, { recursive: true });
@@ -289,12 +287,22 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
     io.log(`${tag}${split.protocol.description}`);
     io.log(`${tag}train ${trainItems.length} clips (${trainItems.filter((i) => !isAugmented(i)).length} recordings), validation ${valItems.length}, test ${testItems.length}`);
 
-    const trainM = trainItems.map(modeNorm);
-    const stats = fitZScore(trainM); // training partition only
-    const prep = (ms: Matrix[]) => stack(ms.map((m) => applyZScore(m, stats)), frames, cols);
-    const xTrain = prep(trainM);
+    // speaker mode: the prior is the average of this split's TRAINING speakers (original clips);
+    // every speaker's statistics are their own frames shrunk toward it (src/model/normalizer.ts)
+    let speakerPrior: SpeakerPrior | undefined;
+    const speakerStats = new Map<string, ZScoreStats>();
+    if (c.normalize === 'speaker') {
+      speakerPrior = speakerPriorFrom(speakersOf(trainItems).flatMap((s) => speakerAcc.get(statsKey(s, 'none')) ?? []), frames);
+      for (const [key, acc] of speakerAcc) speakerStats.set(key, blendSpeakerStats(acc, speakerPrior));
+    }
+    const spk = (it: DatasetItem): ZScoreStats | undefined =>
+      c.normalize === 'speaker' ? (speakerStats.get(statsKey(it.speaker, augOf(it))) ?? speakerStats.get(statsKey(it.speaker, 'none'))) : undefined;
+    const stats = fitZScore(trainItems.map((it) => modeNormalize(c.normalize, feat(it)!, spk(it)))); // training partition only
+    const normalizer = createNormalizer({ ...zscoreToJSON(stats), mode: c.normalize, ...(speakerPrior ? { speaker_prior: speakerPrior } : {}) });
+    const prep = (items: DatasetItem[]) => stack(items.map((it) => normalizer.apply(feat(it)!, spk(it))), frames, cols);
+    const xTrain = prep(trainItems);
     const yTrain = enc.encodeAll(trainItems.map((i) => i.label));
-    const xVal = prep(valItems.map(modeNorm));
+    const xVal = prep(valItems);
     const yVal = enc.encodeAll(valItems.map((i) => i.label));
     const trainLabels = trainItems.map((i) => i.label as string);
     const missingCls = c.emotions.filter((e) => !trainLabels.includes(e));
@@ -344,7 +352,7 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
       return evaluateMetrics(y, argmaxRows(probs, y.length, c.emotions.length), [...c.emotions]);
     };
     const valM = evalOn(xVal, yVal);
-    const testM = evalOn(prep(testItems.map(modeNorm)), enc.encodeAll(testItems.map((i) => i.label)));
+    const testM = evalOn(prep(testItems), enc.encodeAll(testItems.map((i) => i.label)));
     if (testM) io.log(`${tag}test: accuracy ${pct(testM.accuracy)}  UAR ${pct(testM.uar)}  macro-F1 ${pct(testM.macro_f1)}  (n = ${testM.n}; ${split.protocol.name})`);
     else if (valM) io.log(`${tag}validation: accuracy ${pct(valM.accuracy)}  UAR ${pct(valM.uar)} (no test partition)`);
 
@@ -356,6 +364,8 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
       clipSeconds: c.clipSeconds,
       featureConfig: fs.config,
       normalization: stats,
+      normalizationMode: c.normalize,
+      speakerPrior,
       modelConfig: c.modelConfig,
       trim: c.trimDb === null ? null : { top_db: c.trimDb },
       crop: c.crop,
@@ -369,7 +379,6 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
       },
       history: result,
     });
-    if (c.normalize !== 'global') io.log(`${tag}note: the bundle stores the global statistics only; '${c.normalize}' normalisation is recorded in training.data but not applied by ser predict yet`);
     model.dispose();
     outcomes.push({
       fold: kfold ? fi : null,

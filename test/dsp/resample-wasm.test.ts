@@ -1,0 +1,100 @@
+// The WebAssembly SIMD polyphase kernel (src/dsp/resample-wasm.ts) against the plain JS loop of the
+// same filter bank, on every code path of the kernel: 4-output groups + tail, 1-output blocks, the
+// fine (interpolated) table, block boundaries, memory growth for a large table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resample } from '../../src/dsp/resample.js';
+import { setWasmResampleDisabled, wasmResampleAvailable } from '../../src/dsp/resample-wasm.js';
+
+function noise(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    y[i] = s / 2 ** 31 - 1;
+  }
+  return y;
+}
+
+/** SNR (dB) of a against the reference b; Infinity when identical. */
+function snr(a: Float32Array, b: Float32Array): number {
+  let e = 0;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    e += (a[i] - b[i]) ** 2;
+    s += b[i] ** 2;
+  }
+  return e === 0 ? Infinity : 10 * Math.log10(s / e);
+}
+
+function jsResample(y: Float32Array, o: number, t: number): Float32Array {
+  setWasmResampleDisabled(true);
+  try {
+    return resample(y, o, t, { twoStage: false });
+  } finally {
+    setWasmResampleDisabled(false);
+  }
+}
+
+test('the WebAssembly SIMD kernel is available under Node', () => {
+  assert.equal(wasmResampleAvailable(), true);
+});
+
+test('WebAssembly kernel = JS loop (float32 rounding only) for rational and arbitrary ratios, all lengths', () => {
+  const cases: [number, number][] = [
+    [48000, 22050], // up 147: 4-output groups of 588 + tail
+    [48000, 16000], // up 1
+    [44100, 22050],
+    [22050, 48000], // upsampling, up 320
+    [16000, 44100], // up 441
+    [8000, 22050], // up 441, 4·up > half a block
+    [1023, 1024], // up 1024, the largest exact bank
+    [48000, 47999], // up 47999 > 1024: fine table
+    [22050 / 2 ** (-2 / 12), 22050], // pitch shift: fine table
+    [22050 / 2 ** (3 / 12), 22050],
+  ];
+  // Lengths around the group / block sizes and very short signals.
+  for (const [o, t] of cases) {
+    for (const n of [1, 2, 37, 1280, 1281, 9000, 40000]) {
+      const y = noise(n, n + 11);
+      const a = resample(y, o, t, { twoStage: false });
+      const b = jsResample(y, o, t);
+      assert.equal(a.length, b.length, `${o}->${t} n=${n}`);
+      const q = snr(a, b);
+      assert.ok(q >= 110, `${o}->${t} n=${n}: kernel vs JS ${q.toFixed(1)} dB`);
+    }
+  }
+});
+
+test('the default path (kernel) keeps the JS result for a long signal (many blocks)', () => {
+  const y = noise(48000 * 3 + 17, 5);
+  for (const t of [22050, 16000]) {
+    const a = resample(y, 48000, t);
+    const b = jsResample(y, 48000, t);
+    assert.ok(snr(a, b) >= 110, `48000->${t}: ${snr(a, b).toFixed(1)} dB`);
+  }
+});
+
+test('a table larger than the initial kernel memory (192 kHz → 11025 Hz) grows it and stays exact; later calls still agree', () => {
+  const y = noise(30000, 3);
+  const a = resample(y, 192000, 11025);
+  const b = jsResample(y, 192000, 11025);
+  assert.ok(snr(a, b) >= 110, `192000->11025: ${snr(a, b).toFixed(1)} dB`);
+  const z = noise(20000, 4);
+  assert.ok(snr(resample(z, 48000, 22050), jsResample(z, 48000, 22050)) >= 110);
+});
+
+test('kernel output of a 1 kHz tone 48 kHz → 22050 Hz is the tone (closed form), -90 dB residual', () => {
+  const n = 48000;
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 0.5 * Math.sin(2 * Math.PI * 1000 * (i / 48000) + 0.3);
+  const z = resample(y, 48000, 22050);
+  let e = 0;
+  let cnt = 0;
+  for (let m = 2000; m < z.length - 2000; m++) {
+    e += (z[m] - 0.5 * Math.sin(2 * Math.PI * 1000 * (m / 22050) + 0.3)) ** 2;
+    cnt++;
+  }
+  const resid = Math.sqrt(e / cnt);
+  assert.ok(20 * Math.log10(resid / 0.5) < -90, `residual ${(20 * Math.log10(resid / 0.5)).toFixed(1)} dB`);
+});

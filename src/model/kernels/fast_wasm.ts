@@ -14,6 +14,7 @@
  *
  * - Sum / Mean over leading axes (batch-norm statistics, bias gradients) and Tile: in-place
  *   loops over heap views instead of transpose-then-reduce / the generic tile.
+ * - MaxPoolGrad: one pass routing each gradient to its window's first maximum.
  *
  * `installFastWasmKernels()` swaps them in (idempotent); the originals are kept and called for
  * the cases these do not cover.
@@ -42,6 +43,21 @@ function call(name: string, backend: tf.KernelBackend, inputs: Record<string, Te
   return (Array.isArray(out) ? out[0] : out) as TensorInfo;
 }
 
+function wordView(a: Float32Array | Int32Array | Uint8Array): Int32Array | Uint8Array {
+  return a.BYTES_PER_ELEMENT === 4 ? new Int32Array(a.buffer, a.byteOffset, a.length) : a as Uint8Array;
+}
+
+/** dst[d : d+n] = src[s : s+n]; short runs by a plain loop (a subarray per run costs more). */
+function copyRun(src: Int32Array | Uint8Array, dst: Int32Array | Uint8Array, s: number, d: number, n: number): void {
+  if (n >= 256) dst.set(src.subarray(s, s + n), d);
+  else if (src instanceof Int32Array) copyRun32(src, dst as Int32Array, s, d, n);
+  else for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
+}
+
+function copyRun32(src: Int32Array, dst: Int32Array, s: number, d: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
+}
+
 /** Copies x[begin : begin+size] into a new tensor, reading the heap in place. */
 export function sliceInPlace(backend: WasmBackendLike, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
   const rank = x.shape.length;
@@ -59,6 +75,9 @@ export function sliceInPlace(backend: WasmBackendLike, x: TensorInfo, begin: num
     ov.set(xv.subarray(off, off + util.sizeFromShape(size)));
     return out;
   }
+  // Word views (bit-exact copies, one monomorphic loop for float32 and int32).
+  const xw = wordView(xv);
+  const ow = wordView(ov);
   // Merge trailing axes that are taken whole into one contiguous run; then an odometer over the
   // remaining leading axes copies one run each.
   let axis = rank - 1;
@@ -72,7 +91,7 @@ export function sliceInPlace(backend: WasmBackendLike, x: TensorInfo, begin: num
   for (let r = 0; r < nRuns; r++) {
     let off = base;
     for (let a = 0; a < lead; a++) off += (begin[a]! + idx[a]!) * strides[a]!;
-    ov.set(xv.subarray(off, off + run), o);
+    copyRun(xw, ow, off, o, run);
     o += run;
     for (let a = lead - 1; a >= 0; a--) {
       if (++idx[a]! < size[a]!) break;
@@ -165,8 +184,18 @@ function conv2DBackpropInputKernel(args: Args): TensorInfo | TensorInfo[] {
   const bottom = H - OH + padInfo.top;
   const right = W - OW + padInfo.left;
   if (top < 0 || left < 0 || bottom < 0 || right < 0) return orig('Conv2DBackpropInput', args);
-  const flipped = call('Reverse', backend, { x: filter }, { dims: [0, 1] });
-  const swapped = call('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] }); // [KH,KW,Co,Ci]
+  // The spatially flipped, in/out-swapped filter [KH, KW, Co, Ci], in one pass.
+  const [, , Ci, Co] = filter.shape as [number, number, number, number];
+  const swapped = backend.makeOutput([KH, KW, Co, Ci], 'float32');
+  {
+    const fv = backend.typedArrayFromHeap(filter) as Float32Array;
+    const sv = backend.typedArrayFromHeap(swapped) as Float32Array;
+    for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+      const src = ((KH - 1 - kh) * KW + (KW - 1 - kw)) * Ci * Co;
+      const dst = (kh * KW + kw) * Co * Ci;
+      for (let ci = 0; ci < Ci; ci++) for (let co = 0; co < Co; co++) sv[dst + co * Ci + ci] = fv[src + ci * Co + co]!;
+    }
+  }
   const out = call('Conv2D', backend, { x: dy, filter: swapped }, {
     strides: [1, 1],
     dilations: [1, 1],
@@ -174,7 +203,6 @@ function conv2DBackpropInputKernel(args: Args): TensorInfo | TensorInfo[] {
     dataFormat: 'NHWC',
     dimRoundingMode: undefined,
   });
-  backend.disposeData(flipped.dataId);
   backend.disposeData(swapped.dataId);
   return out;
 }
@@ -244,7 +272,58 @@ function tileKernel(args: Args): TensorInfo | TensorInfo[] {
   return out;
 }
 
+/**
+ * MaxPoolGrad (float32, no dilation): each output's gradient goes to the first maximum of its
+ * window (the cpu backend's rule), in one pass over heap views. The shipped kernel is ~20× slower.
+ */
+function maxPoolGradKernel(args: Args): TensorInfo | TensorInfo[] {
+  const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  if (input.dtype !== 'float32') return orig('MaxPoolGrad', args);
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput(input.shape, 'float32');
+  const xv = backend.typedArrayFromHeap(input) as Float32Array;
+  const gv = backend.typedArrayFromHeap(dy) as Float32Array;
+  const ov = backend.typedArrayFromHeap(out) as Float32Array;
+  ov.fill(0);
+  const { batchSize: B, inHeight: IH, inWidth: IW, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const best = new Int32Array(C);
+  const bestV = new Float32Array(C);
+  for (let b = 0; b < B; b++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const h0 = oh * sh - padInfo.top;
+    const w0 = ow * sw - padInfo.left;
+    best.fill(-1);
+    bestV.fill(-Infinity);
+    for (let fh = 0; fh < FH; fh++) {
+      const ih = h0 + fh;
+      if (ih < 0 || ih >= IH) continue;
+      for (let fw = 0; fw < FW; fw++) {
+        const iw = w0 + fw;
+        if (iw < 0 || iw >= IW) continue;
+        const base = ((b * IH + ih) * IW + iw) * C;
+        for (let c = 0; c < C; c++) {
+          const v = xv[base + c]!;
+          if (v > bestV[c]! || best[c] === -1) {
+            bestV[c] = v;
+            best[c] = base + c;
+          }
+        }
+      }
+    }
+    const go = ((b * OH + oh) * OW + ow) * C;
+    for (let c = 0; c < C; c++) if (best[c]! >= 0) ov[best[c]!]! += gv[go + c]!;
+  }
+  return out;
+}
+
 const replacements: Record<string, (args: Args) => TensorInfo | TensorInfo[]> = {
+  MaxPoolGrad: maxPoolGradKernel,
   Sum: reduceLeading('Sum'),
   Mean: reduceLeading('Mean'),
   Tile: tileKernel,

@@ -10,10 +10,17 @@
  * recurrence is one matMul + a few element-wise ops per step. Backward: every quantity that does
  * not depend on the incoming gradient (gate derivatives, tanh(c), …) is computed for all steps at
  * once; the per-step loop carries only dh, dc; dW, dU, db, dx are then a handful of large ops.
+ *
+ * On the wasm and cpu backends the recurrence runs as ONE kernel call forward and ONE backward
+ * (../kernels/lstm.ts: WebAssembly SIMD, or plain JS); the per-step tfjs ops above are the
+ * fallback for other backends (webgl) and can be forced with `setLstmKernelsEnabled(false)`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '../tfjs.js';
+import { LSTM_BACKWARD, LSTM_FORWARD, registerLstmKernels } from '../kernels/lstm.js';
+
+registerLstmKernels();
 
 type Shape = (number | null)[];
 type Kwargs = Record<string, unknown>;
@@ -152,6 +159,55 @@ const opSeq = makeOp(true);
 const opLast = makeOp(false);
 
 /**
+ * The same op with the recurrence as one kernel call each way (SerLstmForward / SerLstmBackward).
+ * Batch-major throughout: x (B,T,F) → XP = x·W + b (B,T,4H) → kernel → H, C, gates (B,T,·).
+ */
+function makeKernelOp(returnSequences: boolean) {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, W, U, b, h0, c0] = args.slice(0, 6) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
+    const save = args[6] as tf.GradSaveFunc;
+    const [B, T, F] = x.shape;
+    const G = U.shape[1];
+    const Hn = G / 4;
+    const X2 = tf.reshape(x, [B * T, F]) as tf.Tensor2D;
+    const XP = tf.reshape(tf.fused.matMul({ a: X2, b: W, bias: b }), [B, T, G]);
+    const [Hs, Cs, Gs] = tf.engine().runKernel(LSTM_FORWARD, { xp: XP, u: U, h0, c0 }, {}) as tf.Tensor[];
+    save([X2, W, U, h0, c0, Hs!, Cs!, Gs!]);
+    const value = returnSequences ? Hs! : tf.reshape(tf.slice(Hs!, [0, T - 1, 0], [B, 1, Hn]), [B, Hn]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sX2, sW, sU, sh0, sc0, sH, sC, sG] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        const [dZ3, dh0, dc0] = tf.engine().runKernel(LSTM_BACKWARD, { gates: sG, c: sC, c0: sc0, u: sU, dy }, { sequence: returnSequences }) as tf.Tensor[];
+        const dZ = tf.reshape(dZ3!, [B * T, G]) as tf.Tensor2D;
+        const Hprev = T > 1 ? tf.concat([tf.reshape(sh0, [B, 1, Hn]), tf.slice(sH, [0, 0, 0], [B, T - 1, Hn])], 1) : tf.reshape(sh0, [B, 1, Hn]);
+        // dW and dU in one product: [x | h_{t−1}]ᵀ · dZ (dZ, the right operand, is packed once).
+        const dWU = tf.matMul(tf.concat([sX2, tf.reshape(Hprev, [B * T, Hn])], 1), dZ, true, false);
+        const [dW, dU] = tf.split(dWU, [F, Hn], 0);
+        const db = tf.sum(dZ, 0);
+        const dx = tf.reshape(tf.matMul(dZ, sW, false, true), [B, T, F]);
+        return [dx, dW!, dU!, db, dh0!, dc0!];
+      },
+    };
+  });
+}
+
+const kopSeq = makeKernelOp(true);
+const kopLast = makeKernelOp(false);
+
+let kernelsEnabled = true;
+
+/** Use the one-call recurrence kernels where registered (default true), or force the per-step
+ * tfjs ops (false), e.g. to compare both. */
+export function setLstmKernelsEnabled(on: boolean): void {
+  kernelsEnabled = on;
+}
+
+function useKernels(): boolean {
+  return kernelsEnabled && tf.getKernel(LSTM_FORWARD, tf.getBackend()) !== undefined && tf.getKernel(LSTM_BACKWARD, tf.getBackend()) !== undefined;
+}
+
+/**
  * The fused LSTM as a differentiable op.
  * @param x input (batch, time, features)
  * @param kernel W (features, 4·units); recurrentKernel U (units, 4·units); bias (4·units)
@@ -168,6 +224,7 @@ export function lstmSequence(
   c0: tf.Tensor2D,
   returnSequences: boolean,
 ): tf.Tensor {
+  if (useKernels()) return (returnSequences ? kopSeq : kopLast)(x, kernel, recurrentKernel, bias, h0, c0);
   return (returnSequences ? opSeq : opLast)(x, kernel, recurrentKernel, bias, h0, c0);
 }
 

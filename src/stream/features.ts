@@ -1,22 +1,31 @@
 /**
- * Incremental (streaming) feature extraction on a ring buffer. Browser-safe: typed arrays only.
+ * Incremental (streaming) feature extraction on a ring of frames. Browser-safe: typed arrays only.
  *
  * A stream of mono samples at the feature rate is cut into windows of `window_samples` samples
  * that start every `hop_frames · hop_length` samples (the window hop is a whole number of STFT
  * hops, so window m's STFT frame j is the stream's frame m·hop_frames + j). For every window the
- * feature matrix equals, to float tolerance, `extractFeatures(windowSamples, sr, config)`:
+ * feature matrix equals, to float tolerance, `extractFeatures(windowSamples, sr, config)`.
  *
- * - Per-frame quantities are computed ONCE per stream frame and kept in a ring of frames: the
- *   power spectrum row, its mel row and the piptrack peak candidates (pitch, magnitude) of the
- *   power row.
- * - Per window only the window-global parts are redone: the frames at both window edges whose
- *   `center=True` zero padding differs from the stream's continuous frames (recomputed from the
- *   window's own padded samples), power_to_db's top_db clip (window maximum) and the DCT after
- *   it, spectral contrast (its power_to_db(top_db=80) clips the peaks and the valleys relative to
- *   the whole window's maxima, so it is computed from the window's cached magnitude rows), the
- *   deltas, the tuning estimate (median of the window's piptrack magnitudes, histogram of
- *   the kept pitches) and the chroma projection whose filterbank depends on that tuning; rms and
- *   zcr (cheap) are computed from the window's samples.
+ * Everything that depends on one frame only is computed ONCE per stream frame and kept in a ring
+ * of frame slots: the power row, its mel row and that row in dB before clipping
+ * (10·log10(max(amin, mel))) with its minimum, spectral contrast's per-band peak and valley in dB
+ * before clipping, and the piptrack peak candidates (pitch, magnitude). Per window only the
+ * window-global parts remain, and each is reduced to cheap work on those cached rows:
+ *
+ * - power_to_db's top_db clip is max(row_dB, window_max_dB − top_db): a max over the cached dB rows
+ *   and a clip. The MFCC (a DCT of the clipped row) is cached per frame together with the floor it
+ *   was computed with; it is reused while the clipped row is unchanged (same floor, or neither
+ *   floor clips anything in the row, i.e. both ≤ the row's minimum) and recomputed otherwise.
+ * - spectral contrast's power_to_db(top_db=80) clips the peaks and the valleys relative to the
+ *   window's maxima (peaks and valleys separately): again a max and a clip of cached dB values.
+ * - the tuning estimate (median of the window's piptrack magnitudes, histogram of the kept
+ *   pitches) from the cached peaks; the chroma row of a frame depends on its power row and that
+ *   tuning only, so it is cached with the tuning and recomputed when the tuning changes.
+ * - the deltas (a Savitzky–Golay filter across the window's MFCC rows, polynomial fit at the
+ *   window's edges) are recomputed per window (a few thousand multiply-adds).
+ * - the frames at both window edges, whose `center=True` zero padding differs from the stream's
+ *   continuous frames, are recomputed from the window's own padded samples into extra slots.
+ * - rms and zcr (cheap, not in the default config) are computed from the window's samples.
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
@@ -24,6 +33,7 @@ import { powerSpectrogram } from '../dsp/stft.js';
 import {
   applyFilterbank,
   blockWidth,
+  chromaFilterbank,
   chromaStft,
   delta,
   extractFeatures,
@@ -33,13 +43,26 @@ import {
   normalizeFeatureConfig,
   piptrack,
   pitchTuning,
-  powerToDb,
   rms as rmsFeature,
-  spectralContrast,
   zeroCrossingRate,
   type FeatureConfig,
   type SparseFilterbank,
 } from '../features/index.js';
+import { createChromaKernel, type ChromaKernel } from '../features/simd.js';
+
+/** power_to_db's amin, as extractFeatures uses it for the log-mel block. */
+const AMIN = 1e-10;
+/** spectral_contrast's power_to_db dynamic range (librosa's default, applied to the whole window). */
+const CONTRAST_TOP_DB = 80;
+/** Smallest normal float32: librosa.util.normalize leaves frames with a smaller norm unscaled. */
+const F32_TINY = 1.1754943508222875e-38;
+
+// the chroma projection kernel of chroma_stft (created on first use; null without WebAssembly SIMD)
+let chromaKernelState: ChromaKernel | null | undefined;
+function chromaKernel(): ChromaKernel | null {
+  if (chromaKernelState === undefined) chromaKernelState = createChromaKernel();
+  return chromaKernelState;
+}
 
 /** One window's features. */
 export interface StreamFeatureWindow {
@@ -80,25 +103,23 @@ export interface StreamFeatureOptions {
   skip?: (start: number, length: number, samples: Float32Array) => boolean;
 }
 
-/** Per-frame cached quantities in rings indexed by stream frame number modulo capacity. */
-interface FrameRing {
-  cap: number;
-  /** Stream frame number held in each slot (−1 = empty). */
-  id: Float64Array;
-  power: Float32Array;
-  /** √power (spectral contrast's magnitude), computed once per frame. */
-  mag: Float32Array;
-  mel: Float32Array;
-  /** piptrack candidates per slot: count, then pitches / magnitudes (≤ maxPeaks each). */
-  nPeaks: Int32Array;
-  peakPitch: Float32Array;
-  peakMag: Float32Array;
+/** One spectral-contrast band: bins [lo, lo + len), q bins averaged at each end. */
+interface ContrastBand {
+  lo: number;
+  len: number;
+  q: number;
 }
 
-/** The derived rows of a batch of power-spectrum rows. */
-interface Derived {
-  mel: Float32Array;
-  peaks: { n: number; pitch: Float32Array; mag: Float32Array }[];
+/** Counters of the work done so far (for tests and benchmarks). */
+export interface StreamFeatureCounters {
+  /** STFT frames computed: each stream frame once, plus each window's edge frames. */
+  stftFrames: number;
+  /** MFCC rows computed (the other window frames reused their cached row). */
+  mfccFrames: number;
+  /** Chroma rows computed (the others reused their cached row, same tuning). */
+  chromaFrames: number;
+  /** Windows whose features were computed incrementally. */
+  windows: number;
 }
 
 /**
@@ -115,6 +136,8 @@ export class StreamFeatureExtractor {
   readonly nFrames: number;
   readonly nCols: number;
   readonly columns: string[];
+  /** Work counters (see StreamFeatureCounters). */
+  readonly counters: StreamFeatureCounters = { stftFrames: 0, mfccFrames: 0, chromaFrames: 0, windows: 0 };
   private readonly flushMode: 'last' | 'none';
   private readonly pad: 'both' | 'end';
   private readonly skip?: (start: number, length: number, samples: Float32Array) => boolean;
@@ -124,12 +147,57 @@ export class StreamFeatureExtractor {
   private readonly jLo: number;
   private readonly jHi: number;
   private readonly fb: SparseFilterbank;
+  private readonly has: (b: string) => boolean;
   private readonly needPower: boolean;
   private readonly needChroma: boolean;
   private readonly needContrast: boolean;
   private readonly needMel: boolean;
-  private readonly ring: FrameRing;
+  private readonly needMfcc: boolean;
+  private readonly bands: ContrastBand[];
+  /** Column where each block starts in the output. */
+  private readonly colOf = new Map<string, number>();
+
+  // ---- frame slots: 0 .. cap−1 hold stream frame k at k mod cap; cap .. cap+nEdge−1 the current window's edge frames
+  private readonly cap: number;
+  private readonly nEdge: number;
+  private readonly slotId: Float64Array;
+  private readonly sPower: Float32Array;
+  private readonly sMel: Float32Array;
+  private readonly sMelDb: Float32Array;
+  private readonly sMelDbMin: Float64Array;
+  private readonly sMfcc: Float32Array;
+  /** The log-mel floor each cached MFCC row was computed with (NaN: none). */
+  private readonly sMfccFloor: Float64Array;
+  private readonly sPeakDb: Float64Array;
+  private readonly sValleyDb: Float64Array;
+  private readonly sNPeaks: Int32Array;
+  private readonly sPeakPitch: Float32Array;
+  private readonly sPeakMag: Float32Array;
   private readonly maxPeaks: number;
+  private readonly sChroma: Float32Array;
+  /** The tuning each cached chroma row was computed with (NaN: none). */
+  private readonly sChromaTuning: Float64Array;
+
+  // ---- per-window scratch (reused; never handed out)
+  private readonly winSlots: Int32Array;
+  private readonly todo: Int32Array;
+  private readonly subMel: Float32Array;
+  private readonly subMfcc: Float32Array;
+  private readonly subPower: Float32Array;
+  private readonly winMfcc: Float32Array;
+  private readonly winDelta: Float32Array;
+  private readonly magRow: Float32Array;
+  private readonly lowBuf: Float64Array;
+  private readonly highBuf: Float64Array;
+  private readonly sums = new Float64Array(2);
+  private peakPitchBuf = new Float32Array(0);
+  private peakMagBuf = new Float32Array(0);
+  private selectBuf = new Float32Array(0);
+  /** Chroma filterbanks (bin-major, 12 per bin) by tuning. */
+  private readonly chromaBanks = new Map<number, Float32Array>();
+  private chromaRaw = new Float64Array(0);
+  private readonly chromaOut: Float32Array;
+
   // sample buffer: buf[0] is stream sample `base`; `len` valid samples
   private buf: Float32Array;
   private base = 0;
@@ -141,8 +209,6 @@ export class StreamFeatureExtractor {
   /** Total samples pushed. */
   private total = 0;
   private flushed = false;
-  /** STFT frames computed so far (stream frames once each, plus each window's edge frames). */
-  stftFrames = 0;
 
   constructor(o: StreamFeatureOptions) {
     const c = normalizeFeatureConfig(o.config ?? {});
@@ -157,32 +223,62 @@ export class StreamFeatureExtractor {
     this.skip = o.skip;
     const H = c.hop_length;
     const L = this.windowSamples;
-    this.nFrames = 1 + Math.floor(L / H);
-    this.nBins = (c.n_fft >> 1) + 1;
+    const F = (this.nFrames = 1 + Math.floor(L / H));
+    const nb = (this.nBins = (c.n_fft >> 1) + 1);
     this.P = c.n_fft >> 1;
     this.jLo = Math.ceil(this.P / H);
     this.jHi = Math.floor((L - c.n_fft + this.P) / H);
     this.columns = featureColumns(c);
-    this.nCols = c.blocks.reduce((s, b) => s + blockWidth(b, c), 0);
-    const has = (b: string): boolean => (c.blocks as string[]).includes(b);
-    this.needChroma = has('chroma_stft');
-    this.needContrast = has('spectral_contrast');
-    this.needMel = has('mfcc') || has('mfcc_delta') || has('mfcc_delta2') || has('logmel_db') || has('mel_power');
+    let col = 0;
+    for (const b of c.blocks) {
+      this.colOf.set(b, col);
+      col += blockWidth(b, c);
+    }
+    this.nCols = col;
+    const blocks = c.blocks as string[];
+    this.has = (b) => blocks.includes(b);
+    this.needChroma = this.has('chroma_stft');
+    this.needContrast = this.has('spectral_contrast');
+    this.needMfcc = this.has('mfcc') || this.has('mfcc_delta') || this.has('mfcc_delta2');
+    this.needMel = this.needMfcc || this.has('logmel_db') || this.has('mel_power');
     this.needPower = this.needChroma || this.needContrast || this.needMel;
     this.fb = melFilterbankSparse({ sr: c.sr, n_fft: c.n_fft, n_mels: c.n_mels, fmin: c.fmin, fmax: c.fmax ?? c.sr / 2, norm: 'slaney' });
-    const cap = this.nFrames + this.hopFrames + 4;
-    const nb = this.nBins;
+    this.bands = this.needContrast ? contrastBands(c.sr, c.n_fft, nb, c.contrast_fmin, c.n_bands, c.contrast_quantile) : [];
+
+    const cap = (this.cap = F + this.hopFrames + 4);
+    const nEdge = (this.nEdge = this.incremental ? this.jLo + (F - 1 - this.jHi) : 0);
+    const n = cap + nEdge;
+    const nm = c.n_mels;
+    const nc = c.n_bands + 1;
     this.maxPeaks = Math.ceil(nb / 2) + 1;
-    this.ring = {
-      cap,
-      id: new Float64Array(cap).fill(-1),
-      power: new Float32Array(this.needChroma ? cap * nb : 0),
-      mag: new Float32Array(this.needContrast ? cap * nb : 0),
-      mel: new Float32Array(this.needMel ? cap * c.n_mels : 0),
-      nPeaks: new Int32Array(cap),
-      peakPitch: new Float32Array(this.needChroma ? cap * this.maxPeaks : 0),
-      peakMag: new Float32Array(this.needChroma ? cap * this.maxPeaks : 0),
-    };
+    const sized = (on: boolean, w: number): number => (on ? n * w : 0);
+    this.slotId = new Float64Array(n).fill(-1);
+    this.sPower = new Float32Array(sized(this.needChroma, nb));
+    this.sMel = new Float32Array(sized(this.needMel, nm));
+    this.sMelDb = new Float32Array(sized(this.needMel, nm));
+    this.sMelDbMin = new Float64Array(n);
+    this.sMfcc = new Float32Array(sized(this.needMfcc, c.n_mfcc));
+    this.sMfccFloor = new Float64Array(n).fill(NaN);
+    this.sPeakDb = new Float64Array(sized(this.needContrast, nc));
+    this.sValleyDb = new Float64Array(sized(this.needContrast, nc));
+    this.sNPeaks = new Int32Array(n);
+    this.sPeakPitch = new Float32Array(sized(this.needChroma, this.maxPeaks));
+    this.sPeakMag = new Float32Array(sized(this.needChroma, this.maxPeaks));
+    this.sChroma = new Float32Array(sized(this.needChroma, c.n_chroma));
+    this.sChromaTuning = new Float64Array(n).fill(NaN);
+
+    this.winSlots = new Int32Array(F);
+    this.todo = new Int32Array(F);
+    this.subMel = new Float32Array(this.needMfcc ? F * nm : 0);
+    this.subMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
+    this.subPower = new Float32Array(this.needChroma ? F * nb : 0);
+    this.winMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
+    this.winDelta = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
+    this.magRow = new Float32Array(this.needContrast ? nb : 0);
+    this.chromaOut = new Float32Array(this.needChroma ? F * c.n_chroma : 0);
+    const qMax = this.bands.reduce((m, b) => Math.max(m, b.q), 1);
+    this.lowBuf = new Float64Array(qMax);
+    this.highBuf = new Float64Array(qMax);
     this.buf = new Float32Array(Math.max(1 << 14, 2 * (L + this.hopSamples)));
   }
 
@@ -194,6 +290,11 @@ export class StreamFeatureExtractor {
   /** Samples pushed so far. */
   get samplesPushed(): number {
     return this.total;
+  }
+
+  /** STFT frames computed so far (stream frames once each, plus each window's edge frames). */
+  get stftFrames(): number {
+    return this.counters.stftFrames;
   }
 
   /** Appends samples (any length) and returns the windows they complete, in order. */
@@ -294,50 +395,76 @@ export class StreamFeatureExtractor {
   // ------------------------------------------------------------------------------------------
   // per-frame quantities
 
-  /** mel / contrast rows and piptrack peaks of `rows` power-spectrum rows. */
-  private derive(power: Matrix): Derived {
+  private slot(k: number): number {
+    return k % this.cap;
+  }
+
+  /**
+   * Fills the per-frame quantities of the rows of `power` (frame-major, nBins wide) into slots
+   * first, first+1, … (stream frames) or the edge slots: power row, mel row, its dB and minimum,
+   * contrast peak / valley dB per band, piptrack peaks; cached MFCC / chroma rows are invalidated.
+   */
+  private deriveInto(power: Matrix, slotOf: (i: number) => number): void {
     const c = this.config;
-    const res: Derived = { mel: new Float32Array(0), peaks: [] };
-    if (this.needMel) res.mel = applyFilterbank(power, this.fb).data;
-    if (this.needChroma) {
-      // the same piptrack call estimateTuning makes (defaults fmin 150, fmax 4000, threshold 0.1 · frame max)
-      const p = piptrack({ S: power, sr: c.sr, n_fft: c.n_fft });
-      const nb = power.cols;
-      for (let t = 0; t < power.rows; t++) {
-        const pitch = new Float32Array(this.maxPeaks);
-        const mag = new Float32Array(this.maxPeaks);
+    const nb = this.nBins;
+    const nm = c.n_mels;
+    const rows = power.rows;
+    const pd = power.data;
+    const mel = this.needMel ? applyFilterbank(power, this.fb).data : null;
+    // the same piptrack call estimateTuning makes (defaults fmin 150, fmax 4000, threshold 0.1 · frame max)
+    const pip = this.needChroma ? piptrack({ S: power, sr: c.sr, n_fft: c.n_fft }) : null;
+    const nc = this.bands.length;
+    for (let i = 0; i < rows; i++) {
+      const s = slotOf(i);
+      this.sMfccFloor[s] = NaN;
+      this.sChromaTuning[s] = NaN;
+      if (mel) {
+        const o = s * nm;
+        this.sMel.set(mel.subarray(i * nm, (i + 1) * nm), o);
+        let mn = Infinity;
+        for (let b = 0; b < nm; b++) {
+          const v = mel[i * nm + b];
+          // power_to_db(ref=1, amin): 10·log10(max(amin, v)) − 10·log10(1), stored as float32
+          const db = (this.sMelDb[o + b] = 10 * Math.log10(v > AMIN ? v : AMIN));
+          if (db < mn) mn = db;
+        }
+        this.sMelDbMin[s] = mn;
+      }
+      if (this.needChroma) this.sPower.set(pd.subarray(i * nb, (i + 1) * nb), s * nb);
+      if (this.needContrast) {
+        const mag = this.magRow;
+        for (let k = 0; k < nb; k++) mag[k] = Math.sqrt(pd[i * nb + k]);
+        for (let k = 0; k < nc; k++) {
+          const band = this.bands[k];
+          bandExtremeSums(mag, band.lo, band.len, band.q, this.lowBuf, this.highBuf, this.sums);
+          const valley = Math.fround(this.sums[0] / band.q);
+          const peak = Math.fround(this.sums[1] / band.q);
+          this.sValleyDb[s * nc + k] = 10 * Math.log10(Math.max(1e-10, valley));
+          this.sPeakDb[s * nc + k] = 10 * Math.log10(Math.max(1e-10, peak));
+        }
+      }
+      if (pip) {
+        const mp = this.maxPeaks;
         let n = 0;
+        const pp = pip.pitches.data;
+        const pm = pip.magnitudes.data;
         for (let k = 0; k < nb; k++) {
-          const f = p.pitches.data[t * nb + k];
+          const f = pp[i * nb + k];
           if (f > 0) {
-            pitch[n] = f;
-            mag[n] = p.magnitudes.data[t * nb + k];
+            this.sPeakPitch[s * mp + n] = f;
+            this.sPeakMag[s * mp + n] = pm[i * nb + k];
             n++;
           }
         }
-        res.peaks.push({ n, pitch, mag });
+        this.sNPeaks[s] = n;
       }
     }
-    return res;
-  }
-
-  private readonly scratchBufs = new Map<string, Float32Array>();
-  /** A reused buffer of n floats (window assembly; its contents never leave the extractor). */
-  private scratch(name: string, n: number): Float32Array {
-    let b = this.scratchBufs.get(name);
-    if (!b || b.length !== n) this.scratchBufs.set(name, (b = new Float32Array(n)));
-    return b;
-  }
-
-  private slot(k: number): number {
-    return k % this.ring.cap;
   }
 
   /** Computes and caches stream frames [k0, k1) not yet in the ring (all inside the buffer). */
   private ensureFrames(k0: number, k1: number): void {
-    const r = this.ring;
     let a = k0;
-    while (a < k1 && r.id[this.slot(a)] === a) a++;
+    while (a < k1 && this.slotId[this.slot(a)] === a) a++;
     if (a >= k1) return;
     // frames already cached are a prefix (windows move forward), so compute [a, k1) in one batch
     const c = this.config;
@@ -345,23 +472,33 @@ export class StreamFeatureExtractor {
     const s0 = a * H - this.P;
     const s1 = (k1 - 1) * H - this.P + c.n_fft;
     const power = powerSpectrogram(this.view(s0, s1), { n_fft: c.n_fft, hop_length: H, window: 'hann', center: false, power: 2 });
-    this.stftFrames += power.rows;
-    const d = this.derive(power);
-    const nb = this.nBins;
-    const nm = c.n_mels;
-    for (let i = 0; i < power.rows; i++) {
-      const k = a + i;
-      const s = this.slot(k);
-      r.id[s] = k;
-      if (this.needChroma) r.power.set(power.data.subarray(i * nb, (i + 1) * nb), s * nb);
-      if (this.needContrast) sqrtInto(power.data, i * nb, nb, r.mag, s * nb);
-      if (this.needChroma) {
-        const pk = d.peaks[i];
-        r.nPeaks[s] = pk.n;
-        r.peakPitch.set(pk.pitch.subarray(0, pk.n), s * this.maxPeaks);
-        r.peakMag.set(pk.mag.subarray(0, pk.n), s * this.maxPeaks);
-      }
-      if (this.needMel) r.mel.set(d.mel.subarray(i * nm, (i + 1) * nm), s * nm);
+    this.counters.stftFrames += power.rows;
+    this.deriveInto(power, (i) => this.slot(a + i));
+    for (let k = a; k < k1; k++) this.slotId[this.slot(k)] = k;
+  }
+
+  /** Edge frames of the window `y` (zero padded as center=True pads the whole window) into the edge slots. */
+  private deriveEdges(y: Float32Array): void {
+    const c = this.config;
+    const H = c.hop_length;
+    const L = this.windowSamples;
+    const headN = this.jLo;
+    const tailN = this.nFrames - 1 - this.jHi;
+    const opts = { n_fft: c.n_fft, hop_length: H, window: 'hann', center: false, power: 2 } as const;
+    if (headN > 0) {
+      const seg = new Float32Array((headN - 1) * H + c.n_fft);
+      seg.set(y.subarray(0, seg.length - this.P), this.P);
+      const power = powerSpectrogram(seg, opts);
+      this.counters.stftFrames += power.rows;
+      this.deriveInto(power, (i) => this.cap + i);
+    }
+    if (tailN > 0) {
+      const a = (this.jHi + 1) * H - this.P;
+      const seg = new Float32Array((tailN - 1) * H + c.n_fft);
+      seg.set(y.subarray(a, L));
+      const power = powerSpectrogram(seg, opts);
+      this.counters.stftFrames += power.rows;
+      this.deriveInto(power, (i) => this.cap + headN + i);
     }
   }
 
@@ -384,152 +521,373 @@ export class StreamFeatureExtractor {
     }
     const H = c.hop_length;
     const F = this.nFrames;
-    const nb = this.nBins;
-    const nm = c.n_mels;
     const k0 = start / H; // integer: start is a multiple of hopSamples
-    if (this.needPower) this.ensureFrames(k0 + this.jLo, k0 + this.jHi + 1);
-    // edge frames from the window's own zero-padded samples
-    const headN = this.jLo;
-    const tailN = F - 1 - this.jHi;
-    let head: { power: Matrix; d: Derived } | null = null;
-    let tail: { power: Matrix; d: Derived } | null = null;
-    if (this.needPower && headN > 0) {
-      const seg = new Float32Array((headN - 1) * H + c.n_fft);
-      seg.set(y.subarray(0, seg.length - this.P), this.P);
-      const power = powerSpectrogram(seg, { n_fft: c.n_fft, hop_length: H, window: 'hann', center: false, power: 2 });
-      head = { power, d: this.derive(power) };
-      this.stftFrames += power.rows;
+    if (this.needPower) {
+      this.ensureFrames(k0 + this.jLo, k0 + this.jHi + 1);
+      this.deriveEdges(y);
     }
-    if (this.needPower && tailN > 0) {
-      const a = (this.jHi + 1) * H - this.P;
-      const seg = new Float32Array((tailN - 1) * H + c.n_fft);
-      seg.set(y.subarray(a, L));
-      const power = powerSpectrogram(seg, { n_fft: c.n_fft, hop_length: H, window: 'hann', center: false, power: 2 });
-      tail = { power, d: this.derive(power) };
-      this.stftFrames += power.rows;
-    }
-    const r = this.ring;
-    // where frame j's rows live: [source array, row index]
-    const edge = (j: number): { e: { power: Matrix; d: Derived }; i: number } | null => {
-      if (j < this.jLo) return { e: head!, i: j };
-      if (j > this.jHi) return { e: tail!, i: j - this.jHi - 1 };
-      return null;
-    };
-    const blocks = new Map<string, Matrix>();
-    let mel: Matrix | null = null;
-    if (this.needMel) {
-      mel = { rows: F, cols: nm, data: this.scratch('mel', F * nm) };
-      for (let j = 0; j < F; j++) {
-        const e = edge(j);
-        if (e) mel.data.set(e.e.d.mel.subarray(e.i * nm, (e.i + 1) * nm), j * nm);
-        else mel.data.set(r.mel.subarray(this.slot(k0 + j) * nm, (this.slot(k0 + j) + 1) * nm), j * nm);
-      }
-      blocks.set('mel_power', mel);
-      const logmel = powerToDb(mel, { ref: 1, amin: 1e-10, top_db: c.top_db });
-      blocks.set('logmel_db', logmel);
-      const has = (b: string): boolean => (c.blocks as string[]).includes(b);
-      if (has('mfcc') || has('mfcc_delta') || has('mfcc_delta2')) {
-        const m = mfccFromLogMel({ S: logmel, n_mfcc: c.n_mfcc, dct_type: 2, norm: 'ortho' });
-        blocks.set('mfcc', m);
-        if (has('mfcc_delta') || has('mfcc_delta2')) {
-          if (F < c.delta_width) {
-            throw new SerError('EPARAM', `stream window of ${L} samples has ${F} frames, fewer than delta_width=${c.delta_width}`);
-          }
-          if (has('mfcc_delta')) blocks.set('mfcc_delta', delta(m, { width: c.delta_width, order: 1, mode: 'interp' }));
-          if (has('mfcc_delta2')) blocks.set('mfcc_delta2', delta(m, { width: c.delta_width, order: 2, mode: 'interp' }));
-        }
-      }
-    }
-    // window matrices assembled from ring rows (interior) and edge rows, in reused scratch buffers
-    let power: Matrix | null = null;
-    if (this.needChroma) {
-      power = { rows: F, cols: nb, data: this.scratch('power', F * nb) };
-      for (let j = 0; j < F; j++) {
-        const e = edge(j);
-        if (e) power.data.set(e.e.power.data.subarray(e.i * nb, (e.i + 1) * nb), j * nb);
-        else power.data.set(r.power.subarray(this.slot(k0 + j) * nb, (this.slot(k0 + j) + 1) * nb), j * nb);
-      }
-    }
-    if (this.needContrast) {
-      // spectral_contrast's power_to_db(top_db=80) clips the peaks and the valleys relative to
-      // the whole window's maxima, so the window's contrast is computed from its magnitude rows
-      const mag: Matrix = { rows: F, cols: nb, data: this.scratch('mag', F * nb) };
-      for (let j = 0; j < F; j++) {
-        const e = edge(j);
-        if (e) sqrtInto(e.e.power.data, e.i * nb, nb, mag.data, j * nb);
-        else mag.data.set(r.mag.subarray(this.slot(k0 + j) * nb, (this.slot(k0 + j) + 1) * nb), j * nb);
-      }
-      blocks.set(
-        'spectral_contrast',
-        spectralContrast({ S: mag, sr: c.sr, n_fft: c.n_fft, fmin: c.contrast_fmin, n_bands: c.n_bands, quantile: c.contrast_quantile, linear: false }),
-      );
-    }
-    if (this.needChroma) {
-      let nPeaks = 0;
-      for (let j = 0; j < F; j++) {
-        const e = edge(j);
-        nPeaks += e ? e.e.d.peaks[e.i].n : r.nPeaks[this.slot(k0 + j)];
-      }
-      const pitches = new Float32Array(nPeaks);
-      const mags = new Float32Array(nPeaks);
-      let n = 0;
-      for (let j = 0; j < F; j++) {
-        const e = edge(j);
-        if (e) {
-          const pk = e.e.d.peaks[e.i];
-          pitches.set(pk.pitch.subarray(0, pk.n), n);
-          mags.set(pk.mag.subarray(0, pk.n), n);
-          n += pk.n;
-        } else {
-          const s = this.slot(k0 + j);
-          const m = r.nPeaks[s];
-          pitches.set(r.peakPitch.subarray(s * this.maxPeaks, s * this.maxPeaks + m), n);
-          mags.set(r.peakMag.subarray(s * this.maxPeaks, s * this.maxPeaks + m), n);
-          n += m;
-        }
-      }
-      const tuning = tuningFromPeaks(pitches, mags, c.n_chroma);
-      blocks.set('chroma_stft', chromaStft({ S: power!, sr: c.sr, n_fft: c.n_fft, tuning, n_chroma: c.n_chroma, norm: Infinity }));
-    }
-    if ((c.blocks as string[]).includes('rms')) {
-      blocks.set('rms', rmsFeature({ y, frame_length: c.n_fft, hop_length: H, center: true, pad_mode: 'constant' }));
-    }
-    if ((c.blocks as string[]).includes('zcr')) {
-      blocks.set('zcr', zeroCrossingRate(y, { frame_length: c.n_fft, hop_length: H, center: true }));
+    const slots = this.winSlots;
+    for (let j = 0; j < F; j++) {
+      slots[j] = j < this.jLo ? this.cap + j : j > this.jHi ? this.cap + this.jLo + (j - this.jHi - 1) : this.slot(k0 + j);
     }
     const out = new Float32Array(F * this.nCols);
-    let col0 = 0;
-    for (const b of c.blocks) {
-      const m = blocks.get(b);
-      if (!m || m.rows !== F) throw new Error(`internal: stream block ${b} missing or of wrong length`);
-      const w = m.cols;
-      for (let t = 0; t < F; t++) out.set(m.data.subarray(t * w, (t + 1) * w), t * this.nCols + col0);
-      col0 += w;
+    if (this.needMel) this.melBlocks(out);
+    if (this.needContrast) this.contrastBlock(out);
+    if (this.needChroma) this.chromaBlock(out);
+    if (this.has('rms')) {
+      this.put(out, 'rms', rmsFeature({ y, frame_length: c.n_fft, hop_length: H, center: true, pad_mode: 'constant' }));
     }
+    if (this.has('zcr')) this.put(out, 'zcr', zeroCrossingRate(y, { frame_length: c.n_fft, hop_length: H, center: true }));
+    this.counters.windows++;
     return { start, length: L, features: { rows: F, cols: this.nCols, data: out }, samples: y, offline: false };
+  }
+
+  /** Writes a (F, w) block matrix into the output at the block's columns. */
+  private put(out: Float32Array, block: string, m: Matrix): void {
+    const c0 = this.colOf.get(block)!;
+    const w = m.cols;
+    if (m.rows !== this.nFrames) throw new Error(`internal: stream block ${block} has ${m.rows} rows, expected ${this.nFrames}`);
+    for (let t = 0; t < m.rows; t++) out.set(m.data.subarray(t * w, (t + 1) * w), t * this.nCols + c0);
+  }
+
+  /** mel_power, logmel_db, mfcc and its deltas of the window (slots in winSlots). */
+  private melBlocks(out: Float32Array): void {
+    const c = this.config;
+    const F = this.nFrames;
+    const nm = c.n_mels;
+    const nCols = this.nCols;
+    const slots = this.winSlots;
+    const db = this.sMelDb;
+    // power_to_db's top_db floor: (window maximum of the float32 dB values) − top_db
+    let floor = -Infinity;
+    if (c.top_db !== null) {
+      let mx = -Infinity;
+      for (let j = 0; j < F; j++) {
+        const o = slots[j] * nm;
+        for (let b = 0; b < nm; b++) if (db[o + b] > mx) mx = db[o + b];
+      }
+      floor = mx - c.top_db;
+    }
+    const cMel = this.colOf.get('mel_power');
+    if (cMel !== undefined) {
+      for (let j = 0; j < F; j++) out.set(this.sMel.subarray(slots[j] * nm, (slots[j] + 1) * nm), j * nCols + cMel);
+    }
+    const cLog = this.colOf.get('logmel_db');
+    if (cLog !== undefined) {
+      for (let j = 0; j < F; j++) {
+        const o = slots[j] * nm;
+        const d = j * nCols + cLog;
+        for (let b = 0; b < nm; b++) {
+          const v = db[o + b];
+          out[d + b] = v < floor ? floor : v;
+        }
+      }
+    }
+    if (!this.needMfcc) return;
+    // MFCC rows: reuse a frame's cached row when its clipped log-mel row is unchanged
+    const nk = c.n_mfcc;
+    let nTodo = 0;
+    for (let j = 0; j < F; j++) {
+      const s = slots[j];
+      const f0 = this.sMfccFloor[s];
+      const mn = this.sMelDbMin[s];
+      if (f0 === floor || (f0 <= mn && floor <= mn)) continue;
+      const o = s * nm;
+      const d = nTodo * nm;
+      for (let b = 0; b < nm; b++) {
+        const v = db[o + b];
+        this.subMel[d + b] = v < floor ? floor : v;
+      }
+      this.todo[nTodo++] = s;
+    }
+    if (nTodo > 0) {
+      const sub = mfccFromLogMel(
+        { S: { rows: nTodo, cols: nm, data: this.subMel.subarray(0, nTodo * nm) }, n_mfcc: nk, dct_type: 2, norm: 'ortho' },
+        { rows: nTodo, cols: nk, data: this.subMfcc.subarray(0, nTodo * nk) },
+      );
+      for (let i = 0; i < nTodo; i++) {
+        const s = this.todo[i];
+        this.sMfcc.set(sub.data.subarray(i * nk, (i + 1) * nk), s * nk);
+        this.sMfccFloor[s] = floor;
+      }
+      this.counters.mfccFrames += nTodo;
+    }
+    const m: Matrix = { rows: F, cols: nk, data: this.winMfcc };
+    for (let j = 0; j < F; j++) m.data.set(this.sMfcc.subarray(slots[j] * nk, (slots[j] + 1) * nk), j * nk);
+    if (this.has('mfcc')) this.put(out, 'mfcc', m);
+    for (const order of [1, 2] as const) {
+      const name = order === 1 ? 'mfcc_delta' : 'mfcc_delta2';
+      if (!this.has(name)) continue;
+      if (F < c.delta_width) {
+        throw new SerError('EPARAM', `stream window of ${this.windowSamples} samples has ${F} frames, fewer than delta_width=${c.delta_width}`);
+      }
+      this.put(out, name, delta(m, { width: c.delta_width, order, mode: 'interp' }, { rows: F, cols: nk, data: this.winDelta }));
+    }
+  }
+
+  /**
+   * spectral_contrast: power_to_db(peak) − power_to_db(valley), each clipped at its own window
+   * maximum − 80 dB (librosa clips the whole (bands, frames) array of peaks, and of valleys).
+   */
+  private contrastBlock(out: Float32Array): void {
+    const F = this.nFrames;
+    const nc = this.bands.length;
+    const slots = this.winSlots;
+    let mp = -Infinity;
+    let mv = -Infinity;
+    for (let j = 0; j < F; j++) {
+      const o = slots[j] * nc;
+      for (let k = 0; k < nc; k++) {
+        if (this.sPeakDb[o + k] > mp) mp = this.sPeakDb[o + k];
+        if (this.sValleyDb[o + k] > mv) mv = this.sValleyDb[o + k];
+      }
+    }
+    const fp = mp - CONTRAST_TOP_DB;
+    const fv = mv - CONTRAST_TOP_DB;
+    const c0 = this.colOf.get('spectral_contrast')!;
+    for (let j = 0; j < F; j++) {
+      const o = slots[j] * nc;
+      const d = j * this.nCols + c0;
+      for (let k = 0; k < nc; k++) {
+        const p = this.sPeakDb[o + k];
+        const v = this.sValleyDb[o + k];
+        out[d + k] = (p < fp ? fp : p) - (v < fv ? fv : v);
+      }
+    }
+  }
+
+  /** chroma_stft with the tuning estimated from the window's cached piptrack peaks. */
+  private chromaBlock(out: Float32Array): void {
+    const c = this.config;
+    const F = this.nFrames;
+    const nb = this.nBins;
+    const slots = this.winSlots;
+    const mp = this.maxPeaks;
+    let n = 0;
+    for (let j = 0; j < F; j++) n += this.sNPeaks[slots[j]];
+    if (this.peakPitchBuf.length < n) {
+      this.peakPitchBuf = new Float32Array(2 * n);
+      this.peakMagBuf = new Float32Array(2 * n);
+    }
+    const pitches = this.peakPitchBuf.subarray(0, n);
+    const mags = this.peakMagBuf.subarray(0, n);
+    n = 0;
+    for (let j = 0; j < F; j++) {
+      const s = slots[j];
+      const m = this.sNPeaks[s];
+      pitches.set(this.sPeakPitch.subarray(s * mp, s * mp + m), n);
+      mags.set(this.sPeakMag.subarray(s * mp, s * mp + m), n);
+      n += m;
+    }
+    if (this.selectBuf.length < n) this.selectBuf = new Float32Array(2 * n);
+    const tuning = tuningFromPeaks(pitches, mags, c.n_chroma, this.selectBuf);
+    // chroma rows depend on the frame's power row and the tuning only
+    const ncr = c.n_chroma;
+    let nTodo = 0;
+    for (let j = 0; j < F; j++) {
+      const s = slots[j];
+      if (this.sChromaTuning[s] === tuning) continue;
+      this.subPower.set(this.sPower.subarray(s * nb, (s + 1) * nb), nTodo * nb);
+      this.todo[nTodo++] = s;
+    }
+    if (nTodo > 0) {
+      const S: Matrix = { rows: nTodo, cols: nb, data: this.subPower.subarray(0, nTodo * nb) };
+      const ch = this.chromaRows(S, tuning);
+      for (let i = 0; i < nTodo; i++) {
+        const s = this.todo[i];
+        this.sChroma.set(ch.subarray(i * ncr, (i + 1) * ncr), s * ncr);
+        this.sChromaTuning[s] = tuning;
+      }
+      this.counters.chromaFrames += nTodo;
+    }
+    const c0 = this.colOf.get('chroma_stft')!;
+    for (let j = 0; j < F; j++) out.set(this.sChroma.subarray(slots[j] * ncr, (slots[j] + 1) * ncr), j * this.nCols + c0);
+  }
+
+  /**
+   * chroma_stft rows (norm ∞) of the power rows S with this tuning. With 12 chroma bins and
+   * WebAssembly SIMD: the projection kernel chroma_stft uses, on a filterbank kept here for every
+   * tuning seen (a stream's tuning moves between windows among at most 100 values at resolution
+   * 0.01, more than chroma_stft's own small bank cache holds), then chroma_stft's float32 rounding
+   * and per-frame normalisation. Otherwise chroma_stft itself.
+   */
+  private chromaRows(S: Matrix, tuning: number): Float32Array {
+    const c = this.config;
+    const T = S.rows;
+    const nb = S.cols;
+    const kernel = c.n_chroma === 12 ? chromaKernel() : null;
+    if (kernel) {
+      let w = this.chromaBanks.get(tuning);
+      if (!w) {
+        const fb = chromaFilterbank({ sr: c.sr, n_fft: c.n_fft, n_chroma: 12, tuning });
+        w = new Float32Array(12 * nb);
+        for (let ch = 0; ch < 12; ch++) for (let k = 0; k < nb; k++) w[k * 12 + ch] = fb.data[ch * nb + k];
+        if (this.chromaBanks.size >= 128) this.chromaBanks.delete(this.chromaBanks.keys().next().value as number);
+        this.chromaBanks.set(tuning, w);
+      }
+      if (this.chromaRaw.length < T * 12) this.chromaRaw = new Float64Array(this.nFrames * 12);
+      const raw = this.chromaRaw;
+      if (kernel.project(w, S.data, nb, T, raw)) {
+        const out = this.chromaOut;
+        for (let t = 0; t < T; t++) {
+          const o = t * 12;
+          let total = 0;
+          let len = 0;
+          for (let ch = 0; ch < 12; ch++) {
+            const v = Math.fround(raw[o + ch]); // librosa's projection is float32
+            raw[o + ch] = v;
+            total += v;
+            const a = Math.abs(v);
+            if (a > len) len = a;
+          }
+          if (!Number.isFinite(total)) throw new SerError('ENONFINITE', `chroma_stft: frame ${t} of the spectrogram contains non-finite values`);
+          if (len < F32_TINY) len = 1; // librosa.util.normalize(fill=None) leaves tiny frames as they are
+          for (let ch = 0; ch < 12; ch++) out[o + ch] = raw[o + ch] / len;
+        }
+        return out;
+      }
+    }
+    return chromaStft({ S, sr: c.sr, n_fft: c.n_fft, tuning, n_chroma: c.n_chroma, norm: Infinity }).data;
   }
 }
 
-/** dst[d + i] = √src[s + i] for i < n. */
-function sqrtInto(src: Float32Array, s: number, n: number, dst: Float32Array, d: number): void {
-  for (let i = 0; i < n; i++) dst[d + i] = Math.sqrt(src[s + i]);
+/** Round half to even (np.rint). */
+function rint(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * librosa.feature.spectral_contrast's band layout: band k covers [fmin·2^(k−1), fmin·2^k] (band 0
+ * is [0, fmin]) plus the bin below it, minus its top bin; the top band extends to Nyquist; q =
+ * max(1, rint(quantile · band size)) bins are averaged at each end.
+ */
+function contrastBands(sr: number, n_fft: number, nb: number, fmin: number, n_bands: number, quantile: number): ContrastBand[] {
+  const where = 'stream features: spectral_contrast';
+  check(Number.isInteger(n_bands) && n_bands >= 1, `${where}: n_bands must be a positive integer, got ${n_bands}`);
+  check(quantile > 0 && quantile < 1, `${where}: quantile must lie in the range (0, 1), got ${quantile}`);
+  check(Number.isFinite(fmin) && fmin > 0, `${where}: fmin must be a positive number, got ${fmin}`);
+  const df = 1 / (n_fft * (1 / sr));
+  const edges = [0];
+  for (let i = 0; i <= n_bands; i++) edges.push(fmin * Math.pow(2.0, i));
+  const bands: ContrastBand[] = [];
+  for (let k = 0; k <= n_bands; k++) {
+    check(edges[k] < 0.5 * sr, `${where}: frequency band ${k} starts at ${edges[k]} Hz, at or above Nyquist (${0.5 * sr} Hz); reduce fmin or n_bands`);
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < nb; i++) {
+      const f = i * df;
+      if (f >= edges[k] && f <= edges[k + 1]) {
+        if (first < 0) first = i;
+        last = i;
+      }
+    }
+    check(first >= 0, `${where}: band ${k} (${edges[k]}–${edges[k + 1]} Hz) contains no FFT bin; increase n_fft or fmin`);
+    const lo = k > 0 ? first - 1 : first;
+    const hi = k === n_bands ? nb - 1 : last;
+    const count = hi - lo + 1;
+    const len = k < n_bands ? count - 1 : count;
+    check(len >= 1, `${where}: band ${k} has no usable FFT bin; increase n_fft`);
+    bands.push({ lo, len, q: Math.min(Math.max(rint(quantile * count), 1), len) });
+  }
+  return bands;
+}
+
+/**
+ * res[0] = sum of the q smallest, res[1] = sum of the q largest of x[lo, lo + len), each summed
+ * from the most extreme value inwards (ascending for the smallest, descending for the largest).
+ * Two insertion-sorted buffers of q values (q is ~2 % of a band: a few bins).
+ */
+function bandExtremeSums(x: Float32Array, lo: number, len: number, q: number, low: Float64Array, high: Float64Array, res: Float64Array): void {
+  for (let j = 0; j < q; j++) {
+    low[j] = Infinity;
+    high[j] = -Infinity;
+  }
+  let lMax = Infinity; // largest of the q smallest so far
+  let hMin = -Infinity; // smallest of the q largest so far
+  const end = lo + len;
+  for (let i = lo; i < end; i++) {
+    const v = x[i];
+    if (v < lMax) {
+      let j = q - 2;
+      while (j >= 0 && low[j] > v) {
+        low[j + 1] = low[j];
+        j--;
+      }
+      low[j + 1] = v;
+      lMax = low[q - 1];
+    }
+    if (v > hMin) {
+      let j = q - 2;
+      while (j >= 0 && high[j] < v) {
+        high[j + 1] = high[j];
+        j--;
+      }
+      high[j + 1] = v;
+      hMin = high[q - 1];
+    }
+  }
+  let sl = 0;
+  let sh = 0;
+  for (let j = 0; j < q; j++) {
+    sl += low[j];
+    sh += high[j];
+  }
+  res[0] = sl;
+  res[1] = sh;
+}
+
+/** k-th smallest (0-based) of a[0, n) by quickselect; reorders a so that a[i] ≤ a[k] for i < k. */
+function selectKth(a: Float32Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // a[lo..j] ≤ pivot, a[j+1..i−1] = pivot, a[i..hi] ≥ pivot
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 /**
  * The tuning chroma_stft estimates (librosa.estimate_tuning on the power spectrogram) from the
  * window's piptrack peaks: keep the peaks whose magnitude is ≥ their float32 median, and return
  * pitch_tuning of their frequencies (resolution 0.01, bins_per_octave = n_chroma); 0 without peaks.
+ * `scratch` (optional, ≥ n floats) avoids an allocation.
  */
-export function tuningFromPeaks(pitches: Float32Array, mags: Float32Array, binsPerOctave: number): number {
+export function tuningFromPeaks(pitches: Float32Array, mags: Float32Array, binsPerOctave: number, scratch?: Float32Array): number {
   const n = mags.length;
   if (n === 0) return 0;
-  const sorted = Float32Array.from(mags).sort();
+  const a = scratch && scratch.length >= n ? scratch : new Float32Array(n);
+  a.set(mags);
   const h = n >> 1;
   const fr = Math.fround;
-  const threshold = n & 1 ? sorted[h] : fr(fr(sorted[h - 1] + sorted[h]) / 2);
-  const kept = new Float32Array(n);
+  let threshold = selectKth(a, n, h);
+  if ((n & 1) === 0) {
+    let below = -Infinity; // the (h−1)-th smallest: the largest of a[0, h)
+    for (let i = 0; i < h; i++) if (a[i] > below) below = a[i];
+    threshold = fr(fr(below + threshold) / 2);
+  }
   let m = 0;
-  for (let i = 0; i < n; i++) if (mags[i] >= threshold) kept[m++] = pitches[i];
+  for (let i = 0; i < n; i++) if (mags[i] >= threshold) a[m++] = pitches[i];
   if (m === 0) return 0;
-  return pitchTuning(kept.subarray(0, m), { resolution: 0.01, bins_per_octave: binsPerOctave });
+  return pitchTuning(a.subarray(0, m), { resolution: 0.01, bins_per_octave: binsPerOctave });
 }

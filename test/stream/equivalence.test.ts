@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAudioSync } from '../../src/audio/load.js';
-import { blockWidth, extractFeatures, normalizeFeatureConfig, FEATURE_BLOCKS, type FeatureConfig } from '../../src/features/index.js';
-import { StreamFeatureExtractor, type StreamFeatureWindow } from '../../src/stream/features.js';
+import { blockWidth, estimateTuning, extractFeatures, normalizeFeatureConfig, piptrack, FEATURE_BLOCKS, type FeatureConfig } from '../../src/features/index.js';
+import { powerSpectrogram } from '../../src/dsp/stft.js';
+import { StreamFeatureExtractor, tuningFromPeaks, type StreamFeatureWindow } from '../../src/stream/features.js';
 import { snapHopFrames } from '../../src/stream/engine.js';
 import { FIXTURES, SHARED, randomSizes } from './helpers.js';
 
@@ -119,4 +120,92 @@ test('RAVDESS corpus: two concatenated recordings at 22050 Hz (skipped without d
   const wins = streamWindows(ex, y, 11, 20000);
   assert.ok(wins.length >= 8);
   assertClose(compare(wins, y, c), 'RAVDESS corpus');
+});
+
+/**
+ * A stream whose window-global quantities keep changing: speech, digital silence, speech with a
+ * loud 1 kHz burst, faint noise, speech. As the burst enters and leaves the windows, the window
+ * maxima (log-mel top_db floor, contrast's peak / valley floors) jump, and the tuning moves.
+ */
+function changingStream(): { y: Float32Array; sr: number } {
+  const { y: speech, sr } = loadAudioSync(join(FIXTURES, 'ravdess_angry_a01.wav'), { sr: 'native' });
+  const seg = (a: number, b: number): Float32Array => speech.slice(Math.round(a * sr), Math.round(b * sr));
+  const burst = seg(1.0, 2.0);
+  for (let i = Math.round(0.4 * sr); i < Math.round(0.65 * sr); i++) burst[i] += 0.9 * Math.sin((2 * Math.PI * 1000 * i) / sr);
+  const noise = new Float32Array(Math.round(0.8 * sr));
+  let s = 99;
+  for (let i = 0; i < noise.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    noise[i] = 1e-4 * (s / 2 ** 32 - 0.5);
+  }
+  const parts = [seg(0.5, 1.7), new Float32Array(Math.round(0.8 * sr)), burst, noise, seg(2.0, 3.0)];
+  const y = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    y.set(p, o);
+    o += p.length;
+  }
+  return { y, sr };
+}
+
+test('cached per-frame rows (MFCC at a log-mel floor, chroma at a tuning, contrast dB) stay equal to offline as the window maxima and the tuning change', () => {
+  const { y, sr } = changingStream();
+  const c = normalizeFeatureConfig({ sr, blocks: [...FEATURE_BLOCKS] });
+  const hopFrames = 7;
+  const ex = new StreamFeatureExtractor({ config: c, window_samples: Math.round(1.5 * sr), hop_frames: hopFrames });
+  const wins = streamWindows(ex, y, 21, 4000);
+  const regular = wins.filter((w) => !w.offline);
+  assert.ok(regular.length >= 20);
+  assertClose(compare(wins, y, c), 'changing stream');
+  // rows computed if no cached row were ever invalidated: the first window, then per window the
+  // new frames and the recomputed edge frames
+  const F = ex.nFrames;
+  const edges = (ex.stftFrames - F - (regular.length - 1) * hopFrames) / (regular.length - 1);
+  assert.ok(Number.isInteger(edges) && edges > 0);
+  const fresh = F + (regular.length - 1) * (hopFrames + edges);
+  const { mfccFrames, chromaFrames, windows } = ex.counters;
+  assert.equal(windows, regular.length);
+  assert.ok(mfccFrames > fresh, `the log-mel floor changed, so some cached MFCC rows were recomputed (${mfccFrames} rows, ${fresh} new)`);
+  assert.ok(mfccFrames < regular.length * F, `some MFCC rows were reused (${mfccFrames} of ${regular.length * F})`);
+  assert.ok(chromaFrames > fresh, `the tuning changed, so cached chroma rows were recomputed (${chromaFrames} rows, ${fresh} new)`);
+  assert.ok(chromaFrames <= regular.length * F);
+});
+
+test('no top_db clip, and windows declined by skip(): the cached rows of the computed windows are still right', () => {
+  const { y, sr } = changingStream();
+  const c = normalizeFeatureConfig({ sr, top_db: null });
+  let n = 0;
+  const skip = (): boolean => n++ % 3 === 1;
+  const ex = new StreamFeatureExtractor({ config: c, window_samples: Math.round(1.2 * sr), hop_frames: 9, skip });
+  const wins = streamWindows(ex, y, 5, 3000);
+  const done = wins.filter((w) => !w.skipped);
+  assert.ok(wins.some((w) => w.skipped) && done.length >= 8);
+  for (const w of wins.filter((x) => x.skipped)) assert.equal(w.features.rows, 0);
+  assertClose(compare(done, y, c), 'top_db null with skipped windows');
+});
+
+test('tuningFromPeaks (median by selection, odd and even peak counts) equals estimateTuning on the same frames', () => {
+  for (const name of ['ravdess_angry_a01', 'speech_synth', 'chirp', 'noise']) {
+    const { y, sr } = loadAudioSync(join(FIXTURES, `${name}.wav`), { sr: 'native' });
+    const S = powerSpectrogram(y.subarray(0, Math.min(y.length, 60 * 512)), { n_fft: 2048, hop_length: 512, center: true, power: 2 });
+    const parity = new Set<number>();
+    for (const rows of [1, 2, 3, 5, 8, 13, 21, 34, S.rows]) {
+      if (rows > S.rows) continue;
+      const sub = { rows, cols: S.cols, data: S.data.subarray(0, rows * S.cols) };
+      const p = piptrack({ S: sub, sr, n_fft: 2048 });
+      const pitches: number[] = [];
+      const mags: number[] = [];
+      for (let i = 0; i < p.pitches.data.length; i++) {
+        if (p.pitches.data[i] > 0) {
+          pitches.push(p.pitches.data[i]);
+          mags.push(p.magnitudes.data[i]);
+        }
+      }
+      parity.add(mags.length % 2);
+      const ours = tuningFromPeaks(Float32Array.from(pitches), Float32Array.from(mags), 12);
+      const ref = estimateTuning({ S: sub, sr, n_fft: 2048, bins_per_octave: 12, resolution: 0.01 });
+      assert.equal(ours, ref, `${name}, ${rows} frames, ${mags.length} peaks`);
+    }
+    assert.equal(parity.size, 2, `${name}: both odd and even peak counts were tried`);
+  }
 });

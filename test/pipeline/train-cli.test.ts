@@ -149,4 +149,19 @@ test('ser train refusals: too few speakers, unknown emotion, no data (in-process
   writeFileSync(badCfg, JSON.stringify({ lstm: { units: 4 }, colour: 'blue' }));
   await assert.rejects(run([...common.map((a) => (a === modelCfg ? badCfg : a)), '--out', join(root, 'run7')]), (e: Error) => e instanceof SerError && e.message.includes(badCfg) && /colour/.test(e.message));
   assert.ok(!existsSync(join(root, 'run3')) && !existsSync(join(root, 'run5')), 'no run folder for a refused run');
+  await assert.rejects(run([...common, '--batch-augment', 'time:3', '--out', join(root, 'run8')]), (e: Error) => e instanceof SerError && /batch augmentation: time must be NxW/.test(e.message));
+  await assert.rejects(run([...common, '--batch-augment', 'blur:1', '--out', join(root, 'run8')]), (e: Error) => e instanceof SerError && /unknown key 'blur'/.test(e.message));
+});
+
+test('ser train --normalize speaker with augmented copies and --batch-augment: runs, records the options', () => {
+  const out = join(root, 'run9');
+  // gain copies: each (speaker, augmentation) pair has its own statistics; the run must find them
+  const args = common.map((a) => (a === 'noise:20dB' ? 'gain:+6dB' : a));
+  const r = ser(['train', ...args, '--normalize', 'speaker', '--batch-augment', 'time:1x3,feat:1x2,shift:2,smooth:0.1', '--test-speakers', '01', '--val-speakers', '02', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.deepEqual(config.batchAugment, { timeMasks: 1, timeMaskWidth: 3, featureMasks: 1, featureMaskWidth: 2, shift: 2, labelSmoothing: 0.1 });
+  assert.equal(config.normalize, 'speaker');
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.deepEqual(metrics.counts, { train: 24, trainOriginals: 12, val: 6, test: 6 });
 });

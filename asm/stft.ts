@@ -117,7 +117,7 @@ function transform(src: usize): void {
 }
 
 /** |X[k]|², k = 0..M, from Z, as f32 at out. PC holds (cc, nd) twiddle vectors of e^{−2πik/n}. */
-function powerOut(out: usize): void {
+function powerOut(out: usize): f32 {
   const m = M;
   const z = Z;
   const z0r = load<f64>(z);
@@ -126,6 +126,7 @@ function powerOut(out: usize): void {
   const ny = z0r - z0i;
   store<f32>(out, <f32>(dc * dc));
   store<f32>(out + ((<usize>m) << 2), <f32>(ny * ny));
+  let mx = f64x2.max(f64x2.splat(dc * dc), f64x2.splat(ny * ny));
   const half = m >> 1;
   const conj = f64x2(1.0, -1.0);
   const halfv = f64x2.splat(0.5);
@@ -145,14 +146,20 @@ function powerOut(out: usize): void {
     const pw = f64x2.add(f64x2.shuffle(q1, q2, 0, 2), f64x2.shuffle(q1, q2, 1, 3)); // [|X[k]|², |X[m−k]|²]
     store<f32>(out + ((<usize>k) << 2), <f32>f64x2.extract_lane(pw, 0));
     store<f32>(out + ((<usize>k2) << 2), <f32>f64x2.extract_lane(pw, 1));
+    mx = f64x2.max(mx, pw);
   }
+  // the row maximum (NaN when the row holds a NaN); max of the rounded values = rounded max
+  return <f32>f64x2.extract_lane(f64x2.max(mx, f64x2.shuffle(mx, mx, 1, 0)), 0);
 }
 
 /**
  * Power spectrogram of the f32 signal y[0..n) (at yPtr): frame t starts at sample t·hop − pad,
- * samples outside the signal are zeros. Writes nFrames × (n_fft/2 + 1) f32 at out, frame-major.
+ * samples outside the signal are zeros. Writes nFrames × (n_fft/2 + 1) f32 at out, frame-major,
+ * and, when rowMax ≠ 0, each frame's largest power (f32) at rowMax. Returns 1 when every sample
+ * of y[0..n) is finite, else 0.
  */
-export function stftPower(yPtr: usize, n: i32, hop: i32, pad: i32, nFrames: i32, out: usize): void {
+export function stftPower(yPtr: usize, n: i32, hop: i32, pad: i32, nFrames: i32, out: usize, rowMax: usize): i32 {
+  const finite = allFinite(yPtr, n);
   const nfft = 2 * M;
   const nBins = M + 1;
   for (let t = 0; t < nFrames; t++) {
@@ -168,8 +175,31 @@ export function stftPower(yPtr: usize, n: i32, hop: i32, pad: i32, nFrames: i32,
       src = EDGE;
     }
     transform(src);
-    powerOut(out + (<usize>(t * nBins) << 2));
+    const mx = powerOut(out + (<usize>(t * nBins) << 2));
+    if (rowMax) store<f32>(rowMax + ((<usize>t) << 2), mx);
   }
+  return finite;
+}
+
+/** 1 when all n f32 values at p are finite, else 0 (v − v is 0 for finite v, NaN otherwise). */
+export function allFinite(p: usize, n: i32): i32 {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const q = p + (<usize>i << 2);
+    const v0 = v128.load(q);
+    const v1 = v128.load(q, 16);
+    a0 = f32x4.add(a0, f32x4.sub(v0, v0));
+    a1 = f32x4.add(a1, f32x4.sub(v1, v1));
+  }
+  a0 = f32x4.add(a0, a1);
+  let ok = !v128.any_true(f32x4.ne(a0, a0));
+  for (; i < n; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    if (v - v != 0) ok = false;
+  }
+  return ok ? 1 : 0;
 }
 
 /**
@@ -245,4 +275,291 @@ export function sqrtInPlace(p: usize, n: i32): void {
     const q = p + (<usize>i << 2);
     store<f32>(q, Mathf.sqrt(load<f32>(q)));
   }
+}
+
+// ---- spectral contrast: per band, the sums of the q smallest and the q largest values ----------
+
+// Insert v into the ascending buffer L[0..q) (L[q−1] is the largest kept); returns the new L[q−1].
+// @ts-ignore: decorator
+@inline function insertLow(L: usize, q: i32, v: f32): f32 {
+  let j = q - 2;
+  while (j >= 0) {
+    const x = load<f32>(L + (<usize>j << 2));
+    if (!(x > v)) break;
+    store<f32>(L + (<usize>j << 2), x, 4);
+    j--;
+  }
+  store<f32>(L + (<usize>j << 2), v, 4);
+  return load<f32>(L + (<usize>(q - 1) << 2));
+}
+
+// Insert v into the descending buffer H[0..q) (H[q−1] is the smallest kept); returns the new H[q−1].
+// @ts-ignore: decorator
+@inline function insertHigh(H: usize, q: i32, v: f32): f32 {
+  let j = q - 2;
+  while (j >= 0) {
+    const x = load<f32>(H + (<usize>j << 2));
+    if (!(x < v)) break;
+    store<f32>(H + (<usize>j << 2), x, 4);
+    j--;
+  }
+  store<f32>(H + (<usize>j << 2), v, 4);
+  return load<f32>(H + (<usize>(q - 1) << 2));
+}
+
+let C_L: usize = 0; // f32 scratch, ascending q smallest
+let C_H: usize = 0; // f32 scratch, descending q largest
+let C_NAN: bool = false;
+let C_LMAX: f32 = 0;
+let C_HMIN: f32 = 0;
+
+// @ts-ignore: decorator
+@inline function visit(v: f32, q: i32): void {
+  if (!(v >= C_LMAX)) {
+    if (v != v) C_NAN = true;
+    else C_LMAX = insertLow(C_L, q, v);
+  }
+  if (v > C_HMIN) C_HMIN = insertHigh(C_H, q, v);
+}
+
+function resetBuffers(q: i32): void {
+  for (let j = 0; j < q; j++) {
+    store<f32>(C_L + (<usize>j << 2), Infinity);
+    store<f32>(C_H + (<usize>j << 2), -Infinity);
+  }
+  C_LMAX = Infinity;
+  C_HMIN = -Infinity;
+}
+
+/**
+ * For frames t < T of a frame-major (T × nb) f32 array at s and each band k < nBands given as the
+ * i32 triple (lo, len, q) at tab + 12·k: the sum, in sorted order and in f64, of the q smallest and
+ * of the q largest of s[t, lo .. lo+len) — of their square roots when sqrtValues ≠ 0 (the
+ * magnitudes of a power row: √ is monotone, so the selected bins are the same). Writes two f64 per
+ * (frame, band) at out + 16·(t·nBands + k); the low sum is NaN when the band holds a NaN.
+ * lb and hb are f32 scratch buffers of max(q) values each.
+ *
+ * Long bands with q ≤ 16 are first scanned with SIMD minima/maxima of 16 interleaved groups: the
+ * q-th smallest group minimum is ≥ the band's q-th smallest value (the q group minima below it are
+ * q distinct elements), so a block of 8 values all strictly between the two thresholds can be
+ * skipped; the other values go through the same insertion as the plain scan. The selected values,
+ * hence the sums, are exactly those of a full scan.
+ */
+export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32, lb: usize, hb: usize, sqrtValues: i32, out: usize): void {
+  C_L = lb;
+  C_H = hb;
+  let o = out;
+  for (let t = 0; t < T; t++) {
+    const row = s + (<usize>(t * nb) << 2);
+    for (let k = 0; k < nBands; k++) {
+      const tk = tab + (<usize>(k * 12));
+      const p = row + (<usize>load<i32>(tk) << 2);
+      const len = load<i32>(tk, 4);
+      const q = load<i32>(tk, 8);
+      C_NAN = false;
+      let sl: f64 = 0;
+      let sh: f64 = 0;
+      if (q == 1) {
+        let mn = f32x4.splat(Infinity);
+        let mx = f32x4.splat(-Infinity);
+        let i = 0;
+        for (; i + 4 <= len; i += 4) {
+          const v = v128.load(p + (<usize>i << 2));
+          mn = f32x4.min(mn, v); // NaN-propagating
+          mx = f32x4.max(mx, v);
+        }
+        mn = f32x4.min(mn, v128.shuffle<f32>(mn, mn, 2, 3, 0, 1));
+        mn = f32x4.min(mn, v128.shuffle<f32>(mn, mn, 1, 0, 3, 2));
+        mx = f32x4.max(mx, v128.shuffle<f32>(mx, mx, 2, 3, 0, 1));
+        mx = f32x4.max(mx, v128.shuffle<f32>(mx, mx, 1, 0, 3, 2));
+        let a = f32x4.extract_lane(mn, 0);
+        let b = f32x4.extract_lane(mx, 0);
+        if (a != a) C_NAN = true;
+        for (; i < len; i++) {
+          const v = load<f32>(p + (<usize>i << 2));
+          if (v != v) C_NAN = true;
+          if (v < a) a = v;
+          if (v > b) b = v;
+        }
+        sl = sqrtValues ? <f64>Mathf.sqrt(a) : <f64>a;
+        sh = sqrtValues ? <f64>Mathf.sqrt(b) : <f64>b;
+      } else {
+        resetBuffers(q);
+        let i = 0;
+        if (q <= 16 && len >= 64) {
+          let m0 = f32x4.splat(Infinity), m1 = m0, m2 = m0, m3 = m0;
+          let x0 = f32x4.splat(-Infinity), x1 = x0, x2 = x0, x3 = x0;
+          let g = 0;
+          for (; g + 16 <= len; g += 16) {
+            const a = p + (<usize>g << 2);
+            const v0 = v128.load(a);
+            const v1 = v128.load(a, 16);
+            const v2 = v128.load(a, 32);
+            const v3 = v128.load(a, 48);
+            m0 = f32x4.min(m0, v0);
+            m1 = f32x4.min(m1, v1);
+            m2 = f32x4.min(m2, v2);
+            m3 = f32x4.min(m3, v3);
+            x0 = f32x4.max(x0, v0);
+            x1 = f32x4.max(x1, v1);
+            x2 = f32x4.max(x2, v2);
+            x3 = f32x4.max(x3, v3);
+          }
+          // thresholds: the q-th smallest of the 16 group minima, the q-th largest of the maxima
+          v128.store(C_L + 64, m0);
+          v128.store(C_L + 80, m1);
+          v128.store(C_L + 96, m2);
+          v128.store(C_L + 112, m3);
+          v128.store(C_H + 64, x0);
+          v128.store(C_H + 80, x1);
+          v128.store(C_H + 96, x2);
+          v128.store(C_H + 112, x3);
+          for (let j = 0; j < 16; j++) visit(load<f32>(C_L + 64 + (<usize>j << 2)), q);
+          const tLo = C_LMAX;
+          resetBuffers(q);
+          let tHi: f32 = -Infinity;
+          for (let j = 0; j < 16; j++) tHi = insertHigh(C_H, q, load<f32>(C_H + 64 + (<usize>j << 2)));
+          resetBuffers(q);
+          if (C_NAN) {
+            // a group minimum is NaN: the band holds a NaN (the caller reports it)
+          } else if (tLo < tHi) {
+            const lo4 = f32x4.splat(tLo);
+            const hi4 = f32x4.splat(tHi);
+            for (; i + 8 <= len; i += 8) {
+              const a = p + (<usize>i << 2);
+              const v0 = v128.load(a);
+              const v1 = v128.load(a, 16);
+              const in0 = v128.and(f32x4.gt(v0, lo4), f32x4.lt(v0, hi4));
+              const in1 = v128.and(f32x4.gt(v1, lo4), f32x4.lt(v1, hi4));
+              // lanes outside (tLo, tHi) — or NaN — are the only possible selections: visit those
+              let out8 = (i32x4.bitmask(in0) | (i32x4.bitmask(in1) << 4)) ^ 0xff;
+              while (out8) {
+                const j = ctz(out8);
+                visit(load<f32>(a + (<usize>j << 2)), q);
+                out8 &= out8 - 1;
+              }
+            }
+          }
+        }
+        if (!C_NAN) for (; i < len; i++) visit(load<f32>(p + (<usize>i << 2)), q);
+        for (let j = 0; j < q; j++) {
+          const a = load<f32>(C_L + (<usize>j << 2));
+          const b = load<f32>(C_H + (<usize>j << 2));
+          sl += sqrtValues ? <f64>Mathf.sqrt(a) : <f64>a;
+          sh += sqrtValues ? <f64>Mathf.sqrt(b) : <f64>b;
+        }
+      }
+      store<f64>(o, C_NAN ? NaN : sl);
+      store<f64>(o, sh, 8);
+      o += 16;
+    }
+  }
+}
+
+// ---- chroma projection -----------------------------------------------------------------------
+
+/**
+ * raw[t·12 + c] (f64 at out) = Σ_k W[c, k] · S[t, k] for t < T, with W stored bin-major (12 f32 per
+ * bin at w) and S frame-major (T × nb f32 at s). Products are summed in f32 over blocks of 64 bins,
+ * the block sums in f64 (rounding error below 64·2⁻²⁴ of each value; librosa sums in f32).
+ */
+export function chromaProject(w: usize, s: usize, out: usize, nb: i32, T: i32): void {
+  for (let t = 0; t < T; t++) {
+    let d0 = f64x2.splat(0), d1 = d0, d2 = d0, d3 = d0, d4 = d0, d5 = d0;
+    let sp = s + (<usize>(t * nb) << 2);
+    let wp = w;
+    for (let k = 0; k < nb; k += 64) {
+      const bend = k + 64 < nb ? k + 64 : nb;
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0;
+      for (let j = k; j < bend; j++) {
+        const x = v128.load32_splat(sp);
+        a0 = f32x4.add(a0, f32x4.mul(x, v128.load(wp)));
+        a1 = f32x4.add(a1, f32x4.mul(x, v128.load(wp, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(x, v128.load(wp, 32)));
+        wp += 48;
+        sp += 4;
+      }
+      d0 = f64x2.add(d0, f64x2.promote_low_f32x4(a0));
+      d1 = f64x2.add(d1, f64x2.promote_low_f32x4(v128.shuffle<f32>(a0, a0, 2, 3, 0, 1)));
+      d2 = f64x2.add(d2, f64x2.promote_low_f32x4(a1));
+      d3 = f64x2.add(d3, f64x2.promote_low_f32x4(v128.shuffle<f32>(a1, a1, 2, 3, 0, 1)));
+      d4 = f64x2.add(d4, f64x2.promote_low_f32x4(a2));
+      d5 = f64x2.add(d5, f64x2.promote_low_f32x4(v128.shuffle<f32>(a2, a2, 2, 3, 0, 1)));
+    }
+    const o = out + (<usize>(t * 96));
+    v128.store(o, d0);
+    v128.store(o, d1, 16);
+    v128.store(o, d2, 32);
+    v128.store(o, d3, 48);
+    v128.store(o, d4, 64);
+    v128.store(o, d5, 80);
+  }
+}
+
+// ---- power → dB --------------------------------------------------------------------------------
+
+// Natural logarithm of two positive normal finite f64 (argument reduction to [√½, √2) and the
+// classic odd series in s = f/(2+f), to about 1 ulp).
+// @ts-ignore: decorator
+@inline function lnx2(x: v128): v128 {
+  // ix = bits + (1.0 − √½ high word) so that the exponent k rounds the mantissa into [√½, √2)
+  const ix = i64x2.add(x, i64x2.splat(0x3ff0000000000000 - 0x3fe6a09e00000000));
+  const k = i64x2.sub(i64x2.shr_u(ix, 52), i64x2.splat(1023));
+  const m = i64x2.add(v128.and(ix, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3fe6a09e00000000));
+  // k (|k| < 2^51) → f64 via the 2^52 + 2^51 magic constant
+  const kf = f64x2.sub(i64x2.add(k, i64x2.splat(0x4338000000000000)), f64x2.splat(6755399441055744.0));
+  const f = f64x2.sub(m, f64x2.splat(1.0));
+  const hfsq = f64x2.mul(f64x2.splat(0.5), f64x2.mul(f, f));
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  const z = f64x2.mul(s, s);
+  const w = f64x2.mul(z, z);
+  const t1 = f64x2.mul(w, f64x2.add(f64x2.splat(3.999999999940941908e-1), f64x2.mul(w, f64x2.add(f64x2.splat(2.222219843214978396e-1), f64x2.mul(w, f64x2.splat(1.531383769920937332e-1))))));
+  const t2 = f64x2.mul(z, f64x2.add(f64x2.splat(6.666666666666735130e-1), f64x2.mul(w, f64x2.add(f64x2.splat(2.857142874366239149e-1), f64x2.mul(w, f64x2.add(f64x2.splat(1.818357216161805012e-1), f64x2.mul(w, f64x2.splat(1.479819860511658591e-1))))))));
+  const R = f64x2.add(t2, t1);
+  const lo = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), f64x2.mul(kf, f64x2.splat(1.90821492927058770002e-10)));
+  return f64x2.add(f64x2.mul(kf, f64x2.splat(6.93147180369123816490e-1)), f64x2.sub(f, f64x2.sub(hfsq, lo)));
+}
+
+/**
+ * out[i] = f32(10·log10(max(x[i], amin)) − refDb) for n f32 values at x (amin a positive normal
+ * f64; NaN stays NaN, +∞ stays +∞). Returns the largest output (−∞ when none; NaNs ignored).
+ */
+export function powerToDb(x: usize, n: i32, amin: f64, refDb: f64, out: usize): f64 {
+  const am = f64x2.splat(amin);
+  const inf = f64x2.splat(Infinity);
+  const scale = f64x2.splat(4.342944819032518); // 10 / ln 10
+  const ref = f64x2.splat(refDb);
+  let mx = f32x4.splat(-Infinity);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    const cl = f64x2.pmax(am, lo); // pmax(a, b) = a < b ? b : a: amin when lo ≤ amin or NaN
+    const ch = f64x2.pmax(am, hi);
+    let dl = f64x2.sub(f64x2.mul(lnx2(cl), scale), ref);
+    let dh = f64x2.sub(f64x2.mul(lnx2(ch), scale), ref);
+    dl = v128.bitselect(f64x2.add(lo, ref), dl, f64x2.eq(cl, inf)); // +∞ stays +∞ (inf − ref = inf)
+    dh = v128.bitselect(f64x2.add(hi, ref), dh, f64x2.eq(ch, inf));
+    let r = f32x4.demote_f64x2_zero(dl);
+    r = v128.shuffle<f32>(r, f32x4.demote_f64x2_zero(dh), 0, 1, 4, 5);
+    r = v128.bitselect(v, r, f32x4.ne(v, v)); // NaN stays NaN
+    v128.store(out + (<usize>i << 2), r);
+    mx = f32x4.pmax(mx, r); // pmax ignores a NaN in r (keeps mx)
+  }
+  mx = f32x4.pmax(mx, v128.shuffle<f32>(mx, mx, 2, 3, 0, 1));
+  mx = f32x4.pmax(mx, v128.shuffle<f32>(mx, mx, 1, 0, 3, 2));
+  let m = <f64>f32x4.extract_lane(mx, 0);
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    let r: f32;
+    if (v != v) r = v;
+    else {
+      const c = <f64>v > amin ? <f64>v : amin;
+      r = c == Infinity ? Infinity : <f32>(f64x2.extract_lane(f64x2.sub(f64x2.mul(lnx2(f64x2.splat(c)), scale), ref), 0));
+    }
+    store<f32>(out + (<usize>i << 2), r);
+    if (<f64>r > m) m = <f64>r;
+  }
+  return m;
 }

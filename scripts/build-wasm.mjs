@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ser-wasm-'));
 const wasm = join(dir, 'stft.wasm');
 const r = spawnSync(
   process.execPath,
-  ['node_modules/assemblyscript/bin/asc.js', 'asm/stft.ts', '-o', wasm, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '1'],
+  ['node_modules/assemblyscript/bin/asc.js', 'asm/stft.ts', '-o', wasm, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '96', '--maximumMemory', '96'],
   { stdio: 'inherit' },
 );
 if (r.status !== 0) process.exit(r.status ?? 1);

@@ -1,12 +1,25 @@
 /**
- * WebAssembly (SIMD) kernels: the power spectrogram (the same computation as the JS path of
- * powerSpectrogram: window → radix-4 real FFT in float64 → |X|² as float32, several times faster),
- * the sparse mel filterbank product and the MFCC's DCT product (float64 accumulation).
+ * WebAssembly (SIMD) kernels of the feature pipeline, built from asm/stft.ts by
+ * scripts/build-wasm.mjs: the power spectrogram (window → radix-4 real FFT in float64 → |X|² as
+ * float32, plus each frame's maximum and a finiteness check of the signal), the sparse mel
+ * filterbank product, the MFCC's DCT product, power → dB, spectral contrast's per-band order
+ * statistics and the 12-bin chroma projection.
  *
- * The 1.6 kB module (built from asm/stft.ts by scripts/build-wasm.mjs) is compiled synchronously on
- * first use — small enough for synchronous compilation on a browser's main thread. Where
- * WebAssembly or its SIMD extension is unavailable, or the size is not a power of two, the
- * functions here return null and callers use the JS FFT. Browser-safe: no Node APIs.
+ * Memory: the module's memory is FIXED (96 pages = 6 MiB, initial = maximum) and never grown.
+ * Growing a WebAssembly memory detaches its old ArrayBuffer, which makes V8 add detach checks to
+ * typed-array accesses process-wide (measured: unrelated JS loops ran up to 2× slower). Work that
+ * does not fit is done in chunks. The memory is laid out as
+ *
+ *   [static data][FFT tables, ≤ TABLE_BYTES][resident spectrogram, RES_BYTES][scratch … end]
+ *
+ * {@link wasmStftPowerResident} leaves the power spectrogram in the resident region and returns a
+ * Float32Array VIEW of it: the other kernels recognise such a view (same ArrayBuffer) and read it
+ * in place instead of copying it in. The view is valid until the next STFT call.
+ *
+ * The module (about 8 kB) is compiled synchronously on first use — small enough for synchronous
+ * compilation on a browser's main thread. Where WebAssembly or its SIMD extension is unavailable,
+ * or a size does not fit, the functions here return null and callers use their JS paths (same
+ * arithmetic). Browser-safe: no Node APIs.
  */
 import { STFT_WASM_BASE64 } from './stft-wasm.generated.js';
 
@@ -14,14 +27,25 @@ interface Exports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   configure(m: number, rev: number, tw: number, passH: number, passOff: number, npass: number, firstR2: number, pc: number, z: number, win: number, edge: number): void;
-  stftPower(yPtr: number, n: number, hop: number, pad: number, nFrames: number, out: number): void;
+  stftPower(yPtr: number, n: number, hop: number, pad: number, nFrames: number, out: number, rowMax: number): number;
+  allFinite(p: number, n: number): number;
   matmulT(x: number, d: number, rows: number, nIn: number, nOut: number, out: number): void;
   sqrtInPlace(p: number, n: number): void;
   sparseApply(s: number, rows: number, nBins: number, start: number, len: number, off: number, w: number, nBands: number, out: number): void;
+  contrastSums(s: number, nb: number, T: number, tab: number, nBands: number, lb: number, hb: number, sqrtValues: number, out: number): void;
+  chromaProject(w: number, s: number, out: number, nb: number, T: number): void;
+  powerToDb(x: number, n: number, amin: number, refDb: number, out: number): number;
 }
 
 let instance: Exports | null | undefined;
 let disabled = false;
+
+/** Total memory of the module (must equal the build's --initialMemory/--maximumMemory pages). */
+const MEMORY_BYTES = 96 * 65536;
+/** Room for the FFT tables (≈ 46·n_fft bytes: n_fft ≤ 16384). */
+const TABLE_BYTES = 1 << 20;
+/** Resident spectrogram region (2.5 MiB: 639 frames of n_fft 2048, ≈ 14.8 s at hop 512 / 22050 Hz). */
+const RES_BYTES = 5 << 19;
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -30,49 +54,49 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+const align16 = (x: number) => (x + 15) & ~15;
+let TAB0 = 0;
+let RES0 = 0;
+let SCR0 = 0;
+let SCR1 = 0;
+
 function load(): Exports | null {
   if (instance !== undefined) return instance;
   try {
     if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return (instance = null);
     const mod = new WebAssembly.Module(decodeBase64(STFT_WASM_BASE64));
     const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('stft wasm abort'); } } });
-    instance = inst.exports as unknown as Exports;
+    const ex = inst.exports as unknown as Exports;
+    TAB0 = align16(ex.heapBase());
+    RES0 = align16(TAB0 + TABLE_BYTES);
+    SCR0 = RES0 + RES_BYTES;
+    SCR1 = ex.memory.buffer.byteLength;
+    instance = SCR1 >= MEMORY_BYTES && SCR0 + (1 << 20) <= SCR1 ? ex : null;
   } catch {
-    instance = null; // no WebAssembly SIMD here: the JS FFT is used
+    instance = null; // no WebAssembly SIMD here: the JS paths are used
   }
   return instance;
 }
 
-/** Turns the WebAssembly kernel off (true) or back on (false), e.g. to compare both paths. */
+/** Turns the WebAssembly kernels off (true) or back on (false), e.g. to compare both paths. */
 export function setWasmStftDisabled(off: boolean): void {
   disabled = off;
 }
 
-/** True when the WebAssembly kernel is available and enabled. */
+/** True when the WebAssembly kernels are available and enabled. */
 export function wasmStftAvailable(): boolean {
   return !disabled && load() !== null;
 }
 
 interface Layout {
   key: string;
-  z: number;
-  edge: number;
-  /** first free byte after the tables */
-  end: number;
 }
 let layout: Layout | undefined;
 
-function ensureBytes(ex: Exports, bytes: number): void {
-  const have = ex.memory.buffer.byteLength;
-  if (bytes > have) ex.memory.grow(Math.ceil((bytes - have) / 65536));
-}
-
-const align16 = (x: number) => (x + 15) & ~15;
-
-/** Writes the FFT tables and the window for (n_fft, window) into wasm memory, once per size/window. */
-function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string): Layout {
+/** Writes the FFT tables and the window for (n_fft, window) into wasm memory, once per size/window; false when they do not fit. */
+function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string): boolean {
   const key = `${n_fft}:${winKey}`;
-  if (layout && layout.key === key) return layout;
+  if (layout && layout.key === key) return true;
   const m = n_fft >> 1;
   let bits = 0;
   while (1 << bits < m) bits++;
@@ -83,7 +107,7 @@ function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string
     passH.length = 0;
     for (let h = 2; 4 * h <= m; h *= 4) passH.push(h);
   }
-  let p = align16(ex.heapBase());
+  let p = TAB0;
   const rev = p;
   p = align16(p + 4 * m);
   const passHPtr = p;
@@ -101,7 +125,8 @@ function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string
   p = align16(p + 8 * n_fft);
   const edge = p;
   p = align16(p + 4 * n_fft);
-  ensureBytes(ex, p);
+  if (p > RES0) return false;
+  layout = undefined;
   const buf = ex.memory.buffer;
   const revA = new Uint32Array(buf, rev, m);
   for (let i = 0; i < m; i++) {
@@ -143,15 +168,22 @@ function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string
   }
   new Float64Array(buf, winPtr, n_fft).set(win);
   ex.configure(m, rev, tw, passHPtr, passOffPtr, passH.length, firstR2 ? 1 : 0, pc, z, winPtr, edge);
-  layout = { key, z, edge, end: p };
-  return layout;
+  layout = { key };
+  return true;
+}
+
+function stftReady(n_fft: number, win: Float64Array, winKey: string): Exports | null {
+  if (disabled || n_fft < 16 || (n_fft & (n_fft - 1)) !== 0) return null;
+  const ex = load();
+  if (!ex || !configure(ex, n_fft, win, winKey)) return null;
+  return ex;
 }
 
 /**
  * |FFT(window · frame)|² of every frame, frame-major float32 (nFrames × (n_fft/2 + 1)), or null when
  * the kernel cannot run here (no WebAssembly SIMD, disabled, or n_fft not a power of two ≥ 16).
  * Frame t covers y[t·hop − pad, t·hop − pad + n_fft), zeros outside the signal. When `magnitude`
- * (same size as the result) is given, it receives √power too.
+ * (same size as the result) is given, it receives √power too. Long signals go through in chunks.
  */
 export function wasmStftPower(
   y: Float32Array,
@@ -163,49 +195,121 @@ export function wasmStftPower(
   winKey: string,
   magnitude?: Float32Array,
 ): Float32Array | null {
-  if (disabled || n_fft < 16 || (n_fft & (n_fft - 1)) !== 0) return null;
-  const ex = load();
+  const ex = stftReady(n_fft, win, winKey);
   if (!ex) return null;
-  const L = configure(ex, n_fft, win, winKey);
   const nBins = (n_fft >> 1) + 1;
+  // power chunk in the resident region, samples in the scratch region
+  const byRes = Math.floor(RES_BYTES / (4 * nBins));
+  const bySamples = Math.floor((Math.min(SCR1 - SCR0, 4 * CHUNK_SAMPLES) / 4 - n_fft) / Math.max(hop, 1)) + 1;
+  const chunk = Math.min(nFrames, byRes, bySamples);
+  if (chunk < 1) return null;
   const out = new Float32Array(nFrames * nBins);
-  // Long signals go through in chunks of frames, so the module's memory stays small (it never
-  // shrinks once grown).
-  const chunk = Math.max(1, Math.min(nFrames, Math.floor(CHUNK_SAMPLES / Math.max(hop, 1))));
   const n = y.length;
+  const mem = ex.memory.buffer;
   for (let t0 = 0; t0 < nFrames; t0 += chunk) {
     const t1 = Math.min(nFrames, t0 + chunk);
     // samples y[s0, s1) cover every frame of the chunk (zeros outside the signal)
     const s0 = Math.min(n, Math.max(0, t0 * hop - pad));
     const s1 = Math.max(s0, Math.min(n, (t1 - 1) * hop - pad + n_fft));
-    const segLen = s1 - s0;
-    const yPtr = align16(L.end);
-    const outPtr = align16(yPtr + 4 * segLen);
     const count = t1 - t0;
-    ensureBytes(ex, outPtr + 4 * count * nBins);
-    new Float32Array(ex.memory.buffer, yPtr, segLen).set(y.subarray(s0, s1));
-    ex.stftPower(yPtr, segLen, hop, pad + s0 - t0 * hop, count, outPtr);
-    out.set(new Float32Array(ex.memory.buffer, outPtr, count * nBins), t0 * nBins);
+    new Float32Array(mem, SCR0, s1 - s0).set(y.subarray(s0, s1));
+    ex.stftPower(SCR0, s1 - s0, hop, pad + s0 - t0 * hop, count, RES0, 0);
+    out.set(new Float32Array(mem, RES0, count * nBins), t0 * nBins);
     if (magnitude) {
-      ex.sqrtInPlace(outPtr, count * nBins);
-      magnitude.set(new Float32Array(ex.memory.buffer, outPtr, count * nBins), t0 * nBins);
+      ex.sqrtInPlace(RES0, count * nBins);
+      magnitude.set(new Float32Array(mem, RES0, count * nBins), t0 * nBins);
     }
   }
   return out;
 }
 
-/** Samples per STFT chunk handed to the module (2^20: ~4 MB in, ~8 MB out at hop 512, n_fft 2048). */
+/**
+ * The power spectrogram of y computed into the module's resident region (see the file comment):
+ * `power` is a VIEW (nFrames × (n_fft/2 + 1), frame-major) valid until the next STFT call,
+ * `rowMax[t]` the largest value of frame t, and `finite` whether every sample of y is finite.
+ * Returns null when the kernel is unavailable or the clip does not fit (callers then use
+ * {@link wasmStftPower} or the JS FFT).
+ */
+export function wasmStftPowerResident(
+  y: Float32Array,
+  n_fft: number,
+  hop: number,
+  pad: number,
+  nFrames: number,
+  win: Float64Array,
+  winKey: string,
+): { power: Float32Array; rowMax: Float32Array; finite: boolean } | null {
+  const nBins = (n_fft >> 1) + 1;
+  if (nFrames * nBins * 4 > RES_BYTES) return null;
+  if (align16(4 * y.length) + 4 * nFrames > SCR1 - SCR0) return null;
+  const ex = stftReady(n_fft, win, winKey);
+  if (!ex) return null;
+  const mem = ex.memory.buffer;
+  const maxPtr = SCR0 + align16(4 * y.length);
+  new Float32Array(mem, SCR0, y.length).set(y);
+  const finite = ex.stftPower(SCR0, y.length, hop, pad, nFrames, RES0, maxPtr) === 1;
+  return {
+    power: new Float32Array(mem, RES0, nFrames * nBins),
+    rowMax: new Float32Array(mem, maxPtr, nFrames).slice(),
+    finite,
+  };
+}
+
+/** Samples per STFT chunk handed to the module (the default is as much as fits). */
 let CHUNK_SAMPLES = 1 << 20;
 
-/** Sets the STFT chunk size in samples (for tests of the chunking; default 2^20). */
+/** Caps the STFT chunk size in samples (for tests of the chunking; default 2^20). */
 export function setWasmStftChunkSamples(samples: number): void {
   CHUNK_SAMPLES = Math.max(1, Math.floor(samples));
 }
 
-/** First free byte after the STFT tables (or the heap base before any STFT ran). */
-function scratchBase(ex: Exports): number {
-  return align16(layout ? layout.end : ex.heapBase());
+/** Byte offset of `a` in the module's memory when `a` is a view of it (e.g. the resident spectrogram), else −1. */
+function residentOffset(ex: Exports, a: Float32Array): number {
+  return a.buffer === ex.memory.buffer ? a.byteOffset : -1;
 }
+
+/**
+ * Runs `kernel(inPtr, n, outPtr)` over `rows` rows of `x` (rowIn floats each) in chunks that fit the
+ * scratch region (after `fixedBytes` of per-call tables at SCR0), copying the rowOut·4·n output
+ * bytes of each chunk to `dest` (a typed array of the output's element type, via `view`). A
+ * resident input is read in place.
+ */
+function chunked<T extends Float32Array | Float64Array>(
+  ex: Exports,
+  x: Float32Array,
+  rows: number,
+  rowIn: number,
+  rowOutBytes: number,
+  fixedBytes: number,
+  dest: T,
+  view: (buf: ArrayBuffer, ptr: number, len: number) => T,
+  kernel: (inPtr: number, n: number, outPtr: number) => void,
+): boolean {
+  const per = dest.length / Math.max(rows, 1);
+  const base = align16(SCR0 + fixedBytes);
+  const room = SCR1 - base - 32;
+  const res = residentOffset(ex, x);
+  const perRow = (res >= 0 ? 0 : 4 * rowIn + 16) + rowOutBytes;
+  const chunk = Math.min(rows, Math.floor(room / perRow), Math.max(1, Math.floor(CHUNK_ROWS_FLOATS / Math.max(rowIn, 1))));
+  if (chunk < 1) return false;
+  const mem = ex.memory.buffer;
+  const inPtr = base;
+  const outPtr = res >= 0 ? base : align16(base + 4 * chunk * rowIn + 8);
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    let p = res + 4 * r0 * rowIn;
+    if (res < 0) {
+      new Float32Array(mem, inPtr, n * rowIn).set(x.subarray(r0 * rowIn, (r0 + n) * rowIn));
+      p = inPtr;
+    }
+    kernel(p, n, outPtr);
+    dest.set(view(mem, outPtr, n * per), r0 * per);
+  }
+  return true;
+}
+
+const f32View = (b: ArrayBuffer, p: number, n: number) => new Float32Array(b, p, n);
+const f64View = (b: ArrayBuffer, p: number, n: number) => new Float64Array(b, p, n);
 
 /**
  * out[t, k] = Σ_j D[k, j] · X[t, j]: X float32 (rows × nIn, nIn even), D float64 (nOut × nIn).
@@ -215,26 +319,18 @@ export function wasmMatmulT(x: Float32Array, rows: number, nIn: number, d: Float
   if (disabled || nIn % 2 !== 0 || rows === 0) return null;
   const ex = load();
   if (!ex) return null;
+  const dBytes = align16(8 * nOut * nIn);
+  if (dBytes > (SCR1 - SCR0) / 2) return null;
   const out = dest ?? new Float32Array(rows * nOut);
-  const chunk = Math.max(1, Math.floor(CHUNK_ROWS_FLOATS / Math.max(nIn, nOut)));
-  const dPtr = scratchBase(ex);
-  const xPtr = align16(dPtr + 8 * nOut * nIn);
-  const outPtr = align16(xPtr + 4 * Math.min(rows, chunk) * nIn);
-  ensureBytes(ex, outPtr + 4 * Math.min(rows, chunk) * nOut);
-  new Float64Array(ex.memory.buffer, dPtr, nOut * nIn).set(d.subarray(0, nOut * nIn));
-  for (let r0 = 0; r0 < rows; r0 += chunk) {
-    const n = Math.min(chunk, rows - r0);
-    new Float32Array(ex.memory.buffer, xPtr, n * nIn).set(x.subarray(r0 * nIn, (r0 + n) * nIn));
-    ex.matmulT(xPtr, dPtr, n, nIn, nOut, outPtr);
-    out.set(new Float32Array(ex.memory.buffer, outPtr, n * nOut), r0 * nOut);
-  }
-  return out;
+  new Float64Array(ex.memory.buffer, SCR0, nOut * nIn).set(d.subarray(0, nOut * nIn));
+  const ok = chunked(ex, x, rows, nIn, 4 * nOut, dBytes, out, f32View, (p, n, o) => ex.matmulT(p, SCR0, n, nIn, nOut, o));
+  return ok ? out : null;
 }
 
-/** Rows per chunk for the matrix kernels: chunk × width ≤ 2^20 floats (4 MB). */
+/** Rows per chunk for the matrix kernels: chunk × width ≤ 2^20 floats. */
 let CHUNK_ROWS_FLOATS = 1 << 20;
 
-/** Sets the matrix kernels' chunk size in floats (for tests of the chunking; default 2^20). */
+/** Caps the matrix kernels' chunk size in floats (for tests of the chunking; default 2^20). */
 export function setWasmMatrixChunkFloats(floats: number): void {
   CHUNK_ROWS_FLOATS = Math.max(1, Math.floor(floats));
 }
@@ -254,25 +350,89 @@ export function wasmSparseApply(
   const ex = load();
   if (!ex) return null;
   const nb = fb.nBands;
-  const out = dest ?? new Float32Array(rows * nb);
-  const chunk = Math.max(1, Math.floor(CHUNK_ROWS_FLOATS / Math.max(nBins, nb)));
-  const startPtr = scratchBase(ex);
+  const startPtr = SCR0;
   const lenPtr = align16(startPtr + 4 * nb);
   const offPtr = align16(lenPtr + 4 * nb);
   const wPtr = align16(offPtr + 4 * nb);
-  const sPtr = align16(wPtr + 4 * fb.weights.length + 8);
-  const outPtr = align16(sPtr + 4 * Math.min(rows, chunk) * nBins + 8);
-  ensureBytes(ex, outPtr + 4 * Math.min(rows, chunk) * nb);
+  const fixed = align16(wPtr + 4 * fb.weights.length + 8) - SCR0;
+  if (fixed > (SCR1 - SCR0) / 2) return null;
   const buf = ex.memory.buffer;
   new Int32Array(buf, startPtr, nb).set(fb.start);
   new Int32Array(buf, lenPtr, nb).set(fb.length);
   new Int32Array(buf, offPtr, nb).set(fb.offset);
   new Float32Array(buf, wPtr, fb.weights.length).set(fb.weights);
-  for (let r0 = 0; r0 < rows; r0 += chunk) {
-    const n = Math.min(chunk, rows - r0);
-    new Float32Array(ex.memory.buffer, sPtr, n * nBins).set(s.subarray(r0 * nBins, (r0 + n) * nBins));
-    ex.sparseApply(sPtr, n, nBins, startPtr, lenPtr, offPtr, wPtr, nb, outPtr);
-    out.set(new Float32Array(ex.memory.buffer, outPtr, n * nb), r0 * nb);
-  }
-  return out;
+  const out = dest ?? new Float32Array(rows * nb);
+  // (the kernel reads pairs of values: the +8 bytes of padding after inputs keep that in bounds)
+  const ok = chunked(ex, s, rows, nBins, 4 * nb, fixed, out, f32View, (p, n, o) => ex.sparseApply(p, n, nBins, startPtr, lenPtr, offPtr, wPtr, nb, o));
+  return ok ? out : null;
+}
+
+/**
+ * Spectral contrast's per-band sums over frames of a frame-major (rows × nb) array: for each frame
+ * and band (lo, len, q), the sum of the q smallest and of the q largest values of the band (of their
+ * square roots when `sqrtValues`, i.e. magnitudes selected from a power spectrogram), summed in
+ * sorted order in float64. Returns 2·bands.length float64 per frame (low sum — NaN when the band
+ * holds a NaN —, high sum), or null when the kernel is unavailable.
+ */
+export function wasmContrastSums(
+  s: Float32Array,
+  rows: number,
+  nb: number,
+  bands: readonly { lo: number; len: number; q: number }[],
+  sqrtValues: boolean,
+): Float64Array | null {
+  if (disabled || rows === 0) return null;
+  const ex = load();
+  if (!ex) return null;
+  const nBands = bands.length;
+  let qMax = 32;
+  for (const b of bands) qMax = Math.max(qMax, b.q);
+  const tab = SCR0;
+  const lb = align16(tab + 12 * nBands);
+  const hb = align16(lb + 4 * qMax);
+  const fixed = align16(hb + 4 * qMax) - SCR0;
+  if (fixed > (SCR1 - SCR0) / 2) return null;
+  const t = new Int32Array(ex.memory.buffer, tab, 3 * nBands);
+  bands.forEach((b, i) => {
+    t[3 * i] = b.lo;
+    t[3 * i + 1] = b.len;
+    t[3 * i + 2] = b.q;
+  });
+  const out = new Float64Array(rows * 2 * nBands);
+  const ok = chunked(ex, s, rows, nb, 16 * nBands, fixed, out, f64View, (p, n, o) => ex.contrastSums(p, nb, n, tab, nBands, lb, hb, sqrtValues ? 1 : 0, o));
+  return ok ? out : null;
+}
+
+/**
+ * raw[t·12 + c] = Σ_k W[c, k] · S[t, k] for a 12-row filterbank given bin-major (W[c, k] at k·12 + c,
+ * nb·12 floats) and a frame-major (rows × nb) spectrogram, into `raw` (float64, rows·12). Float32
+ * products summed in blocks of 64 bins, then in float64. False when the kernel is unavailable.
+ */
+export function wasmChromaProject(weights: Float32Array, s: Float32Array, rows: number, nb: number, raw: Float64Array): boolean {
+  if (disabled || rows === 0) return false;
+  const ex = load();
+  if (!ex) return false;
+  const wBytes = align16(48 * nb);
+  if (wBytes > (SCR1 - SCR0) / 2) return false;
+  new Float32Array(ex.memory.buffer, SCR0, 12 * nb).set(weights);
+  const dest = rows * 12 === raw.length ? raw : raw.subarray(0, rows * 12);
+  const ok = chunked(ex, s, rows, nb, 96, wBytes, dest, f64View, (p, n, o) => ex.chromaProject(SCR0, p, o, nb, n));
+  return ok;
+}
+
+/**
+ * dst[i] = float32(10·log10(max(src[i], amin)) − refDb) (NaN stays NaN, +∞ stays +∞) for every
+ * value; returns the largest result (NaNs ignored; −∞ when none), or null when the kernel is
+ * unavailable (or amin is not a normal positive number).
+ */
+export function wasmPowerToDb(src: Float32Array, amin: number, refDb: number, dst: Float32Array): number | null {
+  if (disabled || src.length === 0 || !(amin >= 2.2250738585072014e-308) || !Number.isFinite(amin) || !Number.isFinite(refDb)) return null;
+  const ex = load();
+  if (!ex) return null;
+  let max = -Infinity;
+  const ok = chunked(ex, src, src.length, 1, 4, 0, dst, f32View, (p, n, o) => {
+    const m = ex.powerToDb(p, n, amin, refDb, o);
+    if (m > max) max = m;
+  });
+  return ok ? max : null;
 }

@@ -3,7 +3,7 @@
  */
 import { check } from '../errors.js';
 import { realFft } from './fft.js';
-import { wasmStftPower } from './stft-wasm.js';
+import { wasmStftPower, wasmStftPowerResident } from './stft-wasm.js';
 import type { Matrix } from './matrix.js';
 
 export type WindowName = 'hann' | 'hamming' | 'ones';
@@ -192,4 +192,23 @@ export function spectrogramPower(S: Spectrogram, power = 2): Matrix {
   else if (power === 1) for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
   else for (let i = 0; i < out.length; i++) out[i] = Math.pow(re[i] * re[i] + im[i] * im[i], power / 2);
   return { rows: S.nFrames, cols: S.nBins, data: out };
+}
+
+/**
+ * The power spectrogram |stft(y)|² (frame-major, (n_frames, n_fft/2 + 1)) for a pipeline that
+ * consumes it at once: when the WebAssembly kernel can hold the whole clip, `power.data` is a VIEW
+ * of the kernel's memory, valid only until the next STFT call (the other kernels read it in place,
+ * without a copy), `rowMax[t]` is frame t's largest value and `finite` tells whether every sample
+ * of y is finite. Otherwise `power` is an ordinary array and rowMax / finite are null (unknown).
+ * Do not keep `power` beyond the synchronous computation that requested it.
+ */
+export function transientPowerSpectrogram(
+  y: Float32Array,
+  options: StftOptions = {},
+): { power: Matrix; rowMax: Float32Array | null; finite: boolean | null } {
+  const plan = stftPlan(y, options);
+  const { nFrames, nBins } = plan;
+  const r = wasmStftPowerResident(y, plan.n_fft, plan.hop_length, plan.pad, nFrames, plan.window, plan.windowKey);
+  if (r) return { power: { rows: nFrames, cols: nBins, data: r.power }, rowMax: r.rowMax, finite: r.finite };
+  return { power: spectrograms(y, options, false).power, rowMax: null, finite: null };
 }

@@ -7,7 +7,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { estimateTuning } from './tuning.js';
-import { createChromaKernel, type ChromaKernel } from './simd.js';
+import { wasmChromaProject, wasmStftAvailable } from '../dsp/stft-wasm.js';
 
 export interface ChromaFilterOptions {
   /** Sample rate in Hz. */
@@ -198,14 +198,8 @@ export interface ChromaStftOptions {
 
 const F32_TINY = 1.1754943508222875e-38;
 
-// WebAssembly SIMD projection for n_chroma = 12 (created on first use; null when unavailable).
-let kernelState: ChromaKernel | null | undefined;
+// WebAssembly SIMD projection for n_chroma = 12 (the feature kernels' module; JS when unavailable).
 let kernelEnabled = true;
-function simdKernel(): ChromaKernel | null {
-  if (!kernelEnabled) return null;
-  if (kernelState === undefined) kernelState = createChromaKernel();
-  return kernelState;
-}
 
 /**
  * Which projection chromaStft uses for 12 chroma bins: 'wasm-simd' or 'js'. Passing `enable`
@@ -213,7 +207,7 @@ function simdKernel(): ChromaKernel | null {
  */
 export function chromaBackend(enable?: boolean): 'wasm-simd' | 'js' {
   if (enable !== undefined) kernelEnabled = enable;
-  return simdKernel() ? 'wasm-simd' : 'js';
+  return kernelEnabled && wasmStftAvailable() ? 'wasm-simd' : 'js';
 }
 
 let rawBuf = new Float64Array(0);
@@ -295,8 +289,8 @@ export function chromaStft(o: ChromaStftOptions): Matrix {
   const out = new Float32Array(S.rows * n_chroma);
   const T = S.rows;
   const raw = projectScratch(T * n_chroma);
-  const kernel = n_chroma === 12 ? simdKernel() : null;
-  if (!kernel || !kernel.project(bank.binMajor, data, nb, T, raw)) project(bank, data, nb, T, raw);
+  const simd = n_chroma === 12 && kernelEnabled && wasmChromaProject(bank.binMajor, data, T, nb, raw);
+  if (!simd) project(bank, data, nb, T, raw);
   for (let t = 0; t < T; t++) {
     const o2 = t * n_chroma;
     let len = 0;

@@ -5,7 +5,7 @@
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
-import { createContrastKernel, type ContrastKernel } from './simd.js';
+import { wasmContrastSums, wasmStftAvailable } from '../dsp/stft-wasm.js';
 
 export interface SpectralContrastOptions {
   /** MAGNITUDE spectrogram (power 1), frame-major: shape (n_frames, 1 + n_fft/2). */
@@ -89,7 +89,7 @@ const STRIDE = 16;
  * both thresholds early. The sums do not depend on the visiting order (each buffer is summed in
  * sorted order). Writes [sumLow, sumHigh] into res (both NaN when the range holds a NaN).
  */
-function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: Float64Array): void {
+function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: Float64Array, sqrtValues: boolean): void {
   const end = lo + len;
   if (q === 1) {
     let mn = Infinity;
@@ -103,8 +103,8 @@ function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: F
         else mn = v;
       }
     }
-    res[0] = nan ? NaN : mn;
-    res[1] = nan ? NaN : mx;
+    res[0] = nan ? NaN : sqrtValues ? Math.fround(Math.sqrt(mn)) : mn;
+    res[1] = nan ? NaN : sqrtValues ? Math.fround(Math.sqrt(mx)) : mx;
     return;
   }
   if (lowBuf.length < q) {
@@ -151,33 +151,31 @@ function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: F
   }
   let sl = 0;
   let sh = 0;
-  for (let i = 0; i < q; i++) {
-    sl += L[i];
-    sh += H[i];
+  if (sqrtValues) {
+    for (let i = 0; i < q; i++) {
+      sl += Math.fround(Math.sqrt(L[i]));
+      sh += Math.fround(Math.sqrt(H[i]));
+    }
+  } else {
+    for (let i = 0; i < q; i++) {
+      sl += L[i];
+      sh += H[i];
+    }
   }
   res[0] = nan ? NaN : sl;
   res[1] = nan ? NaN : sh;
 }
 
-// WebAssembly kernel running the same per-band selection (created on first use; null when unavailable).
-let kernelState: ContrastKernel | null | undefined;
 let kernelEnabled = true;
-function wasmKernel(): ContrastKernel | null {
-  if (!kernelEnabled) return null;
-  if (kernelState === undefined) kernelState = createContrastKernel();
-  return kernelState;
-}
-/** Frames handed to the kernel per call. */
-const KERNEL_CHUNK = 128;
 
 /**
- * Which implementation spectralContrast uses for the per-band sums: 'wasm' (the same insertion
- * selection compiled to WebAssembly, bit-identical sums) or 'js'. Passing `enable` switches the
+ * Which implementation spectralContrast uses for the per-band sums: 'wasm' (the same selection in
+ * WebAssembly with a SIMD pre-filter, bit-identical sums) or 'js'. Passing `enable` switches the
  * kernel on or off (tests compare both).
  */
 export function contrastBackend(enable?: boolean): 'wasm' | 'js' {
   if (enable !== undefined) kernelEnabled = enable;
-  return wasmKernel() ? 'wasm' : 'js';
+  return kernelEnabled && wasmStftAvailable() ? 'wasm' : 'js';
 }
 
 /**
@@ -192,6 +190,20 @@ export function contrastBackend(enable?: boolean): 'wasm' | 'js' {
  * Returns shape (n_frames, n_bands + 1).
  */
 export function spectralContrast(o: SpectralContrastOptions): Matrix {
+  return contrastCore(o, false);
+}
+
+/**
+ * spectralContrast computed from the POWER spectrogram S = |stft|² (n_frames, 1 + n_fft/2) instead of
+ * the magnitude: √ is monotone, so the bins selected per band are the same, and only the selected
+ * ones are square-rooted (as float32, exactly the magnitude values). Bit-identical to
+ * spectralContrast on the magnitude spectrogram. Returns shape (n_frames, n_bands + 1).
+ */
+export function spectralContrastFromPower(o: SpectralContrastOptions): Matrix {
+  return contrastCore(o, true);
+}
+
+function contrastCore(o: SpectralContrastOptions, fromPower: boolean): Matrix {
   const where = 'spectral_contrast';
   const S = o.S;
   check(S && Number.isInteger(S.rows) && Number.isInteger(S.cols) && S.cols >= 2 && S.rows >= 0, `${where}: spectrogram must have at least 2 frequency bins`);
@@ -206,7 +218,7 @@ export function spectralContrast(o: SpectralContrastOptions): Matrix {
   check(Number.isInteger(n_bands) && n_bands >= 1, `${where}: n_bands must be a positive integer, got ${n_bands}`);
   check(typeof quantile === 'number' && quantile > 0 && quantile < 1, `${where}: quantile must lie in the range (0, 1), got ${quantile}`);
   check(typeof fmin === 'number' && Number.isFinite(fmin) && fmin > 0, `${where}: fmin must be a positive number, got ${fmin}`);
-  const bands = bandLayout(sr, n_fft, S.cols, fmin, n_bands, quantile);
+  const bands = bandLayoutCached(sr, n_fft, S.cols, fmin, n_bands, quantile);
 
   const nOut = n_bands + 1;
   const nFrames = S.rows;
@@ -214,21 +226,16 @@ export function spectralContrast(o: SpectralContrastOptions): Matrix {
   const valley = new Float64Array(nFrames * nOut);
   const data = S.data;
   const nb = S.cols;
-  const kernel = wasmKernel();
-  const chunk = kernel ? Math.min(KERNEL_CHUNK, kernel.maxFrames(nb, nOut)) : 0;
-  if (kernel && chunk >= 1) {
-    for (let t0 = 0; t0 < nFrames; t0 += chunk) {
-      const n = Math.min(chunk, nFrames - t0);
-      const sums = kernel.run(data, nb, t0, n, bands);
-      if (!sums) throw new RangeError('spectral_contrast: kernel chunk does not fit'); // cannot happen: n ≤ maxFrames
-      for (let i = 0; i < n; i++) {
-        const t = t0 + i;
-        for (let k = 0; k < nOut; k++) {
-          const lo = sums[2 * (i * nOut + k)];
-          if (lo !== lo) throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains NaN`);
-          valley[t * nOut + k] = Math.fround(lo / bands[k].q);
-          peak[t * nOut + k] = Math.fround(sums[2 * (i * nOut + k) + 1] / bands[k].q);
-        }
+  const sums = kernelEnabled ? wasmContrastSums(data, nFrames, nb, bands, fromPower) : null;
+  if (sums) {
+    for (let t = 0; t < nFrames; t++) {
+      for (let k = 0; k < nOut; k++) {
+        const i = t * nOut + k;
+        const lo = sums[2 * i];
+        if (lo !== lo) throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains NaN`);
+        const q = bands[k].q;
+        valley[i] = Math.fround(lo / q);
+        peak[i] = Math.fround(sums[2 * i + 1] / q);
       }
     }
   } else {
@@ -237,7 +244,7 @@ export function spectralContrast(o: SpectralContrastOptions): Matrix {
       const off = t * nb;
       for (let k = 0; k < nOut; k++) {
         const b = bands[k];
-        extremeSums(data, off + b.lo, b.len, b.q, res);
+        extremeSums(data, off + b.lo, b.len, b.q, res, fromPower);
         if (res[0] !== res[0]) throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains NaN`);
         valley[t * nOut + k] = Math.fround(res[0] / b.q);
         peak[t * nOut + k] = Math.fround(res[1] / b.q);
@@ -253,6 +260,19 @@ export function spectralContrast(o: SpectralContrastOptions): Matrix {
   toDb(valley);
   for (let i = 0; i < out.length; i++) out[i] = peak[i] - valley[i];
   return { rows: nFrames, cols: nOut, data: out };
+}
+
+const layoutCache = new Map<string, Band[]>();
+
+function bandLayoutCached(sr: number, n_fft: number, nb: number, fmin: number, n_bands: number, quantile: number): Band[] {
+  const key = `${sr}|${n_fft}|${nb}|${fmin}|${n_bands}|${quantile}`;
+  let b = layoutCache.get(key);
+  if (!b) {
+    b = bandLayout(sr, n_fft, nb, fmin, n_bands, quantile);
+    if (layoutCache.size > 16) layoutCache.clear();
+    layoutCache.set(key, b);
+  }
+  return b;
 }
 
 /** In-place power_to_db(x, ref=1, amin=1e-10, top_db=80) over the whole array. */

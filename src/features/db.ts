@@ -3,6 +3,7 @@
  */
 import { check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
+import { wasmPowerToDb } from '../dsp/stft-wasm.js';
 
 export interface PowerToDbOptions {
   /**
@@ -47,6 +48,18 @@ export function powerToDb(S: Matrix, options: PowerToDbOptions = {}, out?: Matri
   const src = S.data;
   const dst = res.data;
   const n = src.length;
+  // WebAssembly SIMD logarithm when available (float64, about 1 ulp, rounded to float32 as below).
+  let max = n >= 64 ? wasmPowerToDb(src, amin, refDb, dst) : null;
+  if (max === null) max = dbJs(src, dst, n, amin, refDb, top_db);
+  if (top_db !== null && n > 0) {
+    const floor = Math.fround(max) - top_db;
+    for (let i = 0; i < n; i++) if (dst[i] < floor) dst[i] = floor;
+  }
+  return res;
+}
+
+/** The JS path of powerToDb before clipping; returns the largest dB value (NaNs ignored). */
+function dbJs(src: Float32Array, dst: Float32Array, n: number, amin: number, refDb: number, top_db: number | null): number {
   // Values far enough below (max − top_db) are clipped anyway: find the max first and skip their
   // logarithm (a safety margin of 1e-3 dB keeps every value near the threshold exact).
   let vmax = -Infinity;
@@ -75,11 +88,7 @@ export function powerToDb(S: Matrix, options: PowerToDbOptions = {}, out?: Matri
     dst[i] = db;
     if (db > max) max = db;
   }
-  if (top_db !== null && n > 0) {
-    const floor = Math.fround(max) - top_db;
-    for (let i = 0; i < n; i++) if (dst[i] < floor) dst[i] = floor;
-  }
-  return res;
+  return max;
 }
 
 /** librosa.db_to_power: ref · 10^(S_db / 10). Same shape as the input. */

@@ -4,13 +4,13 @@
  *
  *   power spectrogram |STFT|² ─┬─ mel filterbank → mel_power → power_to_db → logmel_db → DCT → mfcc → Savitzky–Golay → mfcc_delta(2)
  *                             ├─ estimate_tuning → chroma_stft
- *                             └─ √ → magnitude → spectral_contrast
+ *                             └─ spectral_contrast (band order statistics of the power, √ of the selected bins only)
  *
  * Browser-safe: typed arrays only.
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
-import { powerAndMagnitude, powerSpectrogram } from '../dsp/stft.js';
+import { transientPowerSpectrogram } from '../dsp/stft.js';
 import { applyFilterbank, melFilterbankSparse } from './mel.js';
 import { powerToDb } from './db.js';
 import { mfcc as mfccFromLogMel } from './mfcc.js';
@@ -19,7 +19,7 @@ import { rms as rmsFeature } from './rms.js';
 import { zeroCrossingRate } from './zcr.js';
 import { chromaStft } from './chroma.js';
 import { estimateTuning } from './tuning.js';
-import { spectralContrast } from './contrast.js';
+import { spectralContrastFromPower } from './contrast.js';
 
 /** Blocks that can be stacked into the feature matrix. */
 export const FEATURE_BLOCKS = [
@@ -242,32 +242,35 @@ function resolveConfig(sr: number, config: Partial<FeatureConfig> | undefined): 
   return normalizeFeatureConfig({ ...(config ?? {}), sr });
 }
 
-function checkSamples(samples: Float32Array): void {
+function checkSamples(samples: Float32Array, finite: boolean | null = null): void {
   check(samples instanceof Float32Array, 'samples must be a Float32Array');
   if (samples.length === 0) throw new SerError('EEMPTY', 'no audio samples to extract features from');
+  if (finite === true) return; // checked by the STFT kernel
   for (let i = 0; i < samples.length; i++) {
     const v = samples[i];
     if (v - v !== 0) throw new SerError('ENONFINITE', `audio sample ${i} is ${v}; features need finite samples`);
   }
 }
 
-/** Everything computed from the shared spectrogram; blocks are created lazily. */
+/**
+ * Everything computed from the shared spectrogram; blocks are created lazily. The power
+ * spectrogram may be a view of the WebAssembly kernels' memory (transientPowerSpectrogram): a
+ * Pipeline must be used synchronously and dropped before any other STFT runs.
+ */
 class Pipeline {
   private readonly memo = new Map<string, Matrix | number>();
   readonly power: Matrix;
+  private readonly rowMax: Float32Array | null;
   constructor(
     readonly y: Float32Array,
     readonly c: FeatureConfig,
-    needMagnitude: boolean,
   ) {
-    const opts = { n_fft: c.n_fft, hop_length: c.hop_length, window: 'hann', center: true, pad_mode: 'constant' } as const;
-    if (needMagnitude) {
-      const both = powerAndMagnitude(y, opts);
-      this.power = both.power;
-      this.memo.set('magnitude', both.magnitude);
-    } else {
-      this.power = powerSpectrogram(y, { ...opts, power: 2 });
-    }
+    check(y instanceof Float32Array, 'samples must be a Float32Array');
+    if (y.length === 0) throw new SerError('EEMPTY', 'no audio samples to extract features from');
+    const r = transientPowerSpectrogram(y, { n_fft: c.n_fft, hop_length: c.hop_length, window: 'hann', center: true, pad_mode: 'constant' });
+    checkSamples(y, r.finite);
+    this.power = r.power;
+    this.rowMax = r.rowMax;
   }
   private get<T extends Matrix | number>(key: string, f: () => T): T {
     let v = this.memo.get(key) as T | undefined;
@@ -310,7 +313,9 @@ class Pipeline {
   }
   /** The tuning chroma_stft estimates internally: piptrack on the POWER spectrogram. */
   tuning(): number {
-    return this.get('tuning', () => estimateTuning({ S: this.power, sr: this.c.sr, n_fft: this.c.n_fft, bins_per_octave: this.c.n_chroma, resolution: 0.01 }));
+    return this.get('tuning', () =>
+      estimateTuning({ S: this.power, sr: this.c.sr, n_fft: this.c.n_fft, bins_per_octave: this.c.n_chroma, resolution: 0.01, rowMax: this.rowMax ?? undefined }),
+    );
   }
   /** librosa.estimate_tuning(y=y, sr=sr): piptrack on the MAGNITUDE spectrogram. */
   tuningFromMagnitude(): number {
@@ -331,8 +336,9 @@ class Pipeline {
   }
   contrast(): Matrix {
     return this.get('spectral_contrast', () => {
-      return spectralContrast({
-        S: this.magnitude(),
+      // from the power spectrogram: only the selected bins are square-rooted (same values as on |S|)
+      return spectralContrastFromPower({
+        S: this.power,
         sr: this.c.sr,
         n_fft: this.c.n_fft,
         fmin: this.c.contrast_fmin,
@@ -384,8 +390,7 @@ class Pipeline {
  */
 export function extractFeatures(samples: Float32Array, sr: number, config?: Partial<FeatureConfig>): FeatureMatrix {
   const c = resolveConfig(sr, config);
-  checkSamples(samples);
-  const p = new Pipeline(samples, c, c.blocks.includes('spectral_contrast'));
+  const p = new Pipeline(samples, c);
   const mats = c.blocks.map((b) => p.block(b));
   const nFrames = p.nFrames;
   const nCols = mats.reduce((s, m) => s + m.cols, 0);
@@ -443,8 +448,7 @@ export interface AllFeatures {
  */
 export function extractAllFeatures(samples: Float32Array, sr: number, config?: Partial<FeatureConfig>): AllFeatures {
   const c = resolveConfig(sr, config);
-  checkSamples(samples);
-  const p = new Pipeline(samples, c, true);
+  const p = new Pipeline(samples, c);
   const errors: Partial<Record<FeatureBlock, string>> = {};
   const tryDelta = (order: 1 | 2, name: FeatureBlock): Matrix | null => {
     try {

@@ -98,7 +98,7 @@ function checkSr(sr: number, where: string): void {
  * Finds the peaks librosa.piptrack reports, appending them to the module scratch buffers.
  * Returns the filled scratch (valid until the next call).
  */
-function findPeaks(o: PiptrackOptions, where: string): Peaks {
+function findPeaks(o: PiptrackOptions, where: string, rowMaxes?: Float32Array): Peaks {
   const S = o.S;
   const n_fft = resolveNfft(S, o.n_fft, where);
   const sr = o.sr ?? 22050;
@@ -138,7 +138,7 @@ function findPeaks(o: PiptrackOptions, where: string): Peaks {
       check(Number.isFinite(r), `${where}: ref function returned ${r}`);
       rv = fr(thr32 * fr(r));
     } else {
-      rv = fr(thr32 * rowMax(data, off, nb));
+      rv = fr(thr32 * (rowMaxes ? rowMaxes[t] : rowMax(data, off, nb)));
     }
     // x = S * (S > rv); peak at k when x[k] > x[k-1] && x[k] >= x[k+1] (last bin: x[k] > x[k-1]).
     for (let k = k0; k <= k1; k++) {
@@ -302,6 +302,11 @@ export interface EstimateTuningOptions extends TuningOptions {
   fmin?: number;
   fmax?: number;
   threshold?: number;
+  /**
+   * Each frame's maximum of S (length n_frames), when already known (transientPowerSpectrogram
+   * returns it); saves a pass over S. Must be exactly the row maxima.
+   */
+  rowMax?: Float32Array;
 }
 
 let magScratch = new Float32Array(4096);
@@ -351,7 +356,8 @@ export function estimateTuning(o: EstimateTuningOptions): number {
   const resolution = o.resolution ?? 0.01;
   const bpo = o.bins_per_octave ?? 12;
   checkTuningOptions(resolution, bpo, 'estimate_tuning');
-  const p = findPeaks({ S: o.S, sr: o.sr, n_fft: o.n_fft, fmin: o.fmin, fmax: o.fmax, threshold: o.threshold }, 'estimate_tuning');
+  if (o.rowMax) check(o.rowMax.length === o.S.rows, `estimate_tuning: rowMax has ${o.rowMax.length} values for ${o.S.rows} frames`);
+  const p = findPeaks({ S: o.S, sr: o.sr, n_fft: o.n_fft, fmin: o.fmin, fmax: o.fmax, threshold: o.threshold }, 'estimate_tuning', o.rowMax);
   // pitch_mask = pitch > 0
   if (magScratch.length < p.n) magScratch = new Float32Array(Math.max(p.n, magScratch.length * 2));
   let m = 0;

@@ -33,7 +33,6 @@ import { powerSpectrogram } from '../dsp/stft.js';
 import {
   applyFilterbank,
   blockWidth,
-  chromaFilterbank,
   chromaStft,
   delta,
   extractFeatures,
@@ -48,21 +47,11 @@ import {
   type FeatureConfig,
   type SparseFilterbank,
 } from '../features/index.js';
-import { createChromaKernel, type ChromaKernel } from '../features/simd.js';
 
 /** power_to_db's amin, as extractFeatures uses it for the log-mel block. */
 const AMIN = 1e-10;
 /** spectral_contrast's power_to_db dynamic range (librosa's default, applied to the whole window). */
 const CONTRAST_TOP_DB = 80;
-/** Smallest normal float32: librosa.util.normalize leaves frames with a smaller norm unscaled. */
-const F32_TINY = 1.1754943508222875e-38;
-
-// the chroma projection kernel of chroma_stft (created on first use; null without WebAssembly SIMD)
-let chromaKernelState: ChromaKernel | null | undefined;
-function chromaKernel(): ChromaKernel | null {
-  if (chromaKernelState === undefined) chromaKernelState = createChromaKernel();
-  return chromaKernelState;
-}
 
 /** One window's features. */
 export interface StreamFeatureWindow {
@@ -193,10 +182,6 @@ export class StreamFeatureExtractor {
   private peakPitchBuf = new Float32Array(0);
   private peakMagBuf = new Float32Array(0);
   private selectBuf = new Float32Array(0);
-  /** Chroma filterbanks (bin-major, 12 per bin) by tuning. */
-  private readonly chromaBanks = new Map<number, Float32Array>();
-  private chromaRaw = new Float64Array(0);
-  private readonly chromaOut: Float32Array;
 
   // sample buffer: buf[0] is stream sample `base`; `len` valid samples
   private buf: Float32Array;
@@ -275,7 +260,6 @@ export class StreamFeatureExtractor {
     this.winMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.winDelta = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.magRow = new Float32Array(this.needContrast ? nb : 0);
-    this.chromaOut = new Float32Array(this.needChroma ? F * c.n_chroma : 0);
     const qMax = this.bands.reduce((m, b) => Math.max(m, b.q), 1);
     this.lowBuf = new Float64Array(qMax);
     this.highBuf = new Float64Array(qMax);
@@ -704,49 +688,9 @@ export class StreamFeatureExtractor {
     for (let j = 0; j < F; j++) out.set(this.sChroma.subarray(slots[j] * ncr, (slots[j] + 1) * ncr), j * this.nCols + c0);
   }
 
-  /**
-   * chroma_stft rows (norm ∞) of the power rows S with this tuning. With 12 chroma bins and
-   * WebAssembly SIMD: the projection kernel chroma_stft uses, on a filterbank kept here for every
-   * tuning seen (a stream's tuning moves between windows among at most 100 values at resolution
-   * 0.01, more than chroma_stft's own small bank cache holds), then chroma_stft's float32 rounding
-   * and per-frame normalisation. Otherwise chroma_stft itself.
-   */
+  /** chroma_stft rows (norm ∞) of the power rows S with this tuning, shape (S.rows, n_chroma). */
   private chromaRows(S: Matrix, tuning: number): Float32Array {
     const c = this.config;
-    const T = S.rows;
-    const nb = S.cols;
-    const kernel = c.n_chroma === 12 ? chromaKernel() : null;
-    if (kernel) {
-      let w = this.chromaBanks.get(tuning);
-      if (!w) {
-        const fb = chromaFilterbank({ sr: c.sr, n_fft: c.n_fft, n_chroma: 12, tuning });
-        w = new Float32Array(12 * nb);
-        for (let ch = 0; ch < 12; ch++) for (let k = 0; k < nb; k++) w[k * 12 + ch] = fb.data[ch * nb + k];
-        if (this.chromaBanks.size >= 128) this.chromaBanks.delete(this.chromaBanks.keys().next().value as number);
-        this.chromaBanks.set(tuning, w);
-      }
-      if (this.chromaRaw.length < T * 12) this.chromaRaw = new Float64Array(this.nFrames * 12);
-      const raw = this.chromaRaw;
-      if (kernel.project(w, S.data, nb, T, raw)) {
-        const out = this.chromaOut;
-        for (let t = 0; t < T; t++) {
-          const o = t * 12;
-          let total = 0;
-          let len = 0;
-          for (let ch = 0; ch < 12; ch++) {
-            const v = Math.fround(raw[o + ch]); // librosa's projection is float32
-            raw[o + ch] = v;
-            total += v;
-            const a = Math.abs(v);
-            if (a > len) len = a;
-          }
-          if (!Number.isFinite(total)) throw new SerError('ENONFINITE', `chroma_stft: frame ${t} of the spectrogram contains non-finite values`);
-          if (len < F32_TINY) len = 1; // librosa.util.normalize(fill=None) leaves tiny frames as they are
-          for (let ch = 0; ch < 12; ch++) out[o + ch] = raw[o + ch] / len;
-        }
-        return out;
-      }
-    }
     return chromaStft({ S, sr: c.sr, n_fft: c.n_fft, tuning, n_chroma: c.n_chroma, norm: Infinity }).data;
   }
 }

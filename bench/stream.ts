@@ -1,5 +1,5 @@
 /**
- * Real-time streaming benchmark (`npm run bench:stream [-- --rate 48000|22050] [-- --seconds 60] [-- --backend wasm|cpu]`).
+ * Real-time streaming benchmark (`npm run bench:stream [-- --rate 48000|22050] [-- --seconds 60] [-- --backend wasm|cpu] [-- --no-browser]`).
  *
  * A 60-s signal made of RAVDESS recordings (../shared/data/ravdess, 48 kHz; without them the
  * librosa fixture clips, resampled) is pushed in 20-ms chunks through createEmotionStream with the
@@ -9,9 +9,14 @@
  * of the measurement (`--rate 22050` feeds the model rate directly).
  *
  * Prints the latency of the push() calls that complete a hop (feature window + model + smoothing;
- * p50 / p99 / max in ms), the time of the other pushes, and the real-time factor (processing time ÷
- * audio time), ending with the lines `node_rtf X` and `node_hop_p99_ms X`.
- * Targets: node_rtf ≤ 0.02 and node_hop_p99_ms < 20.
+ * p50 / p99 / max in ms) split into resampling + window features / model call / z-score +
+ * smoothing, the streaming resampler's own cost per hop, the time of the other pushes, and the
+ * real-time factor (processing time ÷ audio time), with the lines `node_rtf X`,
+ * `node_hop_p50_ms X` and `node_hop_p99_ms X`. Then (unless --no-browser, or Debian's chromium is
+ * missing) the same stream in headless Chromium (bench/stream-browser.ts), ending with
+ * `browser_hop_p99_ms X`.
+ * Targets: node_rtf ≤ 0.02, node_hop_p99_ms < 20, browser_hop_p99_ms < 50. Wall-clock figures
+ * need an idle machine: the load average is printed next to them.
  *
  * BROWSER HOOK: `benchStream(engine, signal, chunkSamples)` below is environment-agnostic (it uses
  * only `performance.now()` and the browser-safe engine), so a browser harness can import it,
@@ -40,8 +45,18 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
-/** Pushes `signal` (at the engine's input rate `srIn`) in chunks of `chunkSamples`; times every call. */
-export function benchStream(engine: EmotionStream, signal: Float32Array, chunkSamples: number, srIn: number): StreamBenchResult {
+/**
+ * Pushes `signal` (at the engine's input rate `srIn`) in chunks of `chunkSamples`; times every call.
+ * `onPushStart(t)` (optional) receives the performance.now() at which each push starts, so that
+ * callbacks of the engine (onWindow, a classifier function) can split a push's time.
+ */
+export function benchStream(
+  engine: EmotionStream,
+  signal: Float32Array,
+  chunkSamples: number,
+  srIn: number,
+  onPushStart?: (t: number) => void,
+): StreamBenchResult {
   const hopMs: number[] = [];
   const otherMs: number[] = [];
   let total = 0;
@@ -50,6 +65,7 @@ export function benchStream(engine: EmotionStream, signal: Float32Array, chunkSa
   for (let i = 0; i < signal.length; i += chunkSamples) {
     const chunk = signal.subarray(i, i + chunkSamples);
     const t0 = performance.now();
+    onPushStart?.(t0);
     const ev = engine.push(chunk);
     const dt = performance.now() - t0;
     total += dt;
@@ -124,9 +140,13 @@ async function main(): Promise<void> {
     o += p.length;
   }
 
-  // --- the model: models/default, else a random default-architecture CNN-LSTM
+  // --- the model: models/default, else a random default-architecture CNN-LSTM. The engine gets the
+  // parts (model as a classifier function that calls predictProbabilities as the engine's own
+  // LayersModel path does), so that the model call can be timed on its own.
+  const { predictProbabilities } = await import('../src/model/train.js');
   const modelDir = fileURLToPath(new URL('../models/default', import.meta.url));
-  let engineOpts: Parameters<typeof createEmotionStream>[0];
+  let model: import('@tensorflow/tfjs-layers').LayersModel;
+  let engineParts: { feature_config: ReturnType<typeof normalizeFeatureConfig>; stats: import('../src/data/preprocess.js').ZScoreStats | null; labels: string[]; window_seconds: number };
   let modelDesc: string;
   let dispose = (): void => undefined;
   if (existsSync(join(modelDir, 'bundle.json'))) {
@@ -135,41 +155,88 @@ async function main(): Promise<void> {
     const bundle = await loadBundle(modelDir);
     dispose = () => disposeBundle(bundle);
     modelDesc = `models/default (${bundle.meta.labels.length} classes, input ${bundle.meta.input_shape.join('×')})`;
-    engineOpts = { bundle, sr_in: srIn };
+    model = bundle.model;
+    engineParts = { feature_config: normalizeFeatureConfig(bundle.meta.feature_config), stats: bundle.stats, labels: bundle.meta.labels, window_seconds: bundle.meta.clip_seconds };
   } else {
     const { buildModel } = await import('../src/model/build.js');
     const { defaultModelConfig } = await import('../src/model/config.js');
     const fc = normalizeFeatureConfig({ sr: 22050 });
     const probe = extractFeatures(new Float32Array(3 * 22050), 22050, fc);
     const labels = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
-    const model = buildModel(defaultModelConfig, [probe.rows, probe.cols], labels.length);
-    dispose = () => model.dispose();
+    const m = buildModel(defaultModelConfig, [probe.rows, probe.cols], labels.length);
+    dispose = () => m.dispose();
+    model = m;
     modelDesc = `randomly initialised default CNN-LSTM (models/default not found; input ${probe.rows}×${probe.cols}, ${labels.length} classes)`;
-    engineOpts = { model, feature_config: fc, labels, stats: null, sr_in: srIn, window_seconds: 3 };
+    engineParts = { feature_config: fc, stats: null, labels, window_seconds: 3 };
   }
+  // split of each hop push: [push start → onWindow] = resampling + VAD + window features,
+  // the classifier call = the model, the rest = z-score, smoothing, events
+  let pushStart = 0;
+  const split = { features: [] as number[], model: [] as number[], rest: [] as number[] };
+  let timing = false;
+  const classify = (x: Float32Array): Float32Array => {
+    const t0 = performance.now();
+    const p = predictProbabilities(model, x, 1, 1);
+    if (timing) split.model.push(performance.now() - t0);
+    return p;
+  };
+  const onWindow = (): void => {
+    if (timing) split.features.push(performance.now() - pushStart);
+  };
+  const engineOpts = { model: classify, ...engineParts, sr_in: srIn, vad: false as const, onWindow };
   const chunk = Math.round(0.02 * srIn);
   // warm-up on 4 s (JIT, wasm kernels, model first call), not measured
-  {
-    const warm = createEmotionStream({ ...engineOpts, vad: false });
-    benchStream(warm, signal.subarray(0, Math.min(signal.length, 4 * srIn)), chunk, srIn);
-  }
-  const engine = createEmotionStream({ ...engineOpts, vad: false });
+  benchStream(createEmotionStream(engineOpts), signal.subarray(0, Math.min(signal.length, 4 * srIn)), chunk, srIn);
+  const engine = createEmotionStream(engineOpts);
+  timing = true;
   const cpu0 = process.cpuUsage();
-  const r = benchStream(engine, signal, chunk, srIn);
+  const r = benchStream(engine, signal, chunk, srIn, (t) => (pushStart = t));
   const cpu = process.cpuUsage(cpu0);
+  timing = false;
+  // 20-ms pushes are shorter than a hop: each hop push completed exactly one window, in order
+  // (the flush window, not a hop push, is last)
+  for (let i = 0; i < r.hopMs.length; i++) split.rest.push(r.hopMs[i] - split.features[i] - split.model[i]);
+  // the streaming resampler alone, amortised per hop
+  let resampleMs = 0;
+  if (srIn !== engine.sr) {
+    const { StreamResampler } = await import('../src/stream/resampler.js');
+    const rs = new StreamResampler(srIn, engine.sr, 0.25);
+    const t0 = performance.now();
+    for (let i = 0; i < signal.length; i += chunk) rs.push(signal.subarray(i, i + chunk));
+    rs.flush();
+    resampleMs = (performance.now() - t0) / Math.max(1, r.hopMs.length);
+  }
   dispose();
   const f = (x: number): string => x.toFixed(2);
+  const { loadavg } = await import('node:os');
   console.log(`signal: ${r.audioSeconds.toFixed(1)} s of ${source} at ${srIn} Hz, pushed in ${chunk}-sample (20 ms) chunks`);
-  console.log(`model: ${modelDesc}; backend ${backend}`);
+  console.log(`model: ${modelDesc}; backend ${backend}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`engine: window ${engine.window_seconds} s, hop ${engine.hop_seconds.toFixed(4)} s (${engine.hop_samples} samples at ${engine.sr} Hz), VAD off (every window classified)`);
   console.log(`events: ${r.events} (${r.speechEvents} classified)`);
   console.log(`hop pushes (window + model): n=${r.hopMs.length} p50 ${f(percentile(r.hopMs, 50))} ms  p99 ${f(percentile(r.hopMs, 99))} ms  max ${f(Math.max(...r.hopMs))} ms`);
+  console.log(
+    `  split p50 / p99: resampling + window features ${f(percentile(split.features, 50))} / ${f(percentile(split.features, 99))} ms, ` +
+      `model ${f(percentile(split.model, 50))} / ${f(percentile(split.model, 99))} ms, z-score + smoothing ${f(percentile(split.rest, 50))} / ${f(percentile(split.rest, 99))} ms`,
+  );
+  if (srIn !== engine.sr) console.log(`  streaming resampler alone: ${f(resampleMs)} ms per hop of audio (amortised over all pushes)`);
   console.log(`other pushes (buffer + resampler): n=${r.otherMs.length} p50 ${f(percentile(r.otherMs, 50))} ms  p99 ${f(percentile(r.otherMs, 99))} ms`);
   console.log(`processing ${f(r.totalMs)} ms for ${r.audioSeconds.toFixed(1)} s of audio (process cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms)`);
   // wall-clock figures suffer when other processes share the cores; the CPU figure does less
   console.log(`cpu_rtf ${((cpu.user + cpu.system) / 1000 / 1000 / r.audioSeconds).toFixed(4)}  (process CPU time ÷ audio time; includes GC and tfjs threads)`);
   console.log(`node_rtf ${r.rtf.toFixed(4)}`);
+  console.log(`node_hop_p50_ms ${f(percentile(r.hopMs, 50))}`);
   console.log(`node_hop_p99_ms ${f(percentile(r.hopMs, 99))}`);
+  if (!args.includes('--no-browser')) {
+    const { runBrowserStreamBench } = await import('./stream-browser.js');
+    const { CHROMIUM } = await import('../test/web/harness.js');
+    if (!existsSync(CHROMIUM)) {
+      console.log(`browser: skipped (${CHROMIUM} is missing)`);
+    } else {
+      const b = await runBrowserStreamBench({ seconds, sr_in: srIn });
+      console.log(`browser (${b.backend}, ${b.threads} thread${b.threads === 1 ? '' : 's'}): hop p50 ${f(b.hop_p50_ms)} ms, p99 ${f(b.hop_p99_ms)} ms; resampling + features p50 ${f(b.features_p50_ms)} ms, model p50 ${f(b.model_p50_ms)} ms; rtf ${b.real_time_factor.toFixed(4)}; renderer CPU share ${b.cpu_share.toFixed(2)}`);
+      console.log(`browser_hop_p99_ms ${f(b.hop_p99_ms)}`);
+    }
+  }
 }
 
 const isMain = process.argv[1] !== undefined && /bench[\\/]stream\.ts$/.test(process.argv[1]);

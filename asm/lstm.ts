@@ -3,49 +3,48 @@
 // of the tsc build. The JS side (src/model/kernels/lstm.ts) lays the buffers out in this module's
 // memory, calls one function for the whole sequence, and copies the results out.
 //
-// Layouts (f32, row-major, batch-major like the layer's input):
-//   gates G (B, T, 4H), gate order [i, f, g, o]; cell C (B, T, H); hidden Hs (B, T, H);
-//   U (H, 4H); UT = Uᵀ (4H, H); h0, c0 (B, H).
+// Layouts (f32, row-major, TIME-major so that each step's rows are contiguous; the JS side
+// reorders from and to the layer's batch-major tensors):
+//   gates G (T, B, 4H), gate order [i, f, g, o]; cell C (T, B, H); hidden Hs (T, B, H);
+//   dY (T, B, H), dZ (T, B, 4H);
+//   U (H, 4H) and UT = Uᵀ (4H, H), both packed in panels of 8 columns (see matmulPacked);
+//   h0, c0 (B, H).
 
 // ---------------------------------------------------------------------------------------------
-// Matrix product  C[r, :N] = D[r, :N] + A[r, :K] · Bm[K, N]   (r < M)
-// Row strides (in floats) lda, ldd, ldc; Bm is contiguous (row stride N). ldd = 0 with D pointing
-// at N zeros gives C = A·Bm. D may equal C: all of a block's D values are read before it stores.
-// Rows go in blocks of 4 (a short last block repeats its last row: the same values are stored
-// twice), columns in blocks of 8, then 4, then 1.
+// Matrix product  C[r, :N] = D[r, :N] + A[r, :K] · Bm[K, N]   (r < M, N a multiple of 4)
+// Bm is packed in panels of 8 columns (panel q: K rows × 8 floats, zero-padded past N), written by
+// the JS side, so that the inner loop streams one 32-byte row per k and a panel (K·32 bytes) stays
+// in cache while every row block uses it. Row strides (in floats) lda, ldd, ldc; ldd = 0 with D
+// pointing at ≥ N + 4 zeros gives C = A·Bm. D may equal C (a block reads D before it stores).
+// Rows in blocks of 4 (8 accumulators), then one at a time (k unrolled by 2, 4 accumulators).
 // ---------------------------------------------------------------------------------------------
 
-function matmulAdd(a: usize, lda: i32, bm: usize, d: usize, ldd: i32, c: usize, ldc: i32, M: i32, K: i32, N: i32): void {
-  const nb = (<usize>N) << 2;
-  for (let r = 0; r < M; r += 4) {
-    const r1 = min(r + 1, M - 1);
-    const r2 = min(r + 2, M - 1);
-    const r3 = min(r + 3, M - 1);
-    const a0 = a + ((<usize>(r * lda)) << 2);
-    const a1 = a + ((<usize>(r1 * lda)) << 2);
-    const a2 = a + ((<usize>(r2 * lda)) << 2);
-    const a3 = a + ((<usize>(r3 * lda)) << 2);
-    const d0 = d + ((<usize>(r * ldd)) << 2);
-    const d1 = d + ((<usize>(r1 * ldd)) << 2);
-    const d2 = d + ((<usize>(r2 * ldd)) << 2);
-    const d3 = d + ((<usize>(r3 * ldd)) << 2);
-    const c0 = c + ((<usize>(r * ldc)) << 2);
-    const c1 = c + ((<usize>(r1 * ldc)) << 2);
-    const c2 = c + ((<usize>(r2 * ldc)) << 2);
-    const c3 = c + ((<usize>(r3 * ldc)) << 2);
-    let j = 0;
-    for (; j + 8 <= N; j += 8) {
-      const o = (<usize>j) << 2;
-      let x0 = v128.load(d0 + o), y0 = v128.load(d0 + o, 16);
-      let x1 = v128.load(d1 + o), y1 = v128.load(d1 + o, 16);
-      let x2 = v128.load(d2 + o), y2 = v128.load(d2 + o, 16);
-      let x3 = v128.load(d3 + o), y3 = v128.load(d3 + o, 16);
-      let p = bm + o;
+function matmulPacked(a: usize, lda: i32, bp: usize, d: usize, ldd: i32, c: usize, ldc: i32, M: i32, K: i32, N: i32): void {
+  const panel = (<usize>K) << 5;
+  for (let j = 0; j < N; j += 8) {
+    const full = j + 8 <= N;
+    const pb = bp + (<usize>(j >> 3)) * panel;
+    const o = (<usize>j) << 2;
+    let r = 0;
+    for (; r + 4 <= M; r += 4) {
+      const a0 = a + ((<usize>(r * lda)) << 2);
+      const a1 = a0 + ((<usize>lda) << 2);
+      const a2 = a1 + ((<usize>lda) << 2);
+      const a3 = a2 + ((<usize>lda) << 2);
+      const d0 = d + ((<usize>(r * ldd)) << 2) + o;
+      const d1 = d0 + ((<usize>ldd) << 2);
+      const d2 = d1 + ((<usize>ldd) << 2);
+      const d3 = d2 + ((<usize>ldd) << 2);
+      let x0 = v128.load(d0), y0 = v128.load(d0, 16);
+      let x1 = v128.load(d1), y1 = v128.load(d1, 16);
+      let x2 = v128.load(d2), y2 = v128.load(d2, 16);
+      let x3 = v128.load(d3), y3 = v128.load(d3, 16);
+      let p = pb;
       for (let k = 0; k < K; k++) {
         const kb = (<usize>k) << 2;
         const u = v128.load(p);
         const w = v128.load(p, 16);
-        p += nb;
+        p += 32;
         const s0 = v128.load32_splat(a0 + kb);
         const s1 = v128.load32_splat(a1 + kb);
         const s2 = v128.load32_splat(a2 + kb);
@@ -59,53 +58,46 @@ function matmulAdd(a: usize, lda: i32, bm: usize, d: usize, ldd: i32, c: usize, 
         x3 = f32x4.add(x3, f32x4.mul(s3, u));
         y3 = f32x4.add(y3, f32x4.mul(s3, w));
       }
-      v128.store(c0 + o, x0);
-      v128.store(c0 + o, y0, 16);
-      v128.store(c1 + o, x1);
-      v128.store(c1 + o, y1, 16);
-      v128.store(c2 + o, x2);
-      v128.store(c2 + o, y2, 16);
-      v128.store(c3 + o, x3);
-      v128.store(c3 + o, y3, 16);
-    }
-    for (; j + 4 <= N; j += 4) {
-      const o = (<usize>j) << 2;
-      let x0 = v128.load(d0 + o);
-      let x1 = v128.load(d1 + o);
-      let x2 = v128.load(d2 + o);
-      let x3 = v128.load(d3 + o);
-      let p = bm + o;
-      for (let k = 0; k < K; k++) {
-        const kb = (<usize>k) << 2;
-        const u = v128.load(p);
-        p += nb;
-        x0 = f32x4.add(x0, f32x4.mul(v128.load32_splat(a0 + kb), u));
-        x1 = f32x4.add(x1, f32x4.mul(v128.load32_splat(a1 + kb), u));
-        x2 = f32x4.add(x2, f32x4.mul(v128.load32_splat(a2 + kb), u));
-        x3 = f32x4.add(x3, f32x4.mul(v128.load32_splat(a3 + kb), u));
+      const c0 = c + ((<usize>(r * ldc)) << 2) + o;
+      const c1 = c0 + ((<usize>ldc) << 2);
+      const c2 = c1 + ((<usize>ldc) << 2);
+      const c3 = c2 + ((<usize>ldc) << 2);
+      v128.store(c0, x0);
+      v128.store(c1, x1);
+      v128.store(c2, x2);
+      v128.store(c3, x3);
+      if (full) {
+        v128.store(c0, y0, 16);
+        v128.store(c1, y1, 16);
+        v128.store(c2, y2, 16);
+        v128.store(c3, y3, 16);
       }
-      v128.store(c0 + o, x0);
-      v128.store(c1 + o, x1);
-      v128.store(c2 + o, x2);
-      v128.store(c3 + o, x3);
     }
-    for (; j < N; j++) {
-      const o = (<usize>j) << 2;
-      let x0 = load<f32>(d0 + o), x1 = load<f32>(d1 + o), x2 = load<f32>(d2 + o), x3 = load<f32>(d3 + o);
-      let p = bm + o;
-      for (let k = 0; k < K; k++) {
+    for (; r < M; r++) {
+      const a0 = a + ((<usize>(r * lda)) << 2);
+      const d0 = d + ((<usize>(r * ldd)) << 2) + o;
+      let x0 = v128.load(d0), y0 = v128.load(d0, 16);
+      let x1 = f32x4.splat(0), y1 = f32x4.splat(0);
+      let p = pb;
+      let k = 0;
+      for (; k + 2 <= K; k += 2) {
         const kb = (<usize>k) << 2;
-        const u = load<f32>(p);
-        p += nb;
-        x0 += load<f32>(a0 + kb) * u;
-        x1 += load<f32>(a1 + kb) * u;
-        x2 += load<f32>(a2 + kb) * u;
-        x3 += load<f32>(a3 + kb) * u;
+        const s0 = v128.load32_splat(a0 + kb);
+        const s1 = v128.load32_splat(a0 + kb, 4);
+        x0 = f32x4.add(x0, f32x4.mul(s0, v128.load(p)));
+        y0 = f32x4.add(y0, f32x4.mul(s0, v128.load(p, 16)));
+        x1 = f32x4.add(x1, f32x4.mul(s1, v128.load(p, 32)));
+        y1 = f32x4.add(y1, f32x4.mul(s1, v128.load(p, 48)));
+        p += 64;
       }
-      store<f32>(c0 + o, x0);
-      store<f32>(c1 + o, x1);
-      store<f32>(c2 + o, x2);
-      store<f32>(c3 + o, x3);
+      if (k < K) {
+        const s0 = v128.load32_splat(a0 + ((<usize>k) << 2));
+        x0 = f32x4.add(x0, f32x4.mul(s0, v128.load(p)));
+        y0 = f32x4.add(y0, f32x4.mul(s0, v128.load(p, 16)));
+      }
+      const c0 = c + ((<usize>(r * ldc)) << 2) + o;
+      v128.store(c0, f32x4.add(x0, x1));
+      if (full) v128.store(c0, f32x4.add(y0, y1), 16);
     }
   }
 }
@@ -148,25 +140,24 @@ function expv(x: v128): v128 {
 
 // ---------------------------------------------------------------------------------------------
 // Forward: for t = 0..T−1
-//   z = G[:, t, :] + h_{t−1} · U  (G holds x_t·W + b on entry)
+//   z = G[t] + h_{t−1} · U  (G holds x_t·W + b on entry)
 //   i, f, o = σ(z_i, z_f, z_o), g = tanh(z_g), c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t)
-// G[:, t, :] is overwritten with the activated gates [i, f, g, o]; C, Hs receive c_t, h_t.
+// G[t] is overwritten with the activated gates [i, f, g, o]; C, Hs receive c_t, h_t.
 // H (units) must be a multiple of 4 (lane loops); the JS side uses its plain-JS kernel otherwise.
 // ---------------------------------------------------------------------------------------------
 
 export function lstmForward(g: usize, u: usize, h0: usize, c0: usize, hs: usize, cs: usize, B: i32, T: i32, H: i32): void {
   const G4 = 4 * H;
+  const hb = (<usize>H) << 2;
   for (let t = 0; t < T; t++) {
-    const hp = t == 0 ? h0 : hs + ((<usize>((t - 1) * H)) << 2);
-    const ldh = t == 0 ? H : T * H;
-    const gt = g + ((<usize>(t * G4)) << 2);
-    matmulAdd(hp, ldh, u, gt, T * G4, gt, T * G4, B, H, G4);
+    const hp = t == 0 ? h0 : hs + ((<usize>((t - 1) * B * H)) << 2);
+    const gt = g + ((<usize>(t * B * G4)) << 2);
+    matmulPacked(hp, H, u, gt, G4, gt, G4, B, H, G4);
     for (let b = 0; b < B; b++) {
-      const gp = gt + ((<usize>(b * T * G4)) << 2);
-      const cp = t == 0 ? c0 + ((<usize>(b * H)) << 2) : cs + ((<usize>((b * T + t - 1) * H)) << 2);
-      const co = cs + ((<usize>((b * T + t) * H)) << 2);
-      const ho = hs + ((<usize>((b * T + t) * H)) << 2);
-      const hb = (<usize>H) << 2;
+      const gp = gt + ((<usize>(b * G4)) << 2);
+      const cp = t == 0 ? c0 + ((<usize>(b * H)) << 2) : cs + ((<usize>(((t - 1) * B + b) * H)) << 2);
+      const co = cs + ((<usize>((t * B + b) * H)) << 2);
+      const ho = hs + ((<usize>((t * B + b) * H)) << 2);
       for (let j = 0; j < H; j += 4) {
         const o = (<usize>j) << 2;
         const ig = sigv(v128.load(gp + o));
@@ -186,12 +177,12 @@ export function lstmForward(g: usize, u: usize, h0: usize, c0: usize, hs: usize,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Backward (BPTT): for t = T−1..0, with dh = dY[:, t, :] (when seq) + dh_next:
+// Backward (BPTT): for t = T−1..0, with dh = dY[t] (when seq) + dh_next:
 //   tc = tanh(c_t), dc = dh ⊙ o ⊙ (1 − tc²) + dc_next
 //   dz = [dc ⊙ g ⊙ i(1−i), dc ⊙ c_{t−1} ⊙ f(1−f), dc ⊙ i ⊙ (1−g²), dh ⊙ tc ⊙ o(1−o)]
 //   dc_next = dc ⊙ f, dh_next = dz · Uᵀ
 // dhn holds dh_next (B, H) on entry (zeros, or the gradient of the last output) and dh0 on exit;
-// dcn likewise (zeros on entry, dc0 on exit). dZ (B, T, 4H) receives dz; zero: H zeros.
+// dcn likewise (zeros on entry, dc0 on exit). dZ receives dz; zero: H + 4 zeros.
 // ---------------------------------------------------------------------------------------------
 
 export function lstmBackward(g: usize, cs: usize, c0: usize, ut: usize, dy: usize, seq: i32, dhn: usize, dcn: usize, dz: usize, zero: usize, B: i32, T: i32, H: i32): void {
@@ -200,11 +191,11 @@ export function lstmBackward(g: usize, cs: usize, c0: usize, ut: usize, dy: usiz
   const one = f32x4.splat(1.0);
   for (let t = T - 1; t >= 0; t--) {
     for (let b = 0; b < B; b++) {
-      const gp = g + ((<usize>((b * T + t) * G4)) << 2);
-      const zp = dz + ((<usize>((b * T + t) * G4)) << 2);
-      const cp = cs + ((<usize>((b * T + t) * H)) << 2);
-      const pp = t == 0 ? c0 + ((<usize>(b * H)) << 2) : cp - hb;
-      const yp = dy + ((<usize>((b * T + t) * H)) << 2);
+      const gp = g + ((<usize>((t * B + b) * G4)) << 2);
+      const zp = dz + ((<usize>((t * B + b) * G4)) << 2);
+      const cp = cs + ((<usize>((t * B + b) * H)) << 2);
+      const pp = t == 0 ? c0 + ((<usize>(b * H)) << 2) : cs + ((<usize>(((t - 1) * B + b) * H)) << 2);
+      const yp = dy + ((<usize>((t * B + b) * H)) << 2);
       const hp = dhn + ((<usize>(b * H)) << 2);
       const dp = dcn + ((<usize>(b * H)) << 2);
       for (let j = 0; j < H; j += 4) {
@@ -224,8 +215,8 @@ export function lstmBackward(g: usize, cs: usize, c0: usize, ut: usize, dy: usiz
         v128.store(dp + o, f32x4.mul(dc, fg));
       }
     }
-    const zt = dz + ((<usize>(t * G4)) << 2);
-    matmulAdd(zt, T * G4, ut, zero, 0, dhn, H, B, G4, H);
+    const zt = dz + ((<usize>(t * B * G4)) << 2);
+    matmulPacked(zt, G4, ut, zero, 0, dhn, H, B, G4, H);
   }
 }
 

@@ -8,8 +8,11 @@
  *   npm run bench:train [-- --samples 512 --epochs 4 --workers 2 --no-torch --no-breakdown]
  *
  * Prints ms per training sample (median of the epochs after the first), prediction ms per clip,
- * a per-part breakdown of one single-thread step, and as its LAST line
- * `train_ratio_vs_torch R` (project ms/sample ÷ torch ms/sample).
+ * a per-part breakdown of one single-thread step (the LSTM also with its per-step tfjs ops, i.e.
+ * without the recurrence kernels, for comparison), the latency of one streaming-engine call
+ * (models/default, input [1, 130, 227]) with and without the recurrence kernels, which BLAS the
+ * torch process loaded (a reference-BLAS torch is ~10× slower and makes the ratio meaningless),
+ * and as its LAST line `train_ratio_vs_torch R` (project ms/sample ÷ torch ms/sample).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { initBackend } from '../src/model/backend.js';
+import { loadBundle } from '../src/model/bundle-node.js';
+import { setLstmKernelsEnabled } from '../src/model/layers/lstm.js';
 import { buildModel } from '../src/model/build.js';
 import { defaultModelConfig } from '../src/model/config.js';
 import { createParallelTrainer } from '../src/model/parallel.js';
@@ -85,11 +90,16 @@ function breakdown(model: LayersModel, x: Float32Array, labels: Int32Array): voi
   const rows: string[] = [];
   let total = 0;
   let totalCpu = 0;
-  groups.forEach((g, gi) => {
+  const timeGroup = (g: (typeof groups)[number], gi: number) => {
     const vars = g.layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
     const xin = inputs[gi]!;
     const dy = tf.tidy(() => tf.randomNormal(run(g.layers, xin).shape, 0, 1, 'float32', 3));
-    const fwd = () => tf.tidy(() => run(g.layers, xin).dataSync());
+    // read outside tidy: tidy walks a returned typed array element by element
+    const fwd = () => {
+      const out = tf.tidy(() => run(g.layers, xin));
+      out.dataSync();
+      out.dispose();
+    };
     // one backward pass: gradients of the group's weights and (after the first group) of its input
     const xVar = gi === 0 ? null : tf.variable(xin, true);
     const fb = () => tf.tidy(() => {
@@ -111,10 +121,25 @@ function breakdown(model: LayersModel, x: Float32Array, labels: Int32Array): voi
     const fbMs = (performance.now() - t0) / n - f;
     const fbc = (cpuMs() - c0) / n - fc;
     xVar?.dispose();
-    total += f + fbMs;
-    totalCpu += fc + fbc;
-    rows.push(`  ${g.name.padEnd(12)} forward ${f.toFixed(1).padStart(7)} ms (cpu ${fc.toFixed(1).padStart(6)})   backward ${fbMs.toFixed(1).padStart(7)} ms (cpu ${fbc.toFixed(1).padStart(6)})   per batch of ${BATCH}`);
     dy.dispose();
+    return { f, fc, fbMs, fbc };
+  };
+  const row = (name: string, r: { f: number; fc: number; fbMs: number; fbc: number }) =>
+    `  ${name.padEnd(12)} forward ${r.f.toFixed(1).padStart(7)} ms (cpu ${r.fc.toFixed(1).padStart(6)})   backward ${r.fbMs.toFixed(1).padStart(7)} ms (cpu ${r.fbc.toFixed(1).padStart(6)})   per batch of ${BATCH}`;
+  groups.forEach((g, gi) => {
+    const r = timeGroup(g, gi);
+    total += r.f + r.fbMs;
+    totalCpu += r.fc + r.fbc;
+    rows.push(row(g.name, r));
+    if (g.name === 'lstm') {
+      // the same layer with its per-step tfjs ops (no recurrence kernels), for comparison
+      setLstmKernelsEnabled(false);
+      try {
+        rows.push(`${row('', timeGroup(g, gi))}   ← lstm with per-step tfjs ops (before the recurrence kernels; not in the total)`);
+      } finally {
+        setLstmKernelsEnabled(true);
+      }
+    }
   });
   // optimizer: Adam on all trainable weights with fixed gradients
   const opt = tf.train.adam(1e-4);
@@ -135,6 +160,65 @@ function breakdown(model: LayersModel, x: Float32Array, labels: Int32Array): voi
   tf.dispose(inputs);
   console.log(`breakdown of one single-thread step (batch ${BATCH}; wall ${total.toFixed(0)} ms = ${(total / BATCH).toFixed(2)} ms/sample; process cpu ${totalCpu.toFixed(0)} ms = ${(totalCpu / BATCH).toFixed(2)} ms/sample):`);
   for (const r of rows) console.log(r);
+}
+
+/** p50 / min of model.predict on one [1, frames, features] input (one streaming-engine call). */
+function predictLatency(model: LayersModel, frames: number, features: number, n = 40): { p50: number; min: number } {
+  const x = tf.tensor3d(gaussian(frames * features, 9), [1, frames, features]);
+  const once = () => {
+    const y = model.predict(x) as tf.Tensor;
+    y.dataSync();
+    y.dispose();
+  };
+  for (let i = 0; i < 5; i++) once();
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    once();
+    ts.push(performance.now() - t0);
+  }
+  x.dispose();
+  ts.sort((a, b) => a - b);
+  return { p50: median(ts), min: ts[0]! };
+}
+
+async function streamingLatency(): Promise<void> {
+  const dir = fileURLToPath(new URL('../models/default', import.meta.url));
+  if (!existsSync(dir)) {
+    console.log('models/default: not found, no streaming-call latency');
+    return;
+  }
+  const bundle = await loadBundle(dir);
+  const [frames, features] = bundle.meta.input_shape;
+  const on = predictLatency(bundle.model, frames, features);
+  setLstmKernelsEnabled(false);
+  let off: { p50: number; min: number };
+  try {
+    off = predictLatency(bundle.model, frames, features);
+  } finally {
+    setLstmKernelsEnabled(true);
+  }
+  bundle.model.dispose();
+  console.log(`models/default model.predict [1,${frames},${features}] (one streaming-engine call): p50 ${on.p50.toFixed(2)} ms (min ${on.min.toFixed(2)}); with per-step LSTM ops instead of the recurrence kernels: p50 ${off.p50.toFixed(2)} ms (min ${off.min.toFixed(2)})`);
+  console.log(`project_stream_predict_ms ${on.p50.toFixed(3)}`);
+}
+
+/** Which BLAS library the torch process loads (from its /proc/self/maps), e.g. 'openblas'. */
+function torchBlas(python: string): { kind: string; libs: string[] } | null {
+  const code = [
+    'import os',
+    "os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')",
+    'import torch',
+    'a = torch.ones(64, 64); (a @ a).sum()',
+    "libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if len(l.split()) > 5 and any(k in l.split()[-1].lower() for k in ('blas', 'lapack', 'mkl', 'blis'))})",
+    "print('\\n'.join(libs))",
+  ].join('\n');
+  const r = spawnSync(python, ['-c', code], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) return null;
+  const libs = `${r.stdout ?? ''}`.trim().split('\n').filter(Boolean);
+  const has = (re: RegExp) => libs.some((l) => re.test(l));
+  const kind = has(/openblas/i) ? 'openblas' : has(/mkl/i) ? 'mkl' : has(/blis/i) ? 'blis' : has(/\/blas\/libblas|libblas\.so/i) ? 'reference' : 'none';
+  return { kind, libs };
 }
 
 async function main(): Promise<void> {
@@ -176,6 +260,7 @@ async function main(): Promise<void> {
   }
   const predictMs = (performance.now() - tp) / SAMPLES;
   if (!has('--no-breakdown')) breakdown(model, x, labels);
+  await streamingLatency();
   console.log(`project_predict_ms_per_sample ${predictMs.toFixed(3)}`);
   console.log(`project_train_ms_per_sample ${trainMs.toFixed(3)}`);
   model.dispose();
@@ -190,6 +275,15 @@ async function main(): Promise<void> {
   if (!existsSync(script) || !existsSync(python)) {
     console.log(`torch: ${!existsSync(script) ? script : python} not found — skipping the PyTorch run; no ratio`);
     return;
+  }
+  const blas = torchBlas(python);
+  if (blas === null) console.log('torch_blas unknown (could not import torch to inspect it)');
+  else {
+    console.log(`torch_blas ${blas.kind}${blas.libs.length ? ` (${blas.libs.join(', ')})` : ''}`);
+    if (blas.kind === 'reference') {
+      console.log('WARNING: torch is using the REFERENCE (netlib) BLAS, ~10× slower than an optimised one: the ratio below is meaningless.');
+      console.log('         Fix: apt-get install -y libopenblas0-pthread   (Debian switches the libblas.so.3 alternative to OpenBLAS)');
+    }
   }
   const args = [script, '--frames', String(FRAMES), '--features', String(FEATURES), '--classes', String(CLASSES), '--samples', String(SAMPLES), '--batch', String(BATCH), '--epochs', String(EPOCHS)];
   console.log(`torch: ${python} ${args.map((a) => a.replace(/^.*\/shared\//, '../shared/')).join(' ')}`);

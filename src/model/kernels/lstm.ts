@@ -175,7 +175,8 @@ export function lstmWasmAvailable(): boolean {
   return !wasmDisabled && load() !== null;
 }
 
-/** Bump allocator over the module's memory for one call: returns byte offsets, grows memory. */
+/** Bump allocator over the module's memory for one call: returns byte offsets, grows memory
+ * (64 spare bytes at the end: the kernels may read one vector past a buffer). */
 function layout(ex: Exports, sizes: number[]): number[] {
   let p = (ex.heapBase() + 15) & ~15;
   const offs = sizes.map((n) => {
@@ -183,6 +184,7 @@ function layout(ex: Exports, sizes: number[]): number[] {
     p += ((n * 4 + 15) & ~15);
     return o;
   });
+  p += 64;
   const have = ex.memory.buffer.byteLength;
   if (p > have) ex.memory.grow(Math.ceil((p - have) / 65536));
   return offs;
@@ -190,18 +192,50 @@ function layout(ex: Exports, sizes: number[]): number[] {
 
 const f32 = (ex: Exports, off: number, n: number) => new Float32Array(ex.memory.buffer, off, n);
 
+/** Copies src (A, Bn, R) into dst as (Bn, A, R): batch-major ↔ time-major. */
+function swap01(dst: Float32Array, src: Float32Array, A: number, Bn: number, R: number): void {
+  for (let a = 0; a < A; a++) for (let b = 0; b < Bn; b++) {
+    const s = (a * Bn + b) * R;
+    dst.set(src.subarray(s, s + R), (b * A + a) * R);
+  }
+}
+
+/** Floats taken by a (K, N) matrix packed in panels of 8 columns. */
+const packedSize = (K: number, N: number) => K * 8 * Math.ceil(N / 8);
+
+/**
+ * Writes m (K × N, element (k, n) at m[k·sk + n·sn]) into `out` packed in panels of 8 columns:
+ * panel q holds rows k = 0..K−1 of columns 8q..8q+7, zero-padded past N.
+ */
+function pack(out: Float32Array, m: Float32Array, K: number, N: number, sk: number, sn: number): void {
+  out.fill(0);
+  for (let q = 0; q * 8 < N; q++) {
+    const w = Math.min(8, N - 8 * q);
+    const base = q * K * 8;
+    for (let k = 0; k < K; k++) {
+      const src = k * sk + 8 * q * sn;
+      const dst = base + k * 8;
+      for (let c = 0; c < w; c++) out[dst + c] = m[src + c * sn]!;
+    }
+  }
+}
+
 /** Forward recurrence: WebAssembly when available (H a multiple of 4), else plain JS. */
 export function lstmForward(xp: Float32Array, u: Float32Array, h0: Float32Array, c0: Float32Array, B: number, T: number, H: number): LstmForwardResult {
   const ex = wasmDisabled || H % 4 !== 0 ? null : load();
   if (ex === null) return lstmForwardJs(xp, u, h0, c0, B, T, H);
   const G4 = 4 * H;
-  const [pg, pu, ph0, pc0, ph, pc] = layout(ex, [B * T * G4, H * G4, B * H, B * H, B * T * H, B * T * H]) as [number, number, number, number, number, number];
-  f32(ex, pg, B * T * G4).set(xp);
-  f32(ex, pu, H * G4).set(u);
+  const [pg, pu, ph0, pc0, ph, pc] = layout(ex, [B * T * G4, packedSize(H, G4), B * H, B * H, B * T * H, B * T * H]) as [number, number, number, number, number, number];
+  swap01(f32(ex, pg, B * T * G4), xp, B, T, G4);
+  pack(f32(ex, pu, packedSize(H, G4)), u, H, G4, G4, 1);
   f32(ex, ph0, B * H).set(h0);
   f32(ex, pc0, B * H).set(c0);
   ex.lstmForward(pg, pu, ph0, pc0, ph, pc, B, T, H);
-  return { h: f32(ex, ph, B * T * H).slice(), c: f32(ex, pc, B * T * H).slice(), gates: f32(ex, pg, B * T * G4).slice() };
+  const r = { h: new Float32Array(B * T * H), c: new Float32Array(B * T * H), gates: new Float32Array(B * T * G4) };
+  swap01(r.h, f32(ex, ph, B * T * H), T, B, H);
+  swap01(r.c, f32(ex, pc, B * T * H), T, B, H);
+  swap01(r.gates, f32(ex, pg, B * T * G4), T, B, G4);
+  return r;
 }
 
 /** Backprop through time: WebAssembly when available (H a multiple of 4), else plain JS. */
@@ -210,22 +244,24 @@ export function lstmBackward(gates: Float32Array, c: Float32Array, c0: Float32Ar
   if (ex === null) return lstmBackwardJs(gates, c, c0, u, dy, sequence, B, T, H);
   const G4 = 4 * H;
   const nDy = sequence ? B * T * H : 0;
-  const [pg, pc, pc0, put, pdy, pdh, pdc, pdz, pzero] = layout(ex, [B * T * G4, B * T * H, B * H, G4 * H, nDy, B * H, B * H, B * T * G4, H]) as number[] as [number, number, number, number, number, number, number, number, number];
-  f32(ex, pg, B * T * G4).set(gates);
-  f32(ex, pc, B * T * H).set(c);
+  const [pg, pc, pc0, put, pdy, pdh, pdc, pdz, pzero] = layout(ex, [B * T * G4, B * T * H, B * H, packedSize(G4, H), nDy, B * H, B * H, B * T * G4, H + 8]) as number[] as [number, number, number, number, number, number, number, number, number];
+  swap01(f32(ex, pg, B * T * G4), gates, B, T, G4);
+  swap01(f32(ex, pc, B * T * H), c, B, T, H);
   f32(ex, pc0, B * H).set(c0);
-  const ut = f32(ex, put, G4 * H);
-  for (let k = 0; k < H; k++) for (let j = 0; j < G4; j++) ut[j * H + k] = u[k * G4 + j]!;
+  // Uᵀ (4H × H): element (k, n) = u[n·4H + k]
+  pack(f32(ex, put, packedSize(G4, H)), u, G4, H, 1, G4);
   if (sequence) {
-    f32(ex, pdy, nDy).set(dy);
+    swap01(f32(ex, pdy, nDy), dy, B, T, H);
     f32(ex, pdh, B * H).fill(0);
   } else {
     f32(ex, pdh, B * H).set(dy);
   }
   f32(ex, pdc, B * H).fill(0);
-  f32(ex, pzero, H).fill(0);
+  f32(ex, pzero, H + 8).fill(0);
   ex.lstmBackward(pg, pc, pc0, put, pdy, sequence ? 1 : 0, pdh, pdc, pdz, pzero, B, T, H);
-  return { dz: f32(ex, pdz, B * T * G4).slice(), dh0: f32(ex, pdh, B * H).slice(), dc0: f32(ex, pdc, B * H).slice() };
+  const dz = new Float32Array(B * T * G4);
+  swap01(dz, f32(ex, pdz, B * T * G4), T, B, G4);
+  return { dz, dh0: f32(ex, pdh, B * H).slice(), dc0: f32(ex, pdc, B * H).slice() };
 }
 
 // ---------------------------------------------------------------------------------------------

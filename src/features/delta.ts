@@ -97,6 +97,13 @@ function computeSavgolWeights(width: number, polyorder: number, deriv: number, a
   return w;
 }
 
+let accBuf = new Float64Array(64);
+/** A reused float64 accumulator of at least n values. */
+function scratch(n: number): Float64Array {
+  if (accBuf.length < n) accBuf = new Float64Array(Math.max(n, 2 * accBuf.length));
+  return accBuf;
+}
+
 function extendIndex(i: number, n: number, mode: DeltaMode): number {
   if (i >= 0 && i < n) return i;
   switch (mode) {
@@ -152,24 +159,44 @@ export function delta(data: Matrix, options: DeltaOptions = {}, out?: Matrix): M
   const dst = res.data;
   const h = (width - 1) / 2;
   const wc = savgolWeights(width, polyorder, order, 0);
-  const acc = new Float64Array(F);
   const interp = mode === 'interp';
   // Interior frames (and every frame for the non-interp modes).
   const tStart = interp ? h : 0;
   const tEnd = interp ? n - h : n;
-  for (let t = tStart; t < tEnd; t++) {
-    acc.fill(0);
-    for (let m = 0; m < width; m++) {
-      const wm = wc[m];
-      if (wm === 0) continue;
-      const i = t + m - h;
-      const j = i >= 0 && i < n ? i : extendIndex(i, n, mode);
-      if (j < 0) continue;
-      const base = j * F;
-      for (let f = 0; f < F; f++) acc[f] += wm * src[base + f];
+  const acc = scratch(F);
+  if (interp) {
+    // every window frame exists: out[t, f] = Σ_m wc[m]·src[t − h + m, f] (float64 sums, zero weights skipped)
+    const ms: number[] = [];
+    for (let m = 0; m < width; m++) if (wc[m] !== 0) ms.push(m);
+    if (ms.length === 0) dst.fill(0, tStart * F, tEnd * F);
+    else for (let t = tStart; t < tEnd; t++) {
+      const m0 = ms[0];
+      const w0 = wc[m0];
+      let b = (t - h + m0) * F;
+      for (let f = 0; f < F; f++) acc[f] = w0 * src[b + f];
+      for (let i = 1; i < ms.length; i++) {
+        const wm = wc[ms[i]];
+        b = (t - h + ms[i]) * F;
+        for (let f = 0; f < F; f++) acc[f] += wm * src[b + f];
+      }
+      const ob = t * F;
+      for (let f = 0; f < F; f++) dst[ob + f] = acc[f];
     }
-    const ob = t * F;
-    for (let f = 0; f < F; f++) dst[ob + f] = acc[f];
+  } else {
+    for (let t = tStart; t < tEnd; t++) {
+      acc.fill(0, 0, F);
+      for (let m = 0; m < width; m++) {
+        const wm = wc[m];
+        if (wm === 0) continue;
+        const i = t + m - h;
+        const j = i >= 0 && i < n ? i : extendIndex(i, n, mode);
+        if (j < 0) continue;
+        const base = j * F;
+        for (let f = 0; f < F; f++) acc[f] += wm * src[base + f];
+      }
+      const ob = t * F;
+      for (let f = 0; f < F; f++) dst[ob + f] = acc[f];
+    }
   }
   if (interp) {
     // Edges: the polynomial fitted to the first / last `width` frames, differentiated at each edge frame.
@@ -179,7 +206,7 @@ export function delta(data: Matrix, options: DeltaOptions = {}, out?: Matrix): M
         [n - h + e, n - width, e + 1],
       ] as const) {
         const w = savgolWeights(width, polyorder, order, at);
-        acc.fill(0);
+        acc.fill(0, 0, F);
         for (let m = 0; m < width; m++) {
           const wm = w[m];
           const base = (winStart + m) * F;

@@ -239,7 +239,46 @@ function resolveConfig(sr: number, config: Partial<FeatureConfig> | undefined): 
   if (config && config.sr !== undefined && config.sr !== sr) {
     throw new SerError('ERATE', `the samples are at ${sr} Hz but the feature config expects ${config.sr} Hz; resample them first`);
   }
-  return normalizeFeatureConfig({ ...(config ?? {}), sr });
+  // Normalising (and validating) a config costs more than a small feature block: remember the
+  // result per distinct (sr, config) — keyed by value, so a config object mutated between calls is
+  // seen as the new config it is. Callers get their own copy.
+  let key: string | undefined;
+  try {
+    key = `${sr}|${JSON.stringify(config ?? {}, tagValues)}`;
+  } catch {
+    key = undefined; // not serialisable: normalise (and report) it directly
+  }
+  let c = key === undefined ? undefined : resolvedCache.get(key);
+  if (!c) {
+    c = normalizeFeatureConfig({ ...(config ?? {}), sr });
+    if (key !== undefined) {
+      if (resolvedCache.size > 64) resolvedCache.clear();
+      resolvedCache.set(key, c);
+    }
+  }
+  return { ...c, blocks: [...c.blocks] };
+}
+
+const resolvedCache = new Map<string, FeatureConfig>();
+
+/** JSON replacer keeping values JSON would conflate apart (NaN/±Infinity vs null, strings vs those tags). */
+function tagValues(_k: string, v: unknown): unknown {
+  if (typeof v === 'string') return `s:${v}`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return `n:${v}`;
+  if (v === undefined) return 'u:';
+  return v;
+}
+
+/** Column names for a normalised config, cached by its canonical JSON (a fresh array per call). */
+function columnsOf(c: FeatureConfig): string[] {
+  const key = canonicalJson(c);
+  let cols = columnCache.get(key);
+  if (!cols) {
+    cols = buildColumns(c);
+    if (columnCache.size > 32) columnCache.clear();
+    columnCache.set(key, cols);
+  }
+  return cols.slice();
 }
 
 function checkSamples(samples: Float32Array, finite: boolean | null = null): void {
@@ -407,7 +446,7 @@ export function extractFeatures(samples: Float32Array, sr: number, config?: Part
     }
     col0 += w;
   }
-  return { rows: nFrames, cols: nCols, data: out, columns: featureColumns(c), config: c };
+  return { rows: nFrames, cols: nCols, data: out, columns: columnsOf(c), config: c };
 }
 
 /** Every block computed separately (librosa's names), for inspection and the CLI's --json output. */

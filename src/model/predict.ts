@@ -9,16 +9,22 @@
  *    is cropped as in training, bundle `crop`); otherwise a longer clip is cut into
  *    windows of `clip_seconds` every ~`window_hop_seconds`, the first starting at 0 and the last
  *    ending at the clip's end (starts evenly spaced between);
- * 3. features of each window with the BUNDLE's feature config, z-scored with the bundle's
- *    training statistics, shape (frames, features) = the model input;
+ * 3. features of each window with the BUNDLE's feature config, normalised as the bundle says
+ *    (./normalizer.ts): 'global' z-score with the training statistics; 'utterance' each window by
+ *    its own frames first; 'speaker' by the speaker's statistics first — by default the clip's own
+ *    frames (all its windows) shrunk toward the bundle's speaker prior, or `options.speaker`
+ *    (e.g. several clips of one speaker pooled with {@link accumulateSpeaker}). Shape
+ *    (frames, features) = the model input;
  * 4. the clip's probabilities are the mean of the windows' probabilities; `windows` is the
  *    per-window timeline.
  */
 import { SerError, check } from '../errors.js';
 import { resample } from '../dsp/resample.js';
 import { extractFeatures } from '../features/index.js';
-import { applyZScore, trim } from '../data/preprocess.js';
-import type { ClipCrop, ClipPad, ModelBundle } from './bundle.js';
+import { trim, type ZScoreStats } from '../data/preprocess.js';
+import type { Matrix } from '../dsp/matrix.js';
+import { bundleNormalizer, type ClipCrop, type ClipPad, type ModelBundle } from './bundle.js';
+import { SpeakerStatsAccumulator } from './normalizer.js';
 import { predictProbabilities } from './train.js';
 
 export interface PredictionWindow {
@@ -67,8 +73,8 @@ export function windowStarts(n: number, length: number, hop: number): number[] {
   return out;
 }
 
-/** The z-scored model input (frames, features) of one window of exactly clip_seconds samples. */
-export function windowFeatures(bundle: ModelBundle, win: Float32Array): Float32Array {
+/** The raw (unnormalised) features (frames, features) of one window of exactly clip_seconds samples. */
+export function rawWindowFeatures(bundle: ModelBundle, win: Float32Array): Matrix {
   const { meta } = bundle;
   const f = extractFeatures(win, meta.sample_rate, meta.feature_config);
   const [frames, features] = meta.input_shape;
@@ -79,7 +85,15 @@ export function windowFeatures(bundle: ModelBundle, win: Float32Array): Float32A
       { file: bundle.source },
     );
   }
-  return applyZScore({ rows: f.rows, cols: f.cols, data: f.data }, bundle.stats).data;
+  return { rows: f.rows, cols: f.cols, data: f.data };
+}
+
+/**
+ * The normalised model input (frames, features) of one window of exactly clip_seconds samples.
+ * Speaker mode: normalised by `speaker`, or by the bundle's speaker prior when not given.
+ */
+export function windowFeatures(bundle: ModelBundle, win: Float32Array, speaker?: ZScoreStats): Float32Array {
+  return bundleNormalizer(bundle).apply(rawWindowFeatures(bundle, win), speaker).data;
 }
 
 function toRecord(labels: string[], p: ArrayLike<number>, offset = 0): Record<string, number> {
@@ -92,6 +106,21 @@ export interface PredictOptions {
   /** true (default): clips longer than clip_seconds are windowed; false: every clip is cropped /
    * padded to clip_seconds exactly as in training (one window, e.g. the centre of a longer clip). */
   windows?: boolean;
+  /** Speaker-normalised bundles only: the speaker's statistics (e.g.
+   * `bundleNormalizer(bundle).speakerStats(acc)` over several clips of the speaker). Default: the
+   * clip's own frames, shrunk toward the bundle's speaker prior. Ignored by the other modes. */
+  speaker?: ZScoreStats;
+}
+
+/** A clip's windows as raw features, before normalisation (see {@link clipFeatures}). */
+export interface ClipFeatures {
+  /** One raw feature matrix (frames, features) per window. */
+  windows: Matrix[];
+  /** Start sample of each window in the analysed audio (at the bundle's rate). */
+  starts: number[];
+  single: boolean;
+  /** Samples of the analysed audio (after resampling and trimming). */
+  n: number;
 }
 
 /** A clip turned into model inputs: `x` holds `starts.length` windows (frames, features). */
@@ -105,8 +134,33 @@ export interface PreparedClip {
   n: number;
 }
 
-/** Steps 1–3 of {@link predictClip} (no model call): validation, resampling, trimming, windows, features. */
+/** Steps 1–3 of {@link predictClip} (no model call): validation, resampling, trimming, windows, features, normalisation. */
 export function prepareClip(bundle: ModelBundle, samples: Float32Array, sr: number, options: PredictOptions = {}): PreparedClip {
+  return normalizeClip(bundle, clipFeatures(bundle, samples, sr, options), options);
+}
+
+/** Adds the frames of every window of a clip to a speaker's accumulator; returns `acc`. */
+export function accumulateSpeaker(acc: SpeakerStatsAccumulator, clip: ClipFeatures): SpeakerStatsAccumulator {
+  for (const w of clip.windows) acc.add(w);
+  return acc;
+}
+
+/**
+ * Step 3's normalisation of a clip's raw window features into the model input (see the module
+ * doc): speaker mode uses `options.speaker`, else the clip's own frames shrunk toward the prior.
+ */
+export function normalizeClip(bundle: ModelBundle, clip: ClipFeatures, options: Pick<PredictOptions, 'speaker'> = {}): PreparedClip {
+  const norm = bundleNormalizer(bundle);
+  const speaker = norm.mode === 'speaker' ? (options.speaker ?? norm.speakerStats(accumulateSpeaker(new SpeakerStatsAccumulator(norm.cols), clip))) : undefined;
+  const [frames, features] = bundle.meta.input_shape;
+  const per = frames * features;
+  const x = new Float32Array(clip.windows.length * per);
+  clip.windows.forEach((w, i) => x.set(norm.apply(w, speaker).data, i * per));
+  return { x, starts: clip.starts, single: clip.single, n: clip.n };
+}
+
+/** Steps 1–3 of {@link predictClip} without the normalisation: each window's raw features. */
+export function clipFeatures(bundle: ModelBundle, samples: Float32Array, sr: number, options: Pick<PredictOptions, 'windows'> = {}): ClipFeatures {
   check(samples instanceof Float32Array, 'predictClip: samples must be a Float32Array');
   if (!(Number.isFinite(sr) && sr > 0)) throw new SerError('ERATE', `predictClip: sample rate must be a positive number, got ${sr}`);
   if (samples.length === 0) throw new SerError('EEMPTY', 'predictClip: the audio is empty');
@@ -126,14 +180,8 @@ export function prepareClip(bundle: ModelBundle, samples: Float32Array, sr: numb
   const hop = Math.max(1, Math.round(meta.window_hop_seconds * rate));
   const single = y.length <= L || options.windows === false;
   const starts = single ? [0] : windowStarts(y.length, L, hop);
-  const [frames, features] = meta.input_shape;
-  const per = frames * features;
-  const x = new Float32Array(starts.length * per);
-  starts.forEach((s, i) => {
-    const win = single ? fitClip(y, L, meta.crop, meta.pad) : y.subarray(s, s + L);
-    x.set(windowFeatures(bundle, win), i * per);
-  });
-  return { x, starts, single, n: y.length };
+  const windows = starts.map((s) => rawWindowFeatures(bundle, single ? fitClip(y, L, meta.crop, meta.pad) : y.subarray(s, s + L)));
+  return { windows, starts, single, n: y.length };
 }
 
 /** Step 4 of {@link predictClip}: the prediction from the windows' probabilities (windows × classes, from `offset`). */
@@ -161,9 +209,23 @@ export function finishClip(bundle: ModelBundle, prep: PreparedClip, probs: Float
  * per window than one call each). Same results as predicting the clips one by one, up to float
  * rounding (the backend's kernels may sum in another order for another batch size).
  */
-export function predictClips(bundle: ModelBundle, clips: { samples: Float32Array; sr: number }[], options: PredictOptions = {}): Prediction[] {
-  const preps = clips.map((c) => prepareClip(bundle, c.samples, c.sr, options));
-  return predictPrepared(bundle, preps);
+export function predictClips(bundle: ModelBundle, clips: { samples: Float32Array; sr: number }[], options: PredictClipsOptions = {}): Prediction[] {
+  const norm = bundleNormalizer(bundle);
+  if (!options.sameSpeaker || norm.mode !== 'speaker' || options.speaker) {
+    return predictPrepared(bundle, clips.map((c) => prepareClip(bundle, c.samples, c.sr, options)));
+  }
+  const feats = clips.map((c) => clipFeatures(bundle, c.samples, c.sr, options));
+  const acc = new SpeakerStatsAccumulator(norm.cols);
+  for (const f of feats) accumulateSpeaker(acc, f);
+  const speaker = norm.speakerStats(acc);
+  return predictPrepared(bundle, feats.map((f) => normalizeClip(bundle, f, { speaker })));
+}
+
+export interface PredictClipsOptions extends PredictOptions {
+  /** Speaker-normalised bundles: the clips are one speaker — their frames are pooled into one set
+   * of speaker statistics (shrunk toward the prior) used for every clip. Default false: each clip
+   * by its own frames. */
+  sameSpeaker?: boolean;
 }
 
 /** Runs the model once over all windows of already prepared clips. */

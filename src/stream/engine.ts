@@ -2,7 +2,7 @@
  * Real-time emotion stream (browser-safe: typed arrays + tfjs only).
  *
  *   push(chunk @ sr_in) → StreamResampler (→ model rate) → StreamFeatureExtractor (ring of frames)
- *     → window features (identical to extractFeatures on the window) → z-score → model
+ *     → window features (identical to extractFeatures on the window) → normalisation → model
  *     → EMA smoothing → voice-activity gate → StreamEvent per hop
  *
  * Timing: windows of `window_seconds` (default: the model's clip_seconds) start every hop; the hop
@@ -19,14 +19,24 @@
  * without computing their window-global features or running the model (silence costs little),
  * and they reset the smoothing.
  *
+ * Normalisation follows the bundle (src/model/normalizer.ts): 'global' z-score; 'utterance' each
+ * window by its own frames, then global; 'speaker' by a running estimate of the speaker's
+ * statistics, then global. The running estimate accumulates the frames of SPEECH windows only
+ * (the VAD gate), each frame once (a window adds the frames that start after the previous speech
+ * window's last frame; the first adds all), including the window being classified, and is shrunk
+ * toward the bundle's speaker prior with its pseudo-count: the first windows lean on the prior,
+ * after ~30 s of speech the prior weighs a few percent. Pass `speaker` to continue an estimate
+ * from an earlier stream of the same speaker.
+ *
  * Smoothing (type 'ema'): p̄_t = α·p_t + (1 − α)·p̄_{t−1}, with p̄ = p at the first speech window
  * after a reset (start, or a non-speech window). α = 1 means no smoothing ({type: 'none'} too).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { SerError, check } from '../errors.js';
 import { normalizeFeatureConfig, type FeatureConfig } from '../features/index.js';
-import { applyZScore, type ZScoreStats } from '../data/preprocess.js';
-import type { ModelBundle } from '../model/bundle.js';
+import { zscoreToJSON, type ZScoreStats } from '../data/preprocess.js';
+import { bundleNormalizer, type ModelBundle } from '../model/bundle.js';
+import { SpeakerStatsAccumulator, createNormalizer, type BundleNormalization, type Normalizer } from '../model/normalizer.js';
 import { predictProbabilities, modelInputShape } from '../model/train.js';
 import { StreamFeatureExtractor, type StreamFeatureWindow } from './features.js';
 import { StreamResampler } from './resampler.js';
@@ -47,6 +57,8 @@ export interface StreamEvent {
   speech: boolean;
   /** argmax of `probabilities`, or null for a non-speech window. */
   label: string | null;
+  /** Speaker-normalised models: frames in the speaker estimate after this window (0: the prior alone). */
+  speaker_frames?: number;
   /** Smoothed class probabilities (sum 1), or null for a non-speech window. */
   probabilities: Record<string, number> | null;
   /** The model's unsmoothed probabilities for this window (null for a non-speech window). */
@@ -66,6 +78,11 @@ export interface EmotionStreamOptions {
   feature_config?: Partial<FeatureConfig>;
   /** z-score statistics (null: features are passed unnormalised). */
   stats?: ZScoreStats | null;
+  /** Or a full (bundle-style) normalisation, any mode; takes precedence over `stats`. */
+  normalization?: BundleNormalization;
+  /** Speaker-normalised models: the speaker estimate to continue (frames of an earlier stream of
+   * the same speaker); the stream adds its speech frames to it. Default: a new, empty one. */
+  speaker?: SpeakerStatsAccumulator;
   labels?: string[];
   /** Rate of the pushed samples (Hz, integer). Resampled incrementally to the model's rate when different. */
   sr_in: number;
@@ -95,6 +112,10 @@ export interface EmotionStream {
   readonly window_seconds: number;
   readonly window_samples: number;
   readonly feature_config: FeatureConfig;
+  /** The normalisation mode ('global' also when features are passed unnormalised). */
+  readonly normalization_mode: Normalizer['mode'];
+  /** Speaker mode: the running speaker estimate (see the module doc); otherwise null. */
+  readonly speaker: SpeakerStatsAccumulator | null;
 }
 
 /** 10·log10(mean square) of x[a, b), floor −120 dB. */
@@ -147,7 +168,10 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
   check(Array.isArray(labels) && labels.length >= 1, 'createEmotionStream: labels must be a non-empty list');
   const fc = normalizeFeatureConfig(b ? b.meta.feature_config : (o.feature_config ?? {}));
   const sr = fc.sr;
-  const stats = b ? b.stats : (o.stats ?? null);
+  let normalizer: Normalizer | null;
+  if (b) normalizer = bundleNormalizer(b);
+  else if (o.normalization) normalizer = createNormalizer(o.normalization);
+  else normalizer = o.stats ? createNormalizer({ ...zscoreToJSON(o.stats), mode: 'global' }) : null;
   check(Number.isInteger(o.sr_in) && o.sr_in > 0, `createEmotionStream: sr_in must be a positive integer (Hz), got ${o.sr_in}`);
   const windowSeconds = o.window_seconds ?? (b ? b.meta.clip_seconds : 3);
   check(Number.isFinite(windowSeconds) && windowSeconds > 0, `window must be a positive number of seconds, got ${o.window_seconds}`);
@@ -210,7 +234,11 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
   if (nFeatures >= 0 && fx.nCols !== nFeatures) {
     throw new SerError('EMODEL', `the feature config gives ${fx.nCols} features per frame but the model expects ${nFeatures}`, b ? { file: b.source } : {});
   }
-  if (stats) check(stats.mean.length === fx.nCols, `z-score statistics have ${stats.mean.length} columns, features have ${fx.nCols}`);
+  if (normalizer) check(normalizer.cols === fx.nCols, `z-score statistics have ${normalizer.cols} columns, features have ${fx.nCols}`);
+  const speakerAcc = normalizer?.mode === 'speaker' ? (o.speaker ?? new SpeakerStatsAccumulator(fx.nCols)) : null;
+  if (speakerAcc) check(speakerAcc.cols === fx.nCols, `the speaker estimate has ${speakerAcc.cols} columns, features have ${fx.nCols}`);
+  /** Stream sample just after the last frame already in the speaker estimate. */
+  let speakerUpTo = -Infinity;
   // 0.25-s resampler blocks: ~4x cheaper than 0.05-s ones (per-call filter set-up), +0.25 s latency
   const rs = o.sr_in === sr ? null : new StreamResampler(o.sr_in, sr, 0.25);
 
@@ -224,13 +252,26 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
       return { t_start, t_end, speech: false, label: null, probabilities: null, raw_probabilities: null, rms_db: g.rmsDb };
     }
     o.onWindow?.(w);
-    const x = stats ? applyZScore(w.features, stats).data : w.features.data;
+    let x: Float32Array;
+    if (!normalizer) x = w.features.data;
+    else if (speakerAcc) {
+      // frames of this speech window not yet in the estimate (frame i is centred at start + i·hop)
+      const H = fc.hop_length;
+      const from = Math.max(0, Math.ceil((speakerUpTo - w.start) / H));
+      if (from < w.features.rows) {
+        speakerAcc.add(w.features, from, w.features.rows);
+        speakerUpTo = w.start + w.features.rows * H;
+      }
+      x = normalizer.apply(w.features, normalizer.speakerStats(speakerAcc)).data;
+    } else x = normalizer.apply(w.features).data;
     const p = classify(x, w.features.rows, w.features.cols);
     if (p.length !== labels.length) throw new SerError('EMODEL', `the model gives ${p.length} probabilities for ${labels.length} labels`);
     const s = ema.update(p);
     let best = 0;
     for (let i = 1; i < s.length; i++) if (s[i] > s[best]) best = i;
-    return { t_start, t_end, speech: true, label: labels[best], probabilities: toRecord(labels, s), raw_probabilities: toRecord(labels, p), rms_db: g.rmsDb };
+    const ev: StreamEvent = { t_start, t_end, speech: true, label: labels[best], probabilities: toRecord(labels, s), raw_probabilities: toRecord(labels, p), rms_db: g.rmsDb };
+    if (speakerAcc) ev.speaker_frames = speakerAcc.count;
+    return ev;
   };
 
   return {
@@ -241,6 +282,8 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
     window_seconds: L / sr,
     window_samples: L,
     feature_config: fc,
+    normalization_mode: normalizer ? normalizer.mode : 'global',
+    speaker: speakerAcc,
     push(chunk: Float32Array): StreamEvent[] {
       check(chunk instanceof Float32Array, 'push() takes a Float32Array of mono samples');
       if (ended) throw new SerError('EPARAM', 'push() after flush(): create a new stream');

@@ -11,6 +11,10 @@ import { saveBundle, loadBundle, writeCheckpoint, readCheckpoint, writeHistory }
 import { snapshotWeights, restoreWeights, type TrainResult } from '../../src/model/train.js';
 import { loadBundleFromUrl, createBundleFiles, disposeBundle, type CreateBundleInput } from '../../src/model/bundle.js';
 import { predictClip, predictClips, windowStarts, fitClip } from '../../src/model/predict.js';
+import { predictProbabilities } from '../../src/model/train.js';
+import { SpeakerStatsAccumulator, blendSpeakerStats, speakerPriorFrom } from '../../src/model/normalizer.js';
+import type { ZScoreStats } from '../../src/data/preprocess.js';
+import type { Matrix } from '../../src/dsp/matrix.js';
 import { SerError } from '../../src/errors.js';
 import { Rng } from '../../src/util/random.js';
 
@@ -20,6 +24,8 @@ let dir: string;
 let input: CreateBundleInput;
 let audio: Float32Array;
 let longAudio: Float32Array;
+
+const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 function tone(n: number, f: number, rng: Rng): Float32Array {
   const y = new Float32Array(n);
@@ -279,4 +285,88 @@ test('a bundle that records silence trimming trims before predicting', async () 
   meta.trim = { top_db: -1 };
   await writeFile(join(d, 'bundle.json'), JSON.stringify(meta));
   await expectRefused(d, /trim must be/);
+});
+
+test('normalisation modes: speaker bundles store their prior; predict per clip, pooled (sameSpeaker) or with given statistics; utterance per window', async () => {
+  const rng = new Rng(21);
+  const config = input.featureConfig;
+  const L = Math.round(CLIP * SR);
+  const raw = (y: Float32Array): Matrix => {
+    const f = extractFeatures(fitClip(y, L, 'center', 'both'), SR, config);
+    return { rows: f.rows, cols: f.cols, data: f.data };
+  };
+  // two "training speakers" → prior; pseudo-count = one clip's frames
+  const spA = new SpeakerStatsAccumulator().add(raw(tone(L, 220, rng))).add(raw(tone(L, 330, rng)));
+  const spB = new SpeakerStatsAccumulator().add(raw(tone(L, 880, rng)));
+  const prior = speakerPriorFrom([spA, spB], raw(audio).rows);
+  const out = join(dir, 'speaker');
+  await saveBundle(out, { ...input, normalizationMode: 'speaker', speakerPrior: prior });
+  const meta = JSON.parse(await readFile(join(out, 'bundle.json'), 'utf8'));
+  assert.equal(meta.normalization.mode, 'speaker');
+  assert.deepEqual(meta.normalization.speaker_prior, prior, 'the prior is stored exactly (float64 JSON numbers)');
+  const b = await loadBundle(out);
+  assert.equal(b.normalizer?.mode, 'speaker');
+
+  // by hand: the model on (raw − speaker stats) / std then the global z-score
+  let model = b.model;
+  const byHand = (m: Matrix, s: ZScoreStats): Float32Array => {
+    const x = new Float32Array(m.data.length);
+    for (let i = 0; i < x.length; i++) {
+      const j = i % m.cols;
+      x[i] = ((m.data[i] - s.mean[j]) / s.std[j] - b.stats.mean[j]) / b.stats.std[j];
+    }
+    return predictProbabilities(model, x, 1);
+  };
+  const rA = raw(audio);
+  const own = blendSpeakerStats(new SpeakerStatsAccumulator().add(rA), prior);
+  const p1 = predictClip(b, audio, SR);
+  const hand1 = byHand(rA, own);
+  input.labels.forEach((l, i) => close(p1.probabilities[l], hand1[i], 1e-5, `per-clip ${l}`));
+  // the clip's own statistics matter: predicting with the prior alone gives other inputs
+  const withPrior = predictClip(b, audio, SR, { speaker: blendSpeakerStats(null, prior) });
+  const handPrior = byHand(rA, blendSpeakerStats(null, prior));
+  input.labels.forEach((l, i) => close(withPrior.probabilities[l], handPrior[i], 1e-5, `prior ${l}`));
+  // sameSpeaker: both clips' frames pooled (the long clip by its windows)
+  const second = tone(L, 500, rng);
+  const rB = raw(second);
+  const pooled = blendSpeakerStats(new SpeakerStatsAccumulator().add(rA).add(rB), prior);
+  const [q1, q2] = predictClips(b, [{ samples: audio, sr: SR }, { samples: second, sr: SR }], { sameSpeaker: true });
+  const h1 = byHand(rA, pooled);
+  const h2 = byHand(rB, pooled);
+  input.labels.forEach((l, i) => {
+    close(q1.probabilities[l], h1[i], 1e-5, `pooled 1 ${l}`);
+    close(q2.probabilities[l], h2[i], 1e-5, `pooled 2 ${l}`);
+  });
+  disposeBundle(b);
+
+  // utterance: every window by its own frames
+  const outU = join(dir, 'utterance');
+  await saveBundle(outU, { ...input, normalizationMode: 'utterance' });
+  const bu = await loadBundle(outU);
+  model = bu.model;
+  const long = predictClip(bu, longAudio, SR);
+  const starts = windowStarts(longAudio.length, L, Math.round(0.25 * SR));
+  starts.forEach((s, w) => {
+    const f = extractFeatures(longAudio.subarray(s, s + L), SR, config);
+    const m = { rows: f.rows, cols: f.cols, data: f.data };
+    const h = byHand(m, fitZScore([m]));
+    input.labels.forEach((l, i) => close(long.windows[w].probabilities[l], h[i], 1e-5, `utterance window ${w} ${l}`));
+  });
+  disposeBundle(bu);
+
+  // refusals name the bundle folder
+  await assert.rejects(createBundleFiles({ ...input, normalizationMode: 'speaker' }), (e: Error) => e instanceof SerError && /needs speakerPrior/.test(e.message));
+  await assert.rejects(createBundleFiles({ ...input, speakerPrior: prior }), (e: Error) => e instanceof SerError && /only stored with normalizationMode 'speaker'/.test(e.message));
+  const edit = async (f: (n: Record<string, unknown>) => void) => {
+    const m = JSON.parse(await readFile(join(out, 'bundle.json'), 'utf8'));
+    f(m.normalization);
+    await writeFile(join(out, 'bundle.json'), JSON.stringify(m));
+  };
+  await edit((n) => (n.mode = 'per-channel'));
+  await assert.rejects(loadBundle(out), (e: Error) => e instanceof SerError && e.code === 'EMODEL' && e.message.includes(out) && /normalization.mode "per-channel" is not supported/.test(e.message));
+  await edit((n) => {
+    n.mode = 'speaker';
+    delete n.speaker_prior;
+  });
+  await assert.rejects(loadBundle(out), (e: Error) => e instanceof SerError && e.message.includes(out) && /speaker_prior/.test(e.message));
 });

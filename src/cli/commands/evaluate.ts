@@ -10,12 +10,19 @@
  * speakers are counted in `seen_speakers` and a warning says the figures are not speaker-independent.
  * `protocol` describes this evaluation: {name: 'folders', data: [{dir, dataset}], model_protocol}
  * where model_protocol is the split the model was trained under (from its bundle).
+ *
+ * Normalisation follows the bundle (src/model/normalizer.ts). For a speaker-normalised model the
+ * recordings are grouped by their dataset speaker, and each speaker's statistics come from all of
+ * that speaker's evaluated recordings (shrunk toward the model's prior) — exactly what training
+ * does for held-out speakers, so with --no-windows `ser evaluate` on a fold's test speakers
+ * reproduces the fold's figures. `normalization: {mode, speakers}` is added to the JSON then.
  */
 import type { Command } from 'commander';
 import { SerError } from '../../errors.js';
 import { loadDataset } from '../../data/load.js';
 import type { DatasetName } from '../../data/types.js';
-import type { PreparedClip } from '../../model/predict.js';
+import type { ClipFeatures, PreparedClip } from '../../model/predict.js';
+import type { ZScoreStats } from '../../data/preprocess.js';
 import { createProgress } from '../../util/progress.js';
 import { parseBackend } from './predict.js';
 
@@ -42,14 +49,22 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress display')
     .action(async (opts: EvaluateOptions) => {
       // Heavy modules (tfjs) load only when the command runs.
-      const [{ loadAudio }, { initBackend }, { loadBundle }, { disposeBundle, trainingSpeakers }, { evaluateMetrics }, { predictPrepared, prepareClip }] =
-        await Promise.all([
+      const [
+        { loadAudio },
+        { initBackend },
+        { loadBundle },
+        { disposeBundle, trainingSpeakers, bundleNormalizer },
+        { evaluateMetrics },
+        { predictPrepared, clipFeatures, normalizeClip, accumulateSpeaker },
+        { SpeakerStatsAccumulator },
+      ] = await Promise.all([
           import('../../audio/load.js'),
           import('../../model/backend.js'),
           import('../../model/bundle-node.js'),
           import('../../model/bundle.js'),
           import('../../model/metrics.js'),
           import('../../model/predict.js'),
+          import('../../model/normalizer.js'),
         ]);
       await initBackend(parseBackend(opts.backend));
       const bundle = await loadBundle(opts.model);
@@ -57,7 +72,14 @@ export function register(program: Command): void {
         const ds = await loadDataset(opts.data, { dataset: opts.dataset as 'auto' | DatasetName, emotions: 'all' });
         const labels = bundle.meta.labels;
         const index = new Map(labels.map((l, i) => [l, i]));
-        const known = ds.items.filter((it) => index.has(it.label));
+        const norm = bundleNormalizer(bundle);
+        let known = ds.items.filter((it) => index.has(it.label));
+        // speaker mode: one speaker after the other (their statistics need all their recordings)
+        if (norm.mode === 'speaker') {
+          const order = new Map<string, number>();
+          for (const it of known) if (!order.has(it.speaker)) order.set(it.speaker, order.size);
+          known = known.map((it, i) => ({ it, i })).sort((a, b) => order.get(a.it.speaker)! - order.get(b.it.speaker)! || a.i - b.i).map((x) => x.it);
+        }
         const skippedLabels: Record<string, number> = {};
         for (const it of ds.items) if (!index.has(it.label)) skippedLabels[it.label] = (skippedLabels[it.label] ?? 0) + 1;
         const skipped = ds.items.length - known.length;
@@ -67,26 +89,44 @@ export function register(program: Command): void {
         const yTrue = new Int32Array(known.length);
         const yPred = new Int32Array(known.length);
         const progress = createProgress({ total: known.length, label: 'evaluate', quiet: opts.quiet });
+        const features = async (it: (typeof known)[number]) => {
+          const audio = await loadAudio(it.path, { sr: bundle.meta.sample_rate });
+          try {
+            return clipFeatures(bundle, audio.y, audio.sr, { windows: opts.windows });
+          } catch (e) {
+            if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file: it.path, cause: e });
+            throw e;
+          }
+        };
         try {
           // files are prepared one by one, the model runs once per group of files (batched windows)
           const GROUP = 8;
-          for (let g = 0; g < known.length; g += GROUP) {
-            const group = known.slice(g, g + GROUP);
-            const preps: PreparedClip[] = [];
-            for (const it of group) {
-              const audio = await loadAudio(it.path, { sr: bundle.meta.sample_rate });
-              try {
-                preps.push(prepareClip(bundle, audio.y, audio.sr, { windows: opts.windows }));
-              } catch (e) {
-                if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file: it.path, cause: e });
-                throw e;
-              }
+          const run = async (items: typeof known, offset: number, speaker?: ZScoreStats, ready?: ClipFeatures[]) => {
+            for (let g = 0; g < items.length; g += GROUP) {
+              const group = items.slice(g, g + GROUP);
+              const preps: PreparedClip[] = [];
+              for (let j = 0; j < group.length; j++) preps.push(normalizeClip(bundle, ready ? ready[g + j] : await features(group[j]), { speaker }));
+              predictPrepared(bundle, preps).forEach((p, j) => {
+                yTrue[offset + g + j] = index.get(group[j].label)!;
+                yPred[offset + g + j] = index.get(p.label)!;
+              });
+              progress.tick(group.length);
             }
-            predictPrepared(bundle, preps).forEach((p, j) => {
-              yTrue[g + j] = index.get(group[j].label)!;
-              yPred[g + j] = index.get(p.label)!;
-            });
-            progress.tick(group.length);
+          };
+          if (norm.mode === 'speaker') {
+            for (let a = 0; a < known.length; ) {
+              let b = a;
+              while (b < known.length && known[b].speaker === known[a].speaker) b++;
+              const items = known.slice(a, b);
+              const feats: ClipFeatures[] = [];
+              const acc = new SpeakerStatsAccumulator(norm.cols);
+              for (const it of items) feats.push(await features(it));
+              for (const f of feats) accumulateSpeaker(acc, f);
+              await run(items, a, norm.speakerStats(acc), feats);
+              a = b;
+            }
+          } else {
+            await run(known, 0);
           }
         } finally {
           progress.stop();
@@ -116,6 +156,7 @@ export function register(program: Command): void {
           problems: ds.problems.length,
           /** Evaluated recordings whose speaker was in the training data (null: the bundle does not say). */
           seen_speakers: seen ? { recordings: seenItems.length, speakers: seenSpeakers } : null,
+          ...(norm.mode === 'global' ? {} : { normalization: { mode: norm.mode, speakers: norm.mode === 'speaker' ? new Set(known.map((it) => it.speaker)).size : null } }),
         };
         if (opts.json) {
           process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -5,6 +5,12 @@
  * model's clip length are windowed and the windows' probabilities averaged (the per-window
  * timeline is in the --json output). With --json, stdout is one JSON array:
  *   [{file, label, probabilities: {label: p}, top: [{label, p}], duration, windows: [{t_start, t_end, probabilities}]}]
+ * (plus `normalization: {mode, speaker_statistics}` for an utterance- or speaker-normalised model).
+ *
+ * Speaker-normalised models (bundle normalization.mode 'speaker'): each file is normalised by the
+ * statistics of its own audio (shrunk toward the model's speaker prior) — say so on stderr;
+ * `--same-speaker` pools all the given files as one speaker's audio, which is what the model was
+ * evaluated with and is more accurate when the files really are one speaker.
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
@@ -32,6 +38,7 @@ interface PredictOptions {
   top: string;
   backend: string;
   windows: boolean;
+  sameSpeaker?: boolean;
 }
 
 export function parseBackend(name: string): BackendName {
@@ -56,30 +63,60 @@ export function register(program: Command): void {
     .option('--top <k>', 'how many classes to list per file', '3')
     .option('--no-windows', 'crop / pad every clip to the model clip length as in training, instead of averaging windows over longer clips')
     .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
+    .option(
+      '--same-speaker',
+      "speaker-normalised models: the files are one speaker — normalise them all by the statistics of all of them together (default: each file by its own audio's statistics, shrunk toward the model's speaker prior)",
+    )
     .action(async (files: string[], opts: PredictOptions) => {
       // Heavy modules (tfjs) load only when the command runs, so `ser --help` and other commands stay fast.
-      const [{ loadAudio }, { initBackend }, { loadBundle }, { disposeBundle }, { predictClip }] = await Promise.all([
+      const [{ loadAudio }, { initBackend }, { loadBundle }, { disposeBundle, bundleNormalizer }, { clipFeatures, normalizeClip, predictPrepared, accumulateSpeaker }, { SpeakerStatsAccumulator }] = await Promise.all([
         import('../../audio/load.js'),
         import('../../model/backend.js'),
         import('../../model/bundle-node.js'),
         import('../../model/bundle.js'),
         import('../../model/predict.js'),
+        import('../../model/normalizer.js'),
       ]);
       const top = Number(opts.top);
       if (!Number.isInteger(top) || top < 1) throw new SerError('EPARAM', `--top must be a positive integer, got '${opts.top}'`);
       await initBackend(parseBackend(opts.backend));
       const bundle = await loadBundle(resolveModelDir(opts.model));
       try {
-        const out: (Prediction & { file: string; top: { label: string; p: number }[] })[] = [];
-        for (const file of files) {
+        const norm = bundleNormalizer(bundle);
+        const pooled = norm.mode === 'speaker' && opts.sameSpeaker === true;
+        if (norm.mode === 'speaker') {
+          process.stderr.write(
+            pooled
+              ? `ser: speaker-normalised model: the ${files.length} file(s) are normalised together as one speaker's audio (--same-speaker)\n`
+              : `ser: speaker-normalised model: each file is normalised by its own audio's statistics (shrunk toward the model's speaker prior); pass --same-speaker when the files are one speaker\n`,
+          );
+        }
+        const features = async (file: string) => {
           const audio = await loadAudio(file, { sr: bundle.meta.sample_rate });
-          let pred: Prediction;
           try {
-            pred = predictClip(bundle, audio.y, audio.sr, { windows: opts.windows });
+            return clipFeatures(bundle, audio.y, audio.sr, { windows: opts.windows });
           } catch (e) {
             if (e instanceof SerError && e.file === undefined) throw new SerError(e.code, e.message, { file, cause: e });
             throw e;
           }
+        };
+        // --same-speaker: every file's frames first, one set of statistics for all of them
+        let speaker: import('../../data/preprocess.js').ZScoreStats | undefined;
+        const pre = new Map<string, Awaited<ReturnType<typeof features>>>();
+        if (pooled) {
+          const acc = new SpeakerStatsAccumulator(norm.cols);
+          for (const file of files) {
+            const f = await features(file);
+            pre.set(file, f);
+            accumulateSpeaker(acc, f);
+          }
+          speaker = norm.speakerStats(acc);
+        }
+        const normalization = norm.mode === 'global' ? undefined : { mode: norm.mode, speaker_statistics: norm.mode === 'speaker' ? (pooled ? 'all files' : 'this file') : null };
+        const out: (Prediction & { file: string; top: { label: string; p: number }[] })[] = [];
+        for (const file of files) {
+          const f = pre.get(file) ?? (await features(file));
+          const pred: Prediction = predictPrepared(bundle, [normalizeClip(bundle, f, { speaker })])[0];
           const entry = { file, ...pred, top: topK(pred.probabilities, top) };
           out.push(entry);
           if (!opts.json) {
@@ -88,7 +125,7 @@ export function register(program: Command): void {
           }
         }
         if (opts.json) {
-          const ordered = out.map((e) => ({ file: e.file, label: e.label, probabilities: e.probabilities, top: e.top, duration: e.duration, windows: e.windows }));
+          const ordered = out.map((e) => ({ file: e.file, label: e.label, probabilities: e.probabilities, top: e.top, duration: e.duration, windows: e.windows, ...(normalization ? { normalization } : {}) }));
           process.stdout.write(JSON.stringify(ordered, null, 2) + '\n');
         }
       } finally {

@@ -30,9 +30,11 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { powerSpectrogram } from '../dsp/stft.js';
+import { wasmChromaProject, wasmStftAvailable } from '../dsp/stft-wasm.js';
 import {
   applyFilterbank,
   blockWidth,
+  chromaFilterbank,
   chromaStft,
   delta,
   extractFeatures,
@@ -52,6 +54,8 @@ import {
 const AMIN = 1e-10;
 /** spectral_contrast's power_to_db dynamic range (librosa's default, applied to the whole window). */
 const CONTRAST_TOP_DB = 80;
+/** Smallest normal float32: librosa.util.normalize leaves frames with a smaller norm unscaled. */
+const F32_TINY = 1.1754943508222875e-38;
 
 /** One window's features. */
 export interface StreamFeatureWindow {
@@ -182,6 +186,10 @@ export class StreamFeatureExtractor {
   private peakPitchBuf = new Float32Array(0);
   private peakMagBuf = new Float32Array(0);
   private selectBuf = new Float32Array(0);
+  /** Chroma filterbanks (bin-major: 12 weights per bin) by tuning. */
+  private readonly chromaBanks = new Map<number, Float32Array>();
+  private readonly chromaRaw: Float64Array;
+  private readonly chromaOut: Float32Array;
 
   // sample buffer: buf[0] is stream sample `base`; `len` valid samples
   private buf: Float32Array;
@@ -260,6 +268,8 @@ export class StreamFeatureExtractor {
     this.winMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.winDelta = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.magRow = new Float32Array(this.needContrast ? nb : 0);
+    this.chromaRaw = new Float64Array(this.needChroma ? F * 12 : 0);
+    this.chromaOut = new Float32Array(this.needChroma ? F * 12 : 0);
     const qMax = this.bands.reduce((m, b) => Math.max(m, b.q), 1);
     this.lowBuf = new Float64Array(qMax);
     this.highBuf = new Float64Array(qMax);
@@ -688,9 +698,48 @@ export class StreamFeatureExtractor {
     for (let j = 0; j < F; j++) out.set(this.sChroma.subarray(slots[j] * ncr, (slots[j] + 1) * ncr), j * this.nCols + c0);
   }
 
-  /** chroma_stft rows (norm ∞) of the power rows S with this tuning, shape (S.rows, n_chroma). */
+  /**
+   * chroma_stft rows (norm ∞) of the power rows S with this tuning, shape (S.rows, n_chroma).
+   * With 12 chroma bins and the WebAssembly kernels: chroma_stft's own projection kernel, on a
+   * filterbank kept here for every tuning seen (a stream's tuning moves between windows among at
+   * most 100 values at resolution 0.01, more than chroma_stft's small bank cache holds: rebuilding
+   * a bank costs more than the projection), then chroma_stft's float32 rounding and per-frame
+   * normalisation. Otherwise chroma_stft itself.
+   */
   private chromaRows(S: Matrix, tuning: number): Float32Array {
     const c = this.config;
+    const T = S.rows;
+    const nb = S.cols;
+    if (c.n_chroma === 12 && wasmStftAvailable()) {
+      let w = this.chromaBanks.get(tuning);
+      if (!w) {
+        const fb = chromaFilterbank({ sr: c.sr, n_fft: c.n_fft, n_chroma: 12, tuning });
+        w = new Float32Array(12 * nb);
+        for (let ch = 0; ch < 12; ch++) for (let k = 0; k < nb; k++) w[k * 12 + ch] = fb.data[ch * nb + k];
+        if (this.chromaBanks.size >= 128) this.chromaBanks.delete(this.chromaBanks.keys().next().value as number);
+        this.chromaBanks.set(tuning, w);
+      }
+      const raw = this.chromaRaw.subarray(0, T * 12);
+      if (wasmChromaProject(w, S.data, T, nb, raw)) {
+        const out = this.chromaOut;
+        for (let t = 0; t < T; t++) {
+          const o = t * 12;
+          let total = 0;
+          let len = 0;
+          for (let ch = 0; ch < 12; ch++) {
+            const v = Math.fround(raw[o + ch]); // librosa's projection is float32
+            raw[o + ch] = v;
+            total += v;
+            const a = Math.abs(v);
+            if (a > len) len = a;
+          }
+          if (!Number.isFinite(total)) throw new SerError('ENONFINITE', `chroma_stft: frame ${t} of the spectrogram contains non-finite values`);
+          if (len < F32_TINY) len = 1; // librosa.util.normalize(fill=None) leaves such frames unscaled
+          for (let ch = 0; ch < 12; ch++) out[o + ch] = raw[o + ch] / len;
+        }
+        return out;
+      }
+    }
     return chromaStft({ S, sr: c.sr, n_fft: c.n_fft, tuning, n_chroma: c.n_chroma, norm: Infinity }).data;
   }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadAudioSync } from '../../src/audio/load.js';
 import { blockWidth, estimateTuning, extractFeatures, normalizeFeatureConfig, piptrack, FEATURE_BLOCKS, type FeatureConfig } from '../../src/features/index.js';
 import { powerSpectrogram } from '../../src/dsp/stft.js';
+import { setWasmStftDisabled } from '../../src/dsp/stft-wasm.js';
 import { StreamFeatureExtractor, tuningFromPeaks, type StreamFeatureWindow } from '../../src/stream/features.js';
 import { snapHopFrames } from '../../src/stream/engine.js';
 import { FIXTURES, SHARED, randomSizes } from './helpers.js';
@@ -207,5 +208,19 @@ test('tuningFromPeaks (median by selection, odd and even peak counts) equals est
       assert.equal(ours, ref, `${name}, ${rows} frames, ${mags.length} peaks`);
     }
     assert.equal(parity.size, 2, `${name}: both odd and even peak counts were tried`);
+  }
+});
+
+test('without the WebAssembly kernels (JS STFT, chroma_stft fallback): windows still equal extractFeatures offline', () => {
+  const { y, sr } = changingStream();
+  const c = normalizeFeatureConfig({ sr });
+  setWasmStftDisabled(true);
+  try {
+    const ex = new StreamFeatureExtractor({ config: c, window_samples: Math.round(1.0 * sr), hop_frames: 11 });
+    const wins = streamWindows(ex, y.subarray(0, Math.round(2.6 * sr)), 17, 5000);
+    assert.ok(wins.filter((w) => !w.offline).length >= 5);
+    assertClose(compare(wins, y.subarray(0, Math.round(2.6 * sr)), c), 'no wasm');
+  } finally {
+    setWasmStftDisabled(false);
   }
 });

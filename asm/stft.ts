@@ -322,6 +322,41 @@ let C_HMIN: f32 = 0;
   if (v > C_HMIN) C_HMIN = insertHigh(C_H, q, v);
 }
 
+// The q-th smallest (1 ≤ q ≤ 16) of the 16 lanes of a, b, c, d (no NaN): the largest lane value
+// with fewer than q lanes strictly below it. tmp: 64 bytes of scratch.
+// @ts-ignore: decorator
+@inline function kthSmallest16(a: v128, b: v128, c: v128, d: v128, q: i32, tmp: usize): f32 {
+  v128.store(tmp, a);
+  v128.store(tmp, b, 16);
+  v128.store(tmp, c, 32);
+  v128.store(tmp, d, 48);
+  let best: f32 = -Infinity;
+  for (let i = 0; i < 16; i++) {
+    const v = load<f32>(tmp + (<usize>i << 2));
+    const sv = f32x4.splat(v);
+    const below = i32x4.bitmask(f32x4.lt(a, sv)) | (i32x4.bitmask(f32x4.lt(b, sv)) << 4) | (i32x4.bitmask(f32x4.lt(c, sv)) << 8) | (i32x4.bitmask(f32x4.lt(d, sv)) << 12);
+    if (popcnt(below) < q && v > best) best = v;
+  }
+  return best;
+}
+
+// The q-th largest (1 ≤ q ≤ 16) of the 16 lanes of a, b, c, d (no NaN).
+// @ts-ignore: decorator
+@inline function kthLargest16(a: v128, b: v128, c: v128, d: v128, q: i32, tmp: usize): f32 {
+  v128.store(tmp, a);
+  v128.store(tmp, b, 16);
+  v128.store(tmp, c, 32);
+  v128.store(tmp, d, 48);
+  let best: f32 = Infinity;
+  for (let i = 0; i < 16; i++) {
+    const v = load<f32>(tmp + (<usize>i << 2));
+    const sv = f32x4.splat(v);
+    const above = i32x4.bitmask(f32x4.gt(a, sv)) | (i32x4.bitmask(f32x4.gt(b, sv)) << 4) | (i32x4.bitmask(f32x4.gt(c, sv)) << 8) | (i32x4.bitmask(f32x4.gt(d, sv)) << 12);
+    if (popcnt(above) < q && v < best) best = v;
+  }
+  return best;
+}
+
 function resetBuffers(q: i32): void {
   for (let j = 0; j < q; j++) {
     store<f32>(C_L + (<usize>j << 2), Infinity);
@@ -406,20 +441,9 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
             x3 = f32x4.max(x3, v3);
           }
           // thresholds: the q-th smallest of the 16 group minima, the q-th largest of the maxima
-          v128.store(C_L + 64, m0);
-          v128.store(C_L + 80, m1);
-          v128.store(C_L + 96, m2);
-          v128.store(C_L + 112, m3);
-          v128.store(C_H + 64, x0);
-          v128.store(C_H + 80, x1);
-          v128.store(C_H + 96, x2);
-          v128.store(C_H + 112, x3);
-          for (let j = 0; j < 16; j++) visit(load<f32>(C_L + 64 + (<usize>j << 2)), q);
-          const tLo = C_LMAX;
-          resetBuffers(q);
-          let tHi: f32 = -Infinity;
-          for (let j = 0; j < 16; j++) tHi = insertHigh(C_H, q, load<f32>(C_H + 64 + (<usize>j << 2)));
-          resetBuffers(q);
+          if (v128.any_true(v128.or(v128.or(f32x4.ne(m0, m0), f32x4.ne(m1, m1)), v128.or(f32x4.ne(m2, m2), f32x4.ne(m3, m3))))) C_NAN = true;
+          const tLo = C_NAN ? <f32>0 : kthSmallest16(m0, m1, m2, m3, q, C_L + 64);
+          const tHi = C_NAN ? <f32>0 : kthLargest16(x0, x1, x2, x3, q, C_H + 64);
           if (C_NAN) {
             // a group minimum is NaN: the band holds a NaN (the caller reports it)
           } else if (tLo < tHi) {

@@ -86,10 +86,14 @@ class Corrupt extends Error {}
  */
 class Bits {
   pos = 0;
+  /** Big-endian 32-bit reads of buf. */
+  readonly dv: DataView;
   constructor(
     readonly buf: Uint8Array,
     public endBit: number,
-  ) {}
+  ) {
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
   check(): void {
     if (this.pos > this.endBit) throw new Corrupt('frame runs past the end of the file');
   }
@@ -101,9 +105,7 @@ class Bits {
       return hi * 65536 + this.u(16);
     }
     const p = this.pos;
-    const i = p >>> 3;
-    const b = this.buf;
-    const w = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) << (p & 7);
+    const w = this.dv.getUint32(p >>> 3) << (p & 7);
     this.pos = p + n;
     if (this.pos > this.endBit) throw new Corrupt('frame runs past the end of the file');
     return w >>> (32 - n);
@@ -298,10 +300,10 @@ function decodeSubframe(br: Bits, out: Int32Array, blockSize: number, sbps: numb
     if (precision === 16) throw new Corrupt('invalid LPC coefficient precision');
     const shift = br.s(5);
     if (shift < 0) throw new Corrupt('negative LPC shift');
-    const coefs = new Float64Array(order);
+    const coefs = new Int32Array(order);
     for (let i = 0; i < order; i++) coefs[i] = br.s(precision);
     residual(br, out, blockSize, order);
-    restoreLpc(out, blockSize, coefs, shift);
+    lpcRestore(out, blockSize, coefs, shift, sbps);
   } else {
     throw new Corrupt(`reserved subframe type ${type}`);
   }
@@ -318,6 +320,7 @@ function residual(br: Bits, out: Int32Array, blockSize: number, order: number): 
   const psize = blockSize >>> porder;
   if (psize * parts !== blockSize || psize < order) throw new Corrupt('bad residual partition order');
   const buf = br.buf;
+  const dv = br.dv;
   let i = order;
   for (let pt = 0; pt < parts; pt++) {
     const k = br.u(pbits);
@@ -334,7 +337,7 @@ function residual(br: Bits, out: Int32Array, blockSize: number, order: number): 
     for (; i < end; i++) {
       const j = p >>> 3;
       const sh = p & 7;
-      const win = (((buf[j] << 24) | (buf[j + 1] << 16) | (buf[j + 2] << 8) | buf[j + 3]) << sh) | (buf[j + 4] >>> (8 - sh));
+      const win = (dv.getUint32(j) << sh) | (buf[j + 4] >>> (8 - sh));
       let v: number;
       const lz = Math.clz32(win);
       if (win !== 0 && lz + 1 + k <= 32) {
@@ -370,96 +373,471 @@ function residual(br: Bits, out: Int32Array, blockSize: number, order: number): 
 }
 
 function restoreFixed(x: Int32Array, n: number, order: number): void {
+  // The last `order` samples are held in local variables (no store-to-load chain through x).
   switch (order) {
     case 0:
       return;
-    case 1:
-      for (let i = 1; i < n; i++) x[i] += x[i - 1];
+    case 1: {
+      let a = x[0];
+      for (let i = 1; i < n; i++) x[i] = a = (x[i] + a) | 0;
       return;
-    case 2:
-      for (let i = 2; i < n; i++) x[i] += 2 * x[i - 1] - x[i - 2];
+    }
+    case 2: {
+      let a = x[1];
+      let b = x[0];
+      for (let i = 2; i < n; i++) {
+        const v = (x[i] + 2 * a - b) | 0;
+        x[i] = v;
+        b = a;
+        a = v;
+      }
       return;
-    case 3:
-      for (let i = 3; i < n; i++) x[i] += 3 * x[i - 1] - 3 * x[i - 2] + x[i - 3];
+    }
+    case 3: {
+      let a = x[2];
+      let b = x[1];
+      let c = x[0];
+      for (let i = 3; i < n; i++) {
+        const v = (x[i] + 3 * a - 3 * b + c) | 0;
+        x[i] = v;
+        c = b;
+        b = a;
+        a = v;
+      }
       return;
-    case 4:
-      for (let i = 4; i < n; i++) x[i] += 4 * x[i - 1] - 6 * x[i - 2] + 4 * x[i - 3] - x[i - 4];
+    }
+    case 4: {
+      let a = x[3];
+      let b = x[2];
+      let c = x[1];
+      let d = x[0];
+      for (let i = 4; i < n; i++) {
+        const v = (x[i] + 4 * a - 6 * b + 4 * c - d) | 0;
+        x[i] = v;
+        d = c;
+        c = b;
+        b = a;
+        a = v;
+      }
       return;
+    }
+  }
+}
+
+/**
+ * FLAC LPC synthesis in place: x[i] += (Σ_j coefs[j] · x[i − 1 − j]) >> shift for i ≥ order, with
+ * the first `order` samples as warm-up (the spec's arithmetic, exact for samples of `sbps` ≤ 25
+ * bits). Uses int32 arithmetic when Σ|coef| · 2^(sbps−1) < 2^31 (every RAVDESS subframe: 12-bit
+ * coefficients), else exact float64 sums. Exported for tests.
+ */
+export function lpcRestore(x: Int32Array, n: number, coefs: Int32Array, shift: number, sbps: number): void {
+  let sumAbs = 0;
+  for (let j = 0; j < coefs.length; j++) sumAbs += Math.abs(coefs[j]);
+  if (sumAbs * 2 ** (sbps - 1) < 2 ** 31 && restoreLpcInt(x, n, coefs, shift)) return;
+  restoreLpc(x, n, Float64Array.from(coefs), shift);
+}
+
+/**
+ * LPC restore in int32 arithmetic, for subframes where Σ|coef| · 2^(sbps−1) < 2^31: then no partial
+ * sum of a valid stream can leave the int32 range, and `>> shift` is the spec's arithmetic shift.
+ * Returns false (nothing done) for other orders. Same unrolling as restoreLpc.
+ */
+function restoreLpcInt(x: Int32Array, n: number, c: Int32Array, shift: number): boolean {
+  switch (c.length) {
+    case 1: {
+      const [c0] = c;
+      let x1 = x[0];
+      for (let i = 1; i < n; i++) {
+        const v = x[i] + ((Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x1 = v;
+      }
+      return true;
+    }
+    case 2: {
+      const [c0, c1] = c;
+      let x1 = x[1];
+      let x2 = x[0];
+      for (let i = 2; i < n; i++) {
+        const v = x[i] + ((Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 3: {
+      const [c0, c1, c2] = c;
+      let x1 = x[2];
+      let x2 = x[1];
+      let x3 = x[0];
+      for (let i = 3; i < n; i++) {
+        const v = x[i] + ((Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 4: {
+      const [c0, c1, c2, c3] = c;
+      let x1 = x[3];
+      let x2 = x[2];
+      let x3 = x[1];
+      let x4 = x[0];
+      for (let i = 4; i < n; i++) {
+        const v = x[i] + ((Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 5: {
+      const [c0, c1, c2, c3, c4] = c;
+      let x1 = x[4];
+      let x2 = x[3];
+      let x3 = x[2];
+      let x4 = x[1];
+      let x5 = x[0];
+      for (let i = 5; i < n; i++) {
+        const v = x[i] + ((Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 6: {
+      const [c0, c1, c2, c3, c4, c5] = c;
+      let x1 = x[5];
+      let x2 = x[4];
+      let x3 = x[3];
+      let x4 = x[2];
+      let x5 = x[1];
+      let x6 = x[0];
+      for (let i = 6; i < n; i++) {
+        const v = x[i] + ((Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 7: {
+      const [c0, c1, c2, c3, c4, c5, c6] = c;
+      let x1 = x[6];
+      let x2 = x[5];
+      let x3 = x[4];
+      let x4 = x[3];
+      let x5 = x[2];
+      let x6 = x[1];
+      let x7 = x[0];
+      for (let i = 7; i < n; i++) {
+        const v = x[i] + ((Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 8: {
+      const [c0, c1, c2, c3, c4, c5, c6, c7] = c;
+      let x1 = x[7];
+      let x2 = x[6];
+      let x3 = x[5];
+      let x4 = x[4];
+      let x5 = x[3];
+      let x6 = x[2];
+      let x7 = x[1];
+      let x8 = x[0];
+      for (let i = 8; i < n; i++) {
+        const v = x[i] + ((Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 9: {
+      const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = c;
+      let x1 = x[8];
+      let x2 = x[7];
+      let x3 = x[6];
+      let x4 = x[5];
+      let x5 = x[4];
+      let x6 = x[3];
+      let x7 = x[2];
+      let x8 = x[1];
+      let x9 = x[0];
+      for (let i = 9; i < n; i++) {
+        const v = x[i] + ((Math.imul(c8, x9) + Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 10: {
+      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9] = c;
+      let x1 = x[9];
+      let x2 = x[8];
+      let x3 = x[7];
+      let x4 = x[6];
+      let x5 = x[5];
+      let x6 = x[4];
+      let x7 = x[3];
+      let x8 = x[2];
+      let x9 = x[1];
+      let x10 = x[0];
+      for (let i = 10; i < n; i++) {
+        const v = x[i] + ((Math.imul(c9, x10) + Math.imul(c8, x9) + Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 11: {
+      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10] = c;
+      let x1 = x[10];
+      let x2 = x[9];
+      let x3 = x[8];
+      let x4 = x[7];
+      let x5 = x[6];
+      let x6 = x[5];
+      let x7 = x[4];
+      let x8 = x[3];
+      let x9 = x[2];
+      let x10 = x[1];
+      let x11 = x[0];
+      for (let i = 11; i < n; i++) {
+        const v = x[i] + ((Math.imul(c10, x11) + Math.imul(c9, x10) + Math.imul(c8, x9) + Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x11 = x10; x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    case 12: {
+      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11] = c;
+      let x1 = x[11];
+      let x2 = x[10];
+      let x3 = x[9];
+      let x4 = x[8];
+      let x5 = x[7];
+      let x6 = x[6];
+      let x7 = x[5];
+      let x8 = x[4];
+      let x9 = x[3];
+      let x10 = x[2];
+      let x11 = x[1];
+      let x12 = x[0];
+      for (let i = 12; i < n; i++) {
+        const v = x[i] + ((Math.imul(c11, x12) + Math.imul(c10, x11) + Math.imul(c9, x10) + Math.imul(c8, x9) + Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
+        x[i] = v;
+        x12 = x11; x11 = x10; x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
+      return true;
+    }
+    default:
+      return false;
   }
 }
 
 function restoreLpc(x: Int32Array, n: number, c: Float64Array, shift: number): void {
   const order = c.length;
   const inv = 2 ** -shift;
-  // Sums are exact in doubles for ≤ 24-bit audio (|coef| < 2^15, |x| < 2^25, order ≤ 32), so
-  // Math.floor(s · 2^-shift) equals the spec's arithmetic shift. Orders 1–12 (all that libFLAC's
-  // presets up to -8 produce) are unrolled: about 2× faster than the generic loop.
+  // Exact in doubles for ≤ 24-bit audio: every c·x is an integer below 2^53 (|coef| < 2^15,
+  // |x| < 2^25, order ≤ 32), and scaling the coefficients by 2^-shift is exact, so
+  // Math.floor(Σ (c·2^-shift)·x) equals the spec's (Σ c·x) >> shift in any summation order.
+  // Orders 1–12 (all that libFLAC's presets up to -8 produce) are unrolled with the last `order`
+  // samples held in local variables; the newest sample's term is added last, so the chain from
+  // one output to the next is one multiply, two adds and a floor.
+  const cs = new Float64Array(order);
+  for (let j = 0; j < order; j++) cs[j] = c[j] * inv;
   switch (order) {
     case 1: {
-      const [c0] = c;
-      for (let i = 1; i < n; i++) x[i] += Math.floor((c0 * x[i - 1]) * inv);
+      const [c0] = cs;
+      let x1 = x[0];
+      for (let i = 1; i < n; i++) {
+        const v = x[i] + Math.floor(c0 * x1);
+        x[i] = v;
+        x1 = v;
+      }
       return;
     }
     case 2: {
-      const [c0, c1] = c;
-      for (let i = 2; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2]) * inv);
+      const [c0, c1] = cs;
+      let x1 = x[1];
+      let x2 = x[0];
+      for (let i = 2; i < n; i++) {
+        const v = x[i] + Math.floor((c1 * x2) + c0 * x1);
+        x[i] = v;
+        x2 = x1; x1 = v;
+      }
       return;
     }
     case 3: {
-      const [c0, c1, c2] = c;
-      for (let i = 3; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3]) * inv);
+      const [c0, c1, c2] = cs;
+      let x1 = x[2];
+      let x2 = x[1];
+      let x3 = x[0];
+      for (let i = 3; i < n; i++) {
+        const v = x[i] + Math.floor((c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 4: {
-      const [c0, c1, c2, c3] = c;
-      for (let i = 4; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4]) * inv);
+      const [c0, c1, c2, c3] = cs;
+      let x1 = x[3];
+      let x2 = x[2];
+      let x3 = x[1];
+      let x4 = x[0];
+      for (let i = 4; i < n; i++) {
+        const v = x[i] + Math.floor((c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 5: {
-      const [c0, c1, c2, c3, c4] = c;
-      for (let i = 5; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4] + c4 * x[i - 5]) * inv);
+      const [c0, c1, c2, c3, c4] = cs;
+      let x1 = x[4];
+      let x2 = x[3];
+      let x3 = x[2];
+      let x4 = x[1];
+      let x5 = x[0];
+      for (let i = 5; i < n; i++) {
+        const v = x[i] + Math.floor((c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 6: {
-      const [c0, c1, c2, c3, c4, c5] = c;
-      for (let i = 6; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4] + c4 * x[i - 5] + c5 * x[i - 6]) * inv);
+      const [c0, c1, c2, c3, c4, c5] = cs;
+      let x1 = x[5];
+      let x2 = x[4];
+      let x3 = x[3];
+      let x4 = x[2];
+      let x5 = x[1];
+      let x6 = x[0];
+      for (let i = 6; i < n; i++) {
+        const v = x[i] + Math.floor((c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 7: {
-      const [c0, c1, c2, c3, c4, c5, c6] = c;
-      for (let i = 7; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4] + c4 * x[i - 5] + c5 * x[i - 6] + c6 * x[i - 7]) * inv);
+      const [c0, c1, c2, c3, c4, c5, c6] = cs;
+      let x1 = x[6];
+      let x2 = x[5];
+      let x3 = x[4];
+      let x4 = x[3];
+      let x5 = x[2];
+      let x6 = x[1];
+      let x7 = x[0];
+      for (let i = 7; i < n; i++) {
+        const v = x[i] + Math.floor((c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 8: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7] = c;
-      for (let i = 8; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4] + c4 * x[i - 5] + c5 * x[i - 6] + c6 * x[i - 7] + c7 * x[i - 8]) * inv);
+      const [c0, c1, c2, c3, c4, c5, c6, c7] = cs;
+      let x1 = x[7];
+      let x2 = x[6];
+      let x3 = x[5];
+      let x4 = x[4];
+      let x5 = x[3];
+      let x6 = x[2];
+      let x7 = x[1];
+      let x8 = x[0];
+      for (let i = 8; i < n; i++) {
+        const v = x[i] + Math.floor((c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 9: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = c;
-      for (let i = 9; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4] + c4 * x[i - 5] + c5 * x[i - 6] + c6 * x[i - 7] + c7 * x[i - 8] + c8 * x[i - 9]) * inv);
+      const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = cs;
+      let x1 = x[8];
+      let x2 = x[7];
+      let x3 = x[6];
+      let x4 = x[5];
+      let x5 = x[4];
+      let x6 = x[3];
+      let x7 = x[2];
+      let x8 = x[1];
+      let x9 = x[0];
+      for (let i = 9; i < n; i++) {
+        const v = x[i] + Math.floor((c8 * x9 + c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 10: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9] = c;
-      for (let i = 10; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4] + c4 * x[i - 5] + c5 * x[i - 6] + c6 * x[i - 7] + c7 * x[i - 8] + c8 * x[i - 9] + c9 * x[i - 10]) * inv);
+      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9] = cs;
+      let x1 = x[9];
+      let x2 = x[8];
+      let x3 = x[7];
+      let x4 = x[6];
+      let x5 = x[5];
+      let x6 = x[4];
+      let x7 = x[3];
+      let x8 = x[2];
+      let x9 = x[1];
+      let x10 = x[0];
+      for (let i = 10; i < n; i++) {
+        const v = x[i] + Math.floor((c9 * x10 + c8 * x9 + c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 11: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10] = c;
-      for (let i = 11; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4] + c4 * x[i - 5] + c5 * x[i - 6] + c6 * x[i - 7] + c7 * x[i - 8] + c8 * x[i - 9] + c9 * x[i - 10] + c10 * x[i - 11]) * inv);
+      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10] = cs;
+      let x1 = x[10];
+      let x2 = x[9];
+      let x3 = x[8];
+      let x4 = x[7];
+      let x5 = x[6];
+      let x6 = x[5];
+      let x7 = x[4];
+      let x8 = x[3];
+      let x9 = x[2];
+      let x10 = x[1];
+      let x11 = x[0];
+      for (let i = 11; i < n; i++) {
+        const v = x[i] + Math.floor((c10 * x11 + c9 * x10 + c8 * x9 + c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x11 = x10; x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     case 12: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11] = c;
-      for (let i = 12; i < n; i++) x[i] += Math.floor((c0 * x[i - 1] + c1 * x[i - 2] + c2 * x[i - 3] + c3 * x[i - 4] + c4 * x[i - 5] + c5 * x[i - 6] + c6 * x[i - 7] + c7 * x[i - 8] + c8 * x[i - 9] + c9 * x[i - 10] + c10 * x[i - 11] + c11 * x[i - 12]) * inv);
+      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11] = cs;
+      let x1 = x[11];
+      let x2 = x[10];
+      let x3 = x[9];
+      let x4 = x[8];
+      let x5 = x[7];
+      let x6 = x[6];
+      let x7 = x[5];
+      let x8 = x[4];
+      let x9 = x[3];
+      let x10 = x[2];
+      let x11 = x[1];
+      let x12 = x[0];
+      for (let i = 12; i < n; i++) {
+        const v = x[i] + Math.floor((c11 * x12 + c10 * x11 + c9 * x10 + c8 * x9 + c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
+        x[i] = v;
+        x12 = x11; x11 = x10; x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
+      }
       return;
     }
     default:
       for (let i = order; i < n; i++) {
         let s = 0;
-        for (let j = 0; j < order; j++) s += c[j] * x[i - 1 - j];
-        x[i] += Math.floor(s * inv);
+        for (let j = order - 1; j >= 0; j--) s += cs[j] * x[i - 1 - j];
+        x[i] += Math.floor(s);
       }
   }
 }

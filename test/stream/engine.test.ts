@@ -190,3 +190,94 @@ test('bad input: non-finite samples, a window the model cannot take, bad options
     disposeBundle(bundle);
   }
 });
+
+test('speaker normalisation: a running estimate over the frames of speech windows (each frame once), shrunk toward the prior', () => {
+  const H = 512;
+  const fc = { sr: SR, blocks: ['mfcc' as const], n_mfcc: 4 };
+  const cols = 4;
+  const prior = { mean: [-300, 50, -10, 5], std: [40, 20, 10, 5], speakers: 3, pseudo_count: 20 };
+  const seenX: Float32Array[] = [];
+  const windows: { start: number; rows: number; data: Float32Array }[] = [];
+  const s = createEmotionStream({
+    model: (x) => {
+      seenX.push(x.slice());
+      return Float32Array.from([0.25, 0.25, 0.25, 0.25]);
+    },
+    labels: LABELS,
+    feature_config: fc,
+    normalization: { kind: 'zscore', mode: 'speaker', mean: [0, 0, 0, 0], std: [1, 1, 1, 1], count: 0, speaker_prior: prior },
+    sr_in: SR,
+    window_seconds: 1,
+    onWindow: (w) => windows.push({ start: w.start, rows: w.features.rows, data: w.features.data.slice() }),
+  });
+  assert.equal(s.normalization_mode, 'speaker');
+  const y = testSignal(SR);
+  const ev = [...s.push(y), ...s.flush()];
+  const speech = ev.filter((e) => e.speech);
+  assert.ok(speech.length >= 3 && speech.length < ev.length, 'silence and speech windows');
+  assert.equal(windows.length, speech.length);
+  // reference: frames keyed by their centre sample, pooled with pseudo_count frames at prior mean ± std
+  const frames = new Map<number, Float32Array>();
+  windows.forEach((w, k) => {
+    for (let i = 0; i < w.rows; i++) {
+      const pos = w.start + i * H;
+      if (!frames.has(pos)) frames.set(pos, w.data.slice(i * cols, (i + 1) * cols));
+    }
+    const n = frames.size;
+    assert.equal(speech[k].speaker_frames, n, `window ${k}: frames in the estimate`);
+    const all = [...frames.values()];
+    for (let r = 0; r < prior.pseudo_count; r++) all.push(Float32Array.from(prior.mean.map((m, j) => m + (r % 2 ? 1 : -1) * prior.std[j])));
+    for (let j = 0; j < cols; j++) {
+      const mu = all.reduce((a, f) => a + f[j], 0) / all.length;
+      const sd = Math.sqrt(all.reduce((a, f) => a + (f[j] - mu) ** 2, 0) / all.length);
+      for (let i = 0; i < w.rows; i++) {
+        const want = (w.data[i * cols + j] - mu) / sd;
+        const got = seenX[k][i * cols + j];
+        assert.ok(Math.abs(got - want) < 1e-4 * Math.max(1, Math.abs(want)), `window ${k} frame ${i} col ${j}: ${got} vs ${want}`);
+      }
+    }
+  });
+  assert.equal(s.speaker!.count, frames.size);
+
+  // a second stream of the same speaker continues the estimate
+  const s2 = createEmotionStream({
+    model: () => Float32Array.from([0.25, 0.25, 0.25, 0.25]),
+    labels: LABELS,
+    feature_config: fc,
+    normalization: { kind: 'zscore', mode: 'speaker', mean: [0, 0, 0, 0], std: [1, 1, 1, 1], count: 0, speaker_prior: prior },
+    sr_in: SR,
+    window_seconds: 1,
+    speaker: s.speaker!,
+  });
+  const ev2 = [...s2.push(y), ...s2.flush()].filter((e) => e.speech);
+  assert.ok(ev2[0].speaker_frames! > frames.size);
+});
+
+test('utterance normalisation: every window by its own frames', () => {
+  const seenX: Float32Array[] = [];
+  const s = createEmotionStream({
+    model: (x) => {
+      seenX.push(x.slice());
+      return Float32Array.from([0.25, 0.25, 0.25, 0.25]);
+    },
+    labels: LABELS,
+    feature_config: { sr: SR, blocks: ['mfcc' as const], n_mfcc: 4 },
+    normalization: { kind: 'zscore', mode: 'utterance', mean: [0, 0, 0, 0], std: [1, 1, 1, 1], count: 0 },
+    sr_in: SR,
+    window_seconds: 1,
+    vad: false,
+  });
+  const ev = [...s.push(testSignal(SR)), ...s.flush()];
+  assert.equal(seenX.length, ev.length);
+  for (const x of seenX) {
+    const rows = x.length / 4;
+    for (let j = 0; j < 4; j++) {
+      let m = 0;
+      for (let r = 0; r < rows; r++) m += x[r * 4 + j] / rows;
+      let v = 0;
+      for (let r = 0; r < rows; r++) v += (x[r * 4 + j] - m) ** 2 / rows;
+      assert.ok(Math.abs(m) < 1e-4, `column ${j} mean ${m}`);
+      assert.ok(Math.abs(v - 1) < 1e-3 || v === 0, `column ${j} variance ${v}`);
+    }
+  }
+});

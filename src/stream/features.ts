@@ -158,6 +158,7 @@ export class StreamFeatureExtractor {
   private readonly sMel: Float32Array;
   private readonly sMelDb: Float32Array;
   private readonly sMelDbMin: Float64Array;
+  private readonly sMelDbMax: Float64Array;
   private readonly sMfcc: Float32Array;
   /** The log-mel floor each cached MFCC row was computed with (NaN: none). */
   private readonly sMfccFloor: Float64Array;
@@ -179,15 +180,12 @@ export class StreamFeatureExtractor {
   private readonly subPower: Float32Array;
   private readonly winMfcc: Float32Array;
   private readonly winDelta: Float32Array;
-  private readonly magRow: Float32Array;
   private readonly lowBuf: Float64Array;
   private readonly highBuf: Float64Array;
   private readonly sums = new Float64Array(2);
   private peakPitchBuf = new Float32Array(0);
   private peakMagBuf = new Float32Array(0);
   private selectBuf = new Float32Array(0);
-  /** Chroma filterbanks (bin-major: 12 weights per bin) by tuning. */
-  private readonly chromaBanks = new Map<number, Float32Array>();
   private readonly chromaRaw: Float64Array;
   private readonly chromaOut: Float32Array;
 
@@ -250,6 +248,7 @@ export class StreamFeatureExtractor {
     this.sMel = new Float32Array(sized(this.needMel, nm));
     this.sMelDb = new Float32Array(sized(this.needMel, nm));
     this.sMelDbMin = new Float64Array(n);
+    this.sMelDbMax = new Float64Array(n);
     this.sMfcc = new Float32Array(sized(this.needMfcc, c.n_mfcc));
     this.sMfccFloor = new Float64Array(n).fill(NaN);
     this.sPeakDb = new Float64Array(sized(this.needContrast, nc));
@@ -267,7 +266,6 @@ export class StreamFeatureExtractor {
     this.subPower = new Float32Array(this.needChroma ? F * nb : 0);
     this.winMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.winDelta = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
-    this.magRow = new Float32Array(this.needContrast ? nb : 0);
     this.chromaRaw = new Float64Array(this.needChroma ? F * 12 : 0);
     this.chromaOut = new Float32Array(this.needChroma ? F * 12 : 0);
     const qMax = this.bands.reduce((m, b) => Math.max(m, b.q), 1);
@@ -416,21 +414,24 @@ export class StreamFeatureExtractor {
         const o = s * nm;
         this.sMel.set(mel.subarray(i * nm, (i + 1) * nm), o);
         let mn = Infinity;
+        let mx = -Infinity;
         for (let b = 0; b < nm; b++) {
           const v = mel[i * nm + b];
           // power_to_db(ref=1, amin): 10·log10(max(amin, v)) − 10·log10(1), stored as float32
-          const db = (this.sMelDb[o + b] = 10 * Math.log10(v > AMIN ? v : AMIN));
+          const db = Math.fround(10 * Math.log10(v > AMIN ? v : AMIN));
+          this.sMelDb[o + b] = db;
           if (db < mn) mn = db;
+          if (db > mx) mx = db;
         }
         this.sMelDbMin[s] = mn;
+        this.sMelDbMax[s] = mx;
       }
       if (this.needChroma) this.sPower.set(pd.subarray(i * nb, (i + 1) * nb), s * nb);
       if (this.needContrast) {
-        const mag = this.magRow;
-        for (let k = 0; k < nb; k++) mag[k] = Math.sqrt(pd[i * nb + k]);
+        // select on the power row (√ is monotonic) and take √ of the selected bins only
         for (let k = 0; k < nc; k++) {
           const band = this.bands[k];
-          bandExtremeSums(mag, band.lo, band.len, band.q, this.lowBuf, this.highBuf, this.sums);
+          bandExtremeSums(pd, i * nb + band.lo, band.len, band.q, this.lowBuf, this.highBuf, this.sums);
           const valley = Math.fround(this.sums[0] / band.q);
           const peak = Math.fround(this.sums[1] / band.q);
           this.sValleyDb[s * nc + k] = 10 * Math.log10(Math.max(1e-10, valley));
@@ -556,10 +557,7 @@ export class StreamFeatureExtractor {
     let floor = -Infinity;
     if (c.top_db !== null) {
       let mx = -Infinity;
-      for (let j = 0; j < F; j++) {
-        const o = slots[j] * nm;
-        for (let b = 0; b < nm; b++) if (db[o + b] > mx) mx = db[o + b];
-      }
+      for (let j = 0; j < F; j++) if (this.sMelDbMax[slots[j]] > mx) mx = this.sMelDbMax[slots[j]];
       floor = mx - c.top_db;
     }
     const cMel = this.colOf.get('mel_power');
@@ -700,10 +698,8 @@ export class StreamFeatureExtractor {
 
   /**
    * chroma_stft rows (norm ∞) of the power rows S with this tuning, shape (S.rows, n_chroma).
-   * With 12 chroma bins and the WebAssembly kernels: chroma_stft's own projection kernel, on a
-   * filterbank kept here for every tuning seen (a stream's tuning moves between windows among at
-   * most 100 values at resolution 0.01, more than chroma_stft's small bank cache holds: rebuilding
-   * a bank costs more than the projection), then chroma_stft's float32 rounding and per-frame
+   * With 12 chroma bins and the WebAssembly kernels: chroma_stft's own projection kernel on the
+   * filterbank of chromaBankBinMajor, then chroma_stft's float32 rounding and per-frame
    * normalisation. Otherwise chroma_stft itself.
    */
   private chromaRows(S: Matrix, tuning: number): Float32Array {
@@ -711,14 +707,7 @@ export class StreamFeatureExtractor {
     const T = S.rows;
     const nb = S.cols;
     if (c.n_chroma === 12 && wasmStftAvailable()) {
-      let w = this.chromaBanks.get(tuning);
-      if (!w) {
-        const fb = chromaFilterbank({ sr: c.sr, n_fft: c.n_fft, n_chroma: 12, tuning });
-        w = new Float32Array(12 * nb);
-        for (let ch = 0; ch < 12; ch++) for (let k = 0; k < nb; k++) w[k * 12 + ch] = fb.data[ch * nb + k];
-        if (this.chromaBanks.size >= 128) this.chromaBanks.delete(this.chromaBanks.keys().next().value as number);
-        this.chromaBanks.set(tuning, w);
-      }
+      const w = chromaBankBinMajor(c.sr, c.n_fft, nb, tuning);
       const raw = this.chromaRaw.subarray(0, T * 12);
       if (wasmChromaProject(w, S.data, T, nb, raw)) {
         const out = this.chromaOut;
@@ -742,6 +731,25 @@ export class StreamFeatureExtractor {
     }
     return chromaStft({ S, sr: c.sr, n_fft: c.n_fft, tuning, n_chroma: c.n_chroma, norm: Infinity }).data;
   }
+}
+
+/**
+ * Chroma filterbanks (12 bins, bin-major: W[c, k] at k·12 + c) by (sr, n_fft, tuning), shared by
+ * every extractor. A stream's tuning moves between windows among at most 100 values (resolution
+ * 0.01 in [−0.5, 0.5)), more than chroma_stft's own small bank cache holds, and building a bank
+ * costs more than projecting a window on it; ≤ 128 banks of 48 KB (n_fft 2048) are kept.
+ */
+const chromaBanks = new Map<string, Float32Array>();
+function chromaBankBinMajor(sr: number, n_fft: number, nb: number, tuning: number): Float32Array {
+  const key = `${sr}|${n_fft}|${tuning}`;
+  let w = chromaBanks.get(key);
+  if (w) return w;
+  const fb = chromaFilterbank({ sr, n_fft, n_chroma: 12, tuning });
+  w = new Float32Array(12 * nb);
+  for (let ch = 0; ch < 12; ch++) for (let k = 0; k < nb; k++) w[k * 12 + ch] = fb.data[ch * nb + k];
+  if (chromaBanks.size >= 128) chromaBanks.delete(chromaBanks.keys().next().value as string);
+  chromaBanks.set(key, w);
+  return w;
 }
 
 /** Round half to even (np.rint). */
@@ -789,10 +797,16 @@ function contrastBands(sr: number, n_fft: number, nb: number, fmin: number, n_ba
   return bands;
 }
 
+/** Bands at least this long are visited in a strided order (see bandExtremeSums). */
+const STRIDE = 16;
+
 /**
- * res[0] = sum of the q smallest, res[1] = sum of the q largest of x[lo, lo + len), each summed
- * from the most extreme value inwards (ascending for the smallest, descending for the largest).
- * Two insertion-sorted buffers of q values (q is ~2 % of a band: a few bins).
+ * Of the POWER values p[lo, lo + len): res[0] = Σ √p over the q smallest, res[1] = Σ √p over the
+ * q largest (√ rounded to float32, as a float32 magnitude spectrogram holds it), each summed from
+ * the most extreme value inwards (ascending for the smallest, descending for the largest). √ is
+ * monotonic, so these are the sums of the q smallest / largest magnitudes. Two insertion-sorted
+ * buffers of q values (q is ~2 % of a band: a few bins); long bands are visited every STRIDE-th
+ * bin first, so that smooth spectral slopes do not make most bins an insertion.
  */
 function bandExtremeSums(x: Float32Array, lo: number, len: number, q: number, low: Float64Array, high: Float64Array, res: Float64Array): void {
   for (let j = 0; j < q; j++) {
@@ -802,32 +816,35 @@ function bandExtremeSums(x: Float32Array, lo: number, len: number, q: number, lo
   let lMax = Infinity; // largest of the q smallest so far
   let hMin = -Infinity; // smallest of the q largest so far
   const end = lo + len;
-  for (let i = lo; i < end; i++) {
-    const v = x[i];
-    if (v < lMax) {
-      let j = q - 2;
-      while (j >= 0 && low[j] > v) {
-        low[j + 1] = low[j];
-        j--;
+  const stride = len >= 8 * STRIDE ? STRIDE : 1;
+  for (let r = 0; r < stride; r++) {
+    for (let i = lo + r; i < end; i += stride) {
+      const v = x[i];
+      if (v < lMax) {
+        let j = q - 2;
+        while (j >= 0 && low[j] > v) {
+          low[j + 1] = low[j];
+          j--;
+        }
+        low[j + 1] = v;
+        lMax = low[q - 1];
       }
-      low[j + 1] = v;
-      lMax = low[q - 1];
-    }
-    if (v > hMin) {
-      let j = q - 2;
-      while (j >= 0 && high[j] < v) {
-        high[j + 1] = high[j];
-        j--;
+      if (v > hMin) {
+        let j = q - 2;
+        while (j >= 0 && high[j] < v) {
+          high[j + 1] = high[j];
+          j--;
+        }
+        high[j + 1] = v;
+        hMin = high[q - 1];
       }
-      high[j + 1] = v;
-      hMin = high[q - 1];
     }
   }
   let sl = 0;
   let sh = 0;
   for (let j = 0; j < q; j++) {
-    sl += low[j];
-    sh += high[j];
+    sl += Math.fround(Math.sqrt(low[j]));
+    sh += Math.fround(Math.sqrt(high[j]));
   }
   res[0] = sl;
   res[1] = sh;

@@ -587,3 +587,66 @@ export function powerToDb(x: usize, n: i32, amin: f64, refDb: f64, out: usize): 
   }
   return m;
 }
+
+// ---- Savitzky–Golay delta (interior frames) -----------------------------------------------------
+
+/**
+ * out[t, f] = Σ_i w[m_i] · x[t − h + m_i, f] (f64, in the order of the taps) for frames t in
+ * [h, rows − h), where the nTaps taps are (offset m_i as i32 at taps, weight as f64 at w + 8·i).
+ * x and out are frame-major f32 (rows × F). F must be even.
+ */
+export function savgolInterior(x: usize, rows: i32, F: i32, h: i32, taps: usize, w: usize, nTaps: i32, out: usize): void {
+  for (let t = h; t < rows - h; t++) {
+    const o = out + (<usize>(t * F) << 2);
+    for (let f = 0; f < F; f += 2) {
+      let acc = f64x2.splat(0);
+      for (let i = 0; i < nTaps; i++) {
+        const m = load<i32>(taps + (<usize>i << 2));
+        const v = f64x2.promote_low_f32x4(v128.load64_zero(x + (<usize>((t - h + m) * F + f) << 2)));
+        const wm = v128.load64_splat(w + (<usize>i << 3));
+        acc = i == 0 ? f64x2.mul(wm, v) : f64x2.add(acc, f64x2.mul(wm, v));
+      }
+      v128.store64_lane(o + (<usize>f << 2), f32x4.demote_f64x2_zero(acc), 0);
+    }
+  }
+}
+
+// ---- DCT-II by even/odd folding ------------------------------------------------------------------
+
+/**
+ * out[t, k] = Σ_j D[k, j] · x[t, j] for a DCT-II matrix D (any per-row scale), using its symmetry
+ * D[k, n−1−j] = (−1)^k · D[k, j]: with s_j = x_j + x_{n−1−j} and d_j = x_j − x_{n−1−j} (j < n/2),
+ * even rows are Σ H[k, j]·s_j and odd rows Σ H[k, j]·d_j, where H (f64, nOut × n/2) holds the first
+ * half of each row. Half the products of the dense product. x f32 (rows × n), n a multiple of 4;
+ * fold: f64 scratch of n values; out f32 (rows × nOut).
+ */
+export function dctFolded(x: usize, hm: usize, rows: i32, n: i32, nOut: i32, fold: usize, out: usize): void {
+  const half = n >> 1;
+  const sBuf = fold;
+  const dBuf = fold + (<usize>half << 3);
+  for (let t = 0; t < rows; t++) {
+    const xr = x + (<usize>(t * n) << 2);
+    for (let j = 0; j < half; j += 2) {
+      const a = f64x2.promote_low_f32x4(v128.load64_zero(xr + (<usize>j << 2)));
+      const b = f64x2.promote_low_f32x4(v128.load64_zero(xr + (<usize>(n - 2 - j) << 2))); // [x[n−2−j], x[n−1−j]]
+      const r = f64x2.shuffle(b, b, 1, 0); // [x[n−1−j], x[n−2−j]]
+      v128.store(sBuf + (<usize>j << 3), f64x2.add(a, r));
+      v128.store(dBuf + (<usize>j << 3), f64x2.sub(a, r));
+    }
+    const orow = out + (<usize>(t * nOut) << 2);
+    for (let k = 0; k < nOut; k++) {
+      const src = (k & 1) ? dBuf : sBuf;
+      const hrow = hm + (<usize>(k * half) << 3);
+      let a0 = f64x2.splat(0);
+      let a1 = f64x2.splat(0);
+      let j = 0;
+      for (; j + 4 <= half; j += 4) {
+        a0 = f64x2.add(a0, f64x2.mul(v128.load(hrow + (<usize>j << 3)), v128.load(src + (<usize>j << 3))));
+        a1 = f64x2.add(a1, f64x2.mul(v128.load(hrow + (<usize>j << 3), 16), v128.load(src + (<usize>j << 3), 16)));
+      }
+      for (; j < half; j += 2) a0 = f64x2.add(a0, f64x2.mul(v128.load(hrow + (<usize>j << 3)), v128.load(src + (<usize>j << 3))));
+      a0 = f64x2.add(a0, a1);
+      store<f32>(orow + (<usize>k << 2), <f32>(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1)));
+    }
+  }
+}

@@ -35,6 +35,8 @@ interface Exports {
   contrastSums(s: number, nb: number, T: number, tab: number, nBands: number, lb: number, hb: number, sqrtValues: number, out: number): void;
   chromaProject(w: number, s: number, out: number, nb: number, T: number): void;
   powerToDb(x: number, n: number, amin: number, refDb: number, out: number): number;
+  savgolInterior(x: number, rows: number, F: number, h: number, taps: number, w: number, nTaps: number, out: number): void;
+  dctFolded(x: number, hm: number, rows: number, n: number, nOut: number, fold: number, out: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -435,4 +437,51 @@ export function wasmPowerToDb(src: Float32Array, amin: number, refDb: number, ds
     if (m > max) max = m;
   });
   return ok ? max : null;
+}
+
+/**
+ * The interior frames t ∈ [h, rows − h) of a Savitzky–Golay filter along the frames of a frame-major
+ * (rows × F) float32 matrix: dst[t, f] = Σ_i weights[i] · src[t − h + offsets[i], f], summed in float64
+ * in the order given, written into dst (other frames untouched). False (nothing done) when the
+ * kernel is unavailable, F is odd or the matrix does not fit.
+ */
+export function wasmSavgolInterior(src: Float32Array, rows: number, F: number, h: number, offsets: readonly number[], weights: readonly number[], dst: Float32Array): boolean {
+  if (disabled || F % 2 !== 0 || rows <= 2 * h || offsets.length === 0) return false;
+  const ex = load();
+  if (!ex) return false;
+  const nT = offsets.length;
+  const taps = SCR0;
+  const w = align16(taps + 4 * nT);
+  const x = align16(w + 8 * nT);
+  const out = align16(x + 4 * rows * F);
+  if (out + 4 * rows * F > SCR1) return false;
+  const mem = ex.memory.buffer;
+  new Int32Array(mem, taps, nT).set(offsets);
+  new Float64Array(mem, w, nT).set(weights);
+  new Float32Array(mem, x, rows * F).set(src.subarray(0, rows * F));
+  ex.savgolInterior(x, rows, F, h, taps, w, nT, out);
+  dst.set(new Float32Array(mem, out + 4 * h * F, (rows - 2 * h) * F), h * F);
+  return true;
+}
+
+/**
+ * The DCT-II product out[t, k] = Σ_j D[k, j] · X[t, j] by even/odd folding (half the products; see
+ * asm/stft.ts dctFolded): X float32 (rows × n, n a multiple of 4), D float64 (nOut × n) a DCT-II
+ * matrix with any per-row scale (D[k, n−1−j] = (−1)^k·D[k, j] is assumed, not checked). Returns
+ * rows × nOut float32 (into `dest` when given), or null when the kernel is unavailable.
+ */
+export function wasmDctFolded(x: Float32Array, rows: number, n: number, d: Float64Array, nOut: number, dest?: Float32Array): Float32Array | null {
+  if (disabled || n % 4 !== 0 || rows === 0) return null;
+  const ex = load();
+  if (!ex) return null;
+  const half = n >> 1;
+  const hBytes = align16(8 * nOut * half);
+  const foldPtr = SCR0 + hBytes;
+  const fixed = hBytes + align16(8 * n);
+  if (fixed > (SCR1 - SCR0) / 2) return null;
+  const H = new Float64Array(ex.memory.buffer, SCR0, nOut * half);
+  for (let k = 0; k < nOut; k++) H.set(d.subarray(k * n, k * n + half), k * half);
+  const out = dest ?? new Float32Array(rows * nOut);
+  const ok = chunked(ex, x, rows, n, 4 * nOut, fixed, out, f32View, (p, r, o) => ex.dctFolded(p, SCR0, r, n, nOut, foldPtr, o));
+  return ok ? out : null;
 }

@@ -5,6 +5,7 @@
  */
 import { check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
+import { wasmSavgolInterior } from '../dsp/stft-wasm.js';
 
 export type DeltaMode = 'interp' | 'nearest' | 'mirror' | 'constant' | 'wrap';
 
@@ -169,7 +170,9 @@ export function delta(data: Matrix, options: DeltaOptions = {}, out?: Matrix): M
     const ms: number[] = [];
     for (let m = 0; m < width; m++) if (wc[m] !== 0) ms.push(m);
     if (ms.length === 0) dst.fill(0, tStart * F, tEnd * F);
-    else for (let t = tStart; t < tEnd; t++) {
+    else if (wasmSavgolInterior(src, n, F, h, ms, ms.map((m) => wc[m]), dst)) {
+      // WebAssembly SIMD: the same float64 sums in the same order
+    } else for (let t = tStart; t < tEnd; t++) {
       const m0 = ms[0];
       const w0 = wc[m0];
       let b = (t - h + m0) * F;

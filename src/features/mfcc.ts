@@ -4,7 +4,7 @@
  */
 import { check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
-import { wasmMatmulT } from '../dsp/stft-wasm.js';
+import { wasmDctFolded, wasmMatmulT } from '../dsp/stft-wasm.js';
 
 const dctCache = new Map<string, Float64Array>();
 
@@ -67,8 +67,9 @@ export function mfcc(options: MfccOptions, out?: Matrix): Matrix {
   const dst = res.data;
   const lift = new Float64Array(n_mfcc);
   for (let k = 0; k < n_mfcc; k++) lift[k] = lifter > 0 ? 1 + (lifter / 2) * Math.sin((Math.PI * (k + 1)) / lifter) : 1;
-  // WebAssembly SIMD product when available (same float64 accumulation), else plain JS.
-  if (wasmMatmulT(src, nFrames, nMels, D, n_mfcc, dst)) {
+  // WebAssembly SIMD product when available (float64 accumulation; folded by the DCT's symmetry
+  // when n_mels is a multiple of 4), else plain JS.
+  if (wasmDctFolded(src, nFrames, nMels, D, n_mfcc, dst) || wasmMatmulT(src, nFrames, nMels, D, n_mfcc, dst)) {
     if (lifter > 0) for (let t = 0; t < nFrames; t++) for (let k = 0; k < n_mfcc; k++) dst[t * n_mfcc + k] *= lift[k];
     return res;
   }

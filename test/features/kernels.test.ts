@@ -10,7 +10,7 @@ import { SerError } from '../../src/errors.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { powerSpectrogram, transientPowerSpectrogram } from '../../src/dsp/stft.js';
 import { setWasmStftDisabled, wasmContrastSums, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
-import { contrastBackend, extractAllFeatures, extractFeatures, powerToDb, spectralContrast, spectralContrastFromPower } from '../../src/features/index.js';
+import { contrastBackend, delta, extractAllFeatures, extractFeatures, mfcc, powerToDb, spectralContrast, spectralContrastFromPower } from '../../src/features/index.js';
 
 function ok(cond: unknown, message = 'assertion failed'): asserts cond {
   assert.ok(cond, message);
@@ -255,4 +255,41 @@ test('extractFeatures reports the first non-finite sample on the kernel path', (
   y[4321] = NaN;
   y[9999] = Infinity;
   assert.throws(() => extractFeatures(y, 22050), (e: unknown) => e instanceof SerError && e.code === 'ENONFINITE' && /sample 4321 is NaN/.test(e.message));
+});
+
+test('delta (Savitzky–Golay kernel) equals the JS path exactly; MFCC by the folded DCT matches the direct cosine sum', () => {
+  const r = rng(23);
+  for (const [rows, F] of [
+    [50, 40],
+    [9, 40],
+    [30, 13],
+  ]) {
+    const M: Matrix = { rows, cols: F, data: Float32Array.from({ length: rows * F }, () => 50 * r()) };
+    for (const [width, order] of [
+      [9, 1],
+      [9, 2],
+      [5, 1],
+      [3, 2],
+    ]) {
+      if (width > rows) continue;
+      const w = delta(M, { width, order });
+      const j = withWasm(false, () => delta(M, { width, order }));
+      assert.deepEqual(Array.from(w.data), Array.from(j.data), `rows ${rows} F ${F} width ${width} order ${order}`);
+    }
+  }
+  for (const [nMels, nMfcc] of [
+    [128, 40],
+    [64, 13],
+    [42, 20],
+  ]) {
+    const S: Matrix = { rows: 23, cols: nMels, data: Float32Array.from({ length: 23 * nMels }, () => 80 * r() - 20) };
+    const got = mfcc({ S, n_mfcc: nMfcc });
+    for (let t = 0; t < S.rows; t++)
+      for (let k = 0; k < nMfcc; k++) {
+        let s = 0;
+        for (let j = 0; j < nMels; j++) s += S.data[t * nMels + j] * Math.cos((Math.PI * k * (2 * j + 1)) / (2 * nMels));
+        const want = s * (k === 0 ? Math.sqrt(1 / nMels) : Math.sqrt(2 / nMels));
+        ok(Math.abs(got.data[t * nMfcc + k] - want) <= 2e-6 * Math.max(1, Math.abs(want)), `n_mels ${nMels} [${t}, ${k}]: ${got.data[t * nMfcc + k]} vs ${want}`);
+      }
+  }
 });

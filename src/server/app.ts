@@ -159,7 +159,18 @@ export function modelSummary(meta: BundleMeta, source: string, full = false): Re
   };
   if (!full) return base;
   const { normalization, weights, ...rest } = meta;
-  return { source, ...rest, normalization: { kind: normalization.kind, mode: normalization.mode, count: normalization.count }, weights };
+  const prior = normalization.speaker_prior;
+  return {
+    source,
+    ...rest,
+    normalization: {
+      kind: normalization.kind,
+      mode: normalization.mode,
+      count: normalization.count,
+      ...(prior ? { speaker_prior: { speakers: prior.speakers, pseudo_count: prior.pseudo_count }, speaker_statistics: 'per request, from its own audio' } : {}),
+    },
+    weights,
+  };
 }
 
 function checkLimits(l: ServerLimits): void {

@@ -2,6 +2,10 @@
  * One prediction from the bytes of an uploaded audio file: decode (format sniffed from the bytes),
  * check the duration limit, mix to mono, predict with the bundle. Used by the main-thread engine
  * and by the inference worker (./predict.worker.ts), so both answer identically.
+ * Normalisation is per request, as the bundle says (src/model/normalizer.ts): an
+ * utterance-normalised model normalises each window by itself, a speaker-normalised one uses the
+ * statistics of the request's own audio shrunk toward the model's speaker prior (no state is kept
+ * between requests).
  */
 import { SerError } from '../errors.js';
 import { decodeAudio } from '../audio/decode.js';

@@ -8,6 +8,9 @@
  * with --raw the input (FILE or stdin) is headerless PCM, interleaved, mixed down to mono by the
  * channel mean, and processed as it arrives. The audio is pushed in 20 ms chunks either way, so the
  * output is what a live source would give.
+ * The model's normalisation applies (src/stream/engine.ts): a speaker-normalised model normalises by
+ * a running estimate of the speaker's statistics from the speech windows so far, starting from
+ * the model's prior (stderr says so); an utterance-normalised one each window by itself.
  */
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
@@ -84,6 +87,13 @@ export async function openEngine(opts: StreamCliOptions, srIn: number): Promise<
   const bundle = await loadBundle(resolveModelDir(opts.model));
   try {
     const engine = createEmotionStream({ bundle, sr_in: srIn, window_seconds: window, hop_seconds: hop, smoothing, vad });
+    if (engine.normalization_mode === 'speaker') {
+      // how a speaker-normalised model behaves in a stream (src/stream/engine.ts)
+      process.stderr.write(
+        "ser: speaker-normalised model: features are normalised by a running estimate of the speaker's statistics from the speech heard so far, " +
+          "starting from the model's prior (the first seconds are less reliable)\n",
+      );
+    }
     return { engine, dispose: () => disposeBundle(bundle) };
   } catch (e) {
     disposeBundle(bundle);

@@ -11,7 +11,9 @@
 //   h0, c0 (B, H).
 
 // ---------------------------------------------------------------------------------------------
-// Matrix product  C[r, :N] = D[r, :N] + A[r, :K] · Bm[K, N]   (r < M, N a multiple of 4)
+// Matrix product  C[r, :N] = D[r, :N] + A[r, :K] · Bm[K, N]   (r < M)
+// N a multiple of 4, or else C's rows padded (ldc ≥ N rounded up to 8: the last vector stored
+// runs past N into the padding).
 // Bm is packed in panels of 8 columns (panel q: K rows × 8 floats, zero-padded past N), written by
 // the JS side, so that the inner loop streams one 32-byte row per k and a panel (K·32 bytes) stays
 // in cache while every row block uses it. Row strides (in floats) lda, ldd, ldc; ldd = 0 with D
@@ -19,10 +21,10 @@
 // Rows in blocks of 4 (8 accumulators), then one at a time (k unrolled by 2, 4 accumulators).
 // ---------------------------------------------------------------------------------------------
 
-function matmulPacked(a: usize, lda: i32, bp: usize, d: usize, ldd: i32, c: usize, ldc: i32, M: i32, K: i32, N: i32): void {
+export function matmulPacked(a: usize, lda: i32, bp: usize, d: usize, ldd: i32, c: usize, ldc: i32, M: i32, K: i32, N: i32): void {
   const panel = (<usize>K) << 5;
   for (let j = 0; j < N; j += 8) {
-    const full = j + 8 <= N;
+    const full = j + 4 < N; // the panel's second vector holds valid columns
     const pb = bp + (<usize>(j >> 3)) * panel;
     const o = (<usize>j) << 2;
     let r = 0;
@@ -217,6 +219,112 @@ export function lstmBackward(g: usize, cs: usize, c0: usize, ut: usize, dy: usiz
     }
     const zt = dz + ((<usize>(t * B * G4)) << 2);
     matmulPacked(zt, G4, ut, zero, 0, dhn, H, B, G4, H);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weight gradients after the BPTT loop, on the time-major rows r = t·B + b (K = T·B rows):
+//   matmulAtPacked: C[m, :N] = Σ_k A[k, m] · Bm[k, :N]  (A is K × M row-major with row stride lda,
+//   i.e. the product Aᵀ·Bm; Bm packed in panels of 8 like above; C row stride ldc ≥ N rounded up
+//   to 8 when N is not a multiple of 8). Blocks of 4 m (one vector load of A[k, m..m+3], lane
+//   splats) × 8 n, then single m.
+//   colSums: out[j] = Σ_k A[k, j] (N a multiple of 4).
+// ---------------------------------------------------------------------------------------------
+
+export function matmulAtPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, M: i32, K: i32, N: i32): void {
+  const panel = (<usize>K) << 5;
+  const ab = (<usize>lda) << 2;
+  for (let j = 0; j < N; j += 8) {
+    const full = j + 8 <= N;
+    const pb = bp + (<usize>(j >> 3)) * panel;
+    const o = (<usize>j) << 2;
+    let m = 0;
+    for (; m + 4 <= M; m += 4) {
+      let x0 = f32x4.splat(0), y0 = f32x4.splat(0), x1 = f32x4.splat(0), y1 = f32x4.splat(0);
+      let x2 = f32x4.splat(0), y2 = f32x4.splat(0), x3 = f32x4.splat(0), y3 = f32x4.splat(0);
+      let p = pb;
+      let q = a + ((<usize>m) << 2);
+      for (let k = 0; k < K; k++) {
+        const v = v128.load(q);
+        q += ab;
+        const u = v128.load(p);
+        const w = v128.load(p, 16);
+        p += 32;
+        const s0 = i32x4.shuffle(v, v, 0, 0, 0, 0);
+        const s1 = i32x4.shuffle(v, v, 1, 1, 1, 1);
+        const s2 = i32x4.shuffle(v, v, 2, 2, 2, 2);
+        const s3 = i32x4.shuffle(v, v, 3, 3, 3, 3);
+        x0 = f32x4.add(x0, f32x4.mul(s0, u));
+        y0 = f32x4.add(y0, f32x4.mul(s0, w));
+        x1 = f32x4.add(x1, f32x4.mul(s1, u));
+        y1 = f32x4.add(y1, f32x4.mul(s1, w));
+        x2 = f32x4.add(x2, f32x4.mul(s2, u));
+        y2 = f32x4.add(y2, f32x4.mul(s2, w));
+        x3 = f32x4.add(x3, f32x4.mul(s3, u));
+        y3 = f32x4.add(y3, f32x4.mul(s3, w));
+      }
+      const c0 = c + ((<usize>(m * ldc)) << 2) + o;
+      const c1 = c0 + ((<usize>ldc) << 2);
+      const c2 = c1 + ((<usize>ldc) << 2);
+      const c3 = c2 + ((<usize>ldc) << 2);
+      v128.store(c0, x0);
+      v128.store(c1, x1);
+      v128.store(c2, x2);
+      v128.store(c3, x3);
+      if (full) {
+        v128.store(c0, y0, 16);
+        v128.store(c1, y1, 16);
+        v128.store(c2, y2, 16);
+        v128.store(c3, y3, 16);
+      }
+    }
+    for (; m < M; m++) {
+      let x0 = f32x4.splat(0), y0 = f32x4.splat(0);
+      let p = pb;
+      let q = a + ((<usize>m) << 2);
+      for (let k = 0; k < K; k++) {
+        const s0 = v128.load32_splat(q);
+        q += ab;
+        x0 = f32x4.add(x0, f32x4.mul(s0, v128.load(p)));
+        y0 = f32x4.add(y0, f32x4.mul(s0, v128.load(p, 16)));
+        p += 32;
+      }
+      const c0 = c + ((<usize>(m * ldc)) << 2) + o;
+      v128.store(c0, x0);
+      if (full) v128.store(c0, y0, 16);
+    }
+  }
+}
+
+export function colSums(a: usize, K: i32, N: i32, out: usize): void {
+  for (let j = 0; j < N; j += 4) {
+    const o = (<usize>j) << 2;
+    let s = f32x4.splat(0);
+    let q = a + o;
+    for (let k = 0; k < K; k++) {
+      s = f32x4.add(s, v128.load(q));
+      q += (<usize>N) << 2;
+    }
+    v128.store(out + o, s);
+  }
+}
+
+/** Writes the (K, N) row-major matrix a (row stride lda) into out packed in panels of 8 columns
+ * (zero-padded past N). */
+export function packRows(a: usize, lda: i32, K: i32, N: i32, out: usize): void {
+  for (let j = 0; j < N; j += 8) {
+    const w = min(8, N - j);
+    let dst = out + (<usize>(j >> 3)) * ((<usize>K) << 5);
+    for (let k = 0; k < K; k++) {
+      const src = a + ((<usize>(k * lda + j)) << 2);
+      if (w == 8) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+      } else {
+        for (let c = 0; c < 8; c++) store<f32>(dst + ((<usize>c) << 2), c < w ? load<f32>(src + ((<usize>c) << 2)) : 0);
+      }
+      dst += 32;
+    }
   }
 }
 

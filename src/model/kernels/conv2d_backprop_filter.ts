@@ -12,7 +12,7 @@
  * (XNNPACK convolution, transpose, slice), called directly so no op-level checks get in the way.
  *
  * Conv1D (height 1, stride 1) takes a faster route: one plain matrix product per filter tap,
- * dW[k] = xpadᵀ[:, :, k : k+OW] · dy with (batch, time) flattened.
+ * dW[k] = xᵀ · (dy shifted by k along time) with (batch, time) flattened.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
@@ -70,7 +70,11 @@ export function conv2DBackpropFilterImpl(args: {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, padInfo } = info;
 
-  if (KH === 1 && H === 1 && OH === 1 && sw === 1) return conv1dPath(backend, x, dy, B, W, Ci, OW, Co, KW, padInfo.left);
+  if (KH === 1 && H === 1 && OH === 1 && sw === 1) {
+    // Per tap, one product whose right operand is packed afresh (dy windows: cost ~ B·W·Co) or
+    // whose left operand is copied out (input windows: ~ Ci·B·OW): take the smaller.
+    return Ci > Co ? conv1dPath(backend, x, dy, B, W, Ci, OW, Co, KW, padInfo.left) : conv1dPathSliceX(backend, x, dy, B, W, Ci, OW, Co, KW, padInfo.left);
+  }
 
   // Padding so that the "output" of the transposed convolution is exactly KH × KW.
   let padBottom = KH + (OH - 1) * sh - H - padInfo.top;
@@ -108,10 +112,61 @@ export function conv2DBackpropFilterImpl(args: {
 }
 
 /**
- * Conv1D filter gradient (height 1, stride 1): im2col of the padded input, [B·OW, KW·Ci], times
- * dy [B·OW, Co] with the first operand transposed → [KW·Ci, Co] = dW.
+ * Conv1D filter gradient (height 1, stride 1), one matrix product per filter tap k:
+ *   dW[k] = Σ_{b,s} x[b, s, :]ᵀ · dy[b, s + p − k, :]   (dy zero outside [0, OW))
+ *         = xᵀ [Ci, B·W] · dyₖ [B·W, Co],
+ * with xᵀ the input transposed once and dyₖ a window of dy zero-padded along time (K − 1 − p
+ * rows before, W + p − OW after): dyₖ[b, s] = dyP[b, s + K − 1 − k], a slice whose rows are
+ * contiguous runs of W·Co values (the big input is transposed once and never sliced).
  */
 function conv1dPath(
+  backend: tf.KernelBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  B: number,
+  W: number,
+  Ci: number,
+  OW: number,
+  Co: number,
+  KW: number,
+  padLeft: number,
+): TensorInfo {
+  const toFree: TensorInfo[] = [];
+  const x3 = callKernel('Reshape', backend, { x }, { shape: [B, W, Ci] });
+  const xt = callKernel('Transpose', backend, { x: x3 }, { perm: [2, 0, 1] }); // [Ci, B, W]
+  const xt2 = callKernel('Reshape', backend, { x: xt }, { shape: [Ci, B * W] });
+  toFree.push(x3, xt, xt2);
+  const before = KW - 1 - padLeft;
+  const after = W + padLeft - OW;
+  let dyP = callKernel('Reshape', backend, { x: dy }, { shape: [B, OW, Co] });
+  toFree.push(dyP);
+  if (before > 0 || after > 0) {
+    dyP = callKernel('PadV2', backend, { x: dyP }, { paddings: [[0, 0], [before, after], [0, 0]], constantValue: 0 });
+    toFree.push(dyP);
+  }
+  const taps: TensorInfo[] = [];
+  for (let k = 0; k < KW; k++) {
+    const sl = callKernel('Slice', backend, { x: dyP }, { begin: [0, KW - 1 - k, 0], size: [B, W, Co] });
+    const sl2 = callKernel('Reshape', backend, { x: sl }, { shape: [B * W, Co] });
+    const pk = callKernel('BatchMatMul', backend, { a: xt2, b: sl2 }, { transposeA: false, transposeB: false }); // [Ci, Co]
+    toFree.push(sl, sl2, pk);
+    taps.push(callKernel('Reshape', backend, { x: pk }, { shape: [1, Ci, Co] }));
+  }
+  toFree.push(...taps);
+  const stacked = KW === 1 ? taps[0]! : callKernel('Concat', backend, taps, { axis: 0 }); // [KW, Ci, Co]
+  if (KW !== 1) toFree.push(stacked);
+  const out = callKernel('Reshape', backend, { x: stacked }, { shape: [1, KW, Ci, Co] });
+  // Reshape shares data with its input in wasm (refcounted): freeing the input only drops a reference.
+  free(backend, ...toFree);
+  return out;
+}
+
+/**
+ * Conv1D filter gradient, the other way round (better when Ci < Co): dW[k] = xpadᵀ[:, :, k : k+OW]
+ * (a slice of the transposed, time-padded input, [Ci, B·OW]) · dy [B·OW, Co]; dy, the right
+ * operand of every product, is packed once.
+ */
+function conv1dPathSliceX(
   backend: tf.KernelBackend,
   x: TensorInfo,
   dy: TensorInfo,

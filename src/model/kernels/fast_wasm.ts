@@ -227,15 +227,20 @@ function reduceLeading(kind: 'Sum' | 'Mean') {
     const out = backend.makeOutput(outShape, 'float32');
     const xv = backend.typedArrayFromHeap(x) as Float32Array;
     const ov = backend.typedArrayFromHeap(out) as Float32Array;
-    const acc = new Float64Array(inner);
-    for (let q = 0; q < rows; q++) {
-      const o = q * inner;
-      for (let j = 0; j < inner; j++) acc[j]! += xv[o + j]!;
-    }
-    const scale = kind === 'Mean' ? 1 / rows : 1;
-    for (let j = 0; j < inner; j++) ov[j] = acc[j]! * scale;
+    sumRowsF32(xv, ov, rows, inner, kind === 'Mean' ? 1 / rows : 1);
     return out;
   };
+}
+
+/** out[j] = scale · Σ_q x[q·inner + j] (float64 accumulators). A plain function with typed
+ * parameters: the loops stay monomorphic (several times faster than inside the kernel closure). */
+function sumRowsF32(x: Float32Array, out: Float32Array, rows: number, inner: number, scale: number): void {
+  const acc = new Float64Array(inner);
+  for (let q = 0; q < rows; q++) {
+    const o = q * inner;
+    for (let j = 0; j < inner; j++) acc[j]! += x[o + j]!;
+  }
+  for (let j = 0; j < inner; j++) out[j] = acc[j]! * scale;
 }
 
 /** Tile of float32/int32 by copying runs of the last axis from heap views. */
@@ -293,11 +298,19 @@ function maxPoolGradKernel(args: Args): TensorInfo | TensorInfo[] {
   const ov = backend.typedArrayFromHeap(out) as Float32Array;
   ov.fill(0);
   const { batchSize: B, inHeight: IH, inWidth: IW, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  maxPoolGradLoop(xv, gv, ov, B, IH, IW, C, OH, OW, FH, FW, sh, sw, padInfo.top, padInfo.left);
+  return out;
+}
+
+function maxPoolGradLoop(
+  xv: Float32Array, gv: Float32Array, ov: Float32Array, B: number, IH: number, IW: number, C: number,
+  OH: number, OW: number, FH: number, FW: number, sh: number, sw: number, padTop: number, padLeft: number,
+): void {
   const best = new Int32Array(C);
   const bestV = new Float32Array(C);
   for (let b = 0; b < B; b++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    const h0 = oh * sh - padInfo.top;
-    const w0 = ow * sw - padInfo.left;
+    const h0 = oh * sh - padTop;
+    const w0 = ow * sw - padLeft;
     best.fill(-1);
     bestV.fill(-Infinity);
     for (let fh = 0; fh < FH; fh++) {
@@ -319,7 +332,6 @@ function maxPoolGradKernel(args: Args): TensorInfo | TensorInfo[] {
     const go = ((b * OH + oh) * OW + ow) * C;
     for (let c = 0; c < C; c++) if (best[c]! >= 0) ov[best[c]!]! += gv[go + c]!;
   }
-  return out;
 }
 
 const replacements: Record<string, (args: Args) => TensorInfo | TensorInfo[]> = {

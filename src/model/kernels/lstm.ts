@@ -7,10 +7,11 @@
  *
  * - `SerLstmForward`  inputs {xp (B, T, 4H) = x·W + b, u (H, 4H), h0 (B, H), c0 (B, H)}
  *   → [h (B, T, H), c (B, T, H), gates (B, T, 4H) activated [i, f, g, o]].
- * - `SerLstmBackward` inputs {gates, c, c0, u, dy}, attr {sequence}: dy is the gradient of every
- *   output step (B, T, H) when `sequence`, else of the last output only (B, H)
- *   → [dz (B, T, 4H) gradient of the pre-activation gates, dh0 (B, H), dc0 (B, H)].
- *   (dW, dU, db, dx follow from dz with three matrix products and a sum: see layers/lstm.ts.)
+ * - `SerLstmBackward` inputs {gates, c, h (B, T, H) from the forward pass, x (B, T, F) the layer
+ *   input, w (F, 4H), u, h0, c0, dy}, attr {sequence}: dy is the gradient of every output step
+ *   (B, T, H) when `sequence`, else of the last output only (B, H)
+ *   → [dx (B, T, F), dW (F, 4H), dU (H, 4H), db (4H), dh0 (B, H), dc0 (B, H)]: backprop through
+ *   time, then the weight products, all in the module.
  *
  * Implementations: a WebAssembly SIMD module (asm/lstm.ts, 4.7 kB, compiled synchronously on first
  * use) when available and the unit count is a multiple of 4; otherwise plain JS over typed arrays
@@ -38,6 +39,15 @@ export interface LstmBackwardResult {
   dz: Float32Array;
   dh0: Float32Array;
   dc0: Float32Array;
+}
+
+export interface LstmGradients extends LstmBackwardResult {
+  /** gradient of the input x, (B, T, F) */
+  dx: Float32Array;
+  /** gradients of the kernel W (F, 4H), recurrent kernel U (H, 4H), bias (4H) */
+  dW: Float32Array;
+  dU: Float32Array;
+  db: Float32Array;
 }
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -140,6 +150,10 @@ interface Exports {
   heapBase(): number;
   lstmForward(g: number, u: number, h0: number, c0: number, hs: number, cs: number, B: number, T: number, H: number): void;
   lstmBackward(g: number, cs: number, c0: number, ut: number, dy: number, seq: number, dhn: number, dcn: number, dz: number, zero: number, B: number, T: number, H: number): void;
+  matmulPacked(a: number, lda: number, bp: number, d: number, ldd: number, c: number, ldc: number, M: number, K: number, N: number): void;
+  matmulAtPacked(a: number, lda: number, bp: number, c: number, ldc: number, M: number, K: number, N: number): void;
+  colSums(a: number, K: number, N: number, out: number): void;
+  packRows(a: number, lda: number, K: number, N: number, out: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -264,6 +278,101 @@ export function lstmBackward(gates: Float32Array, c: Float32Array, c0: Float32Ar
   return { dz, dh0: f32(ex, pdh, B * H).slice(), dc0: f32(ex, pdc, B * H).slice() };
 }
 
+/**
+ * dW = Σ xᵀ·dz, dU = Σ h_{t−1}ᵀ·dz, db = Σ dz, dx = dz·Wᵀ from dz (B, T, 4H), in plain JS.
+ * x (B, T, F), w (F, 4H), h (B, T, H) the forward hidden states, h0 (B, H).
+ */
+function weightGradsJs(dz: Float32Array, x: Float32Array, w: Float32Array, h: Float32Array, h0: Float32Array, B: number, T: number, F: number, H: number): { dx: Float32Array; dW: Float32Array; dU: Float32Array; db: Float32Array } {
+  const G4 = 4 * H;
+  const dW = new Float64Array(F * G4);
+  const dU = new Float64Array(H * G4);
+  const db = new Float64Array(G4);
+  const dx = new Float32Array(B * T * F);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
+    const r = b * T + t;
+    const zo = r * G4;
+    for (let j = 0; j < G4; j++) db[j]! += dz[zo + j]!;
+    for (let f = 0; f < F; f++) {
+      const xv = x[r * F + f]!;
+      let s = 0;
+      for (let j = 0; j < G4; j++) {
+        dW[f * G4 + j]! += xv * dz[zo + j]!;
+        s += dz[zo + j]! * w[f * G4 + j]!;
+      }
+      dx[r * F + f] = s;
+    }
+    const hp = t === 0 ? h0 : h;
+    const ho = t === 0 ? b * H : (r - 1) * H;
+    for (let k = 0; k < H; k++) {
+      const hv = hp[ho + k]!;
+      if (hv === 0) continue;
+      for (let j = 0; j < G4; j++) dU[k * G4 + j]! += hv * dz[zo + j]!;
+    }
+  }
+  return { dx, dW: Float32Array.from(dW), dU: Float32Array.from(dU), db: Float32Array.from(db) };
+}
+
+/**
+ * All gradients of the LSTM from the forward pass's gates and cells: BPTT, then dW, dU, db, dx.
+ * x (B, T, F) the layer input, w (F, 4H), u (H, 4H), h (B, T, H) and c (B, T, H) the forward
+ * states, h0, c0 (B, H), dy (B, T, H) when `sequence`, else (B, H). WebAssembly when available
+ * (H a multiple of 4), else plain JS.
+ */
+export function lstmGradients(
+  gates: Float32Array, c: Float32Array, h: Float32Array, x: Float32Array, w: Float32Array, u: Float32Array,
+  h0: Float32Array, c0: Float32Array, dy: Float32Array, sequence: boolean, B: number, T: number, F: number, H: number,
+): LstmGradients {
+  const ex = wasmDisabled || H % 4 !== 0 ? null : load();
+  if (ex === null) {
+    const r = lstmBackwardJs(gates, c, c0, u, dy, sequence, B, T, H);
+    return { ...r, ...weightGradsJs(r.dz, x, w, h, h0, B, T, F, H) };
+  }
+  const G4 = 4 * H;
+  const K = B * T;
+  const Fp = Math.ceil(F / 8) * 8;
+  const nDy = sequence ? K * H : 0;
+  const sizes = [K * G4, K * H, B * H, packedSize(G4, H), nDy, B * H, B * H, K * G4, Math.max(H, Fp) + 8, (T + 1) * B * H, K * F, packedSize(K, G4), packedSize(G4, F), F * G4, H * G4, G4, K * Fp];
+  const [pg, pc, pc0, put, pdy, pdh, pdc, pdz, pzero, php, px, pdzp, pwt, pdw, pdu, pdb, pdx] = layout(ex, sizes) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  swap01(f32(ex, pg, K * G4), gates, B, T, G4);
+  swap01(f32(ex, pc, K * H), c, B, T, H);
+  f32(ex, pc0, B * H).set(c0);
+  pack(f32(ex, put, packedSize(G4, H)), u, G4, H, 1, G4);
+  if (sequence) {
+    swap01(f32(ex, pdy, nDy), dy, B, T, H);
+    f32(ex, pdh, B * H).fill(0);
+  } else {
+    f32(ex, pdh, B * H).set(dy);
+  }
+  f32(ex, pdc, B * H).fill(0);
+  f32(ex, pzero, Math.max(H, Fp) + 8).fill(0);
+  ex.lstmBackward(pg, pc, pc0, put, pdy, sequence ? 1 : 0, pdh, pdc, pdz, pzero, B, T, H);
+  // rows r = t·B + b: h_{t−1} = [h0; h_0 … h_{T−2}] is the first T·B rows of [h0; h (time-major)]
+  f32(ex, php, B * H).set(h0);
+  swap01(f32(ex, php + B * H * 4, K * H), h, B, T, H);
+  swap01(f32(ex, px, K * F), x, B, T, F);
+  ex.packRows(pdz, G4, K, G4, pdzp);
+  pack(f32(ex, pwt, packedSize(G4, F)), w, G4, F, 1, G4); // Wᵀ (4H × F)
+  ex.matmulAtPacked(px, F, pdzp, pdw, G4, F, K, G4);
+  ex.matmulAtPacked(php, H, pdzp, pdu, G4, H, K, G4);
+  ex.colSums(pdz, K, G4, pdb);
+  ex.matmulPacked(pdz, G4, pwt, pzero, 0, pdx, Fp, K, G4, F);
+  const dx = new Float32Array(K * F);
+  const dxv = f32(ex, pdx, K * Fp);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) {
+    const s = (t * B + b) * Fp;
+    dx.set(dxv.subarray(s, s + F), (b * T + t) * F);
+  }
+  return {
+    dz: new Float32Array(0),
+    dx,
+    dW: f32(ex, pdw, F * G4).slice(),
+    dU: f32(ex, pdu, H * G4).slice(),
+    db: f32(ex, pdb, G4).slice(),
+    dh0: f32(ex, pdh, B * H).slice(),
+    dc0: f32(ex, pdc, B * H).slice(),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // tfjs kernels (wasm and cpu backends)
 // ---------------------------------------------------------------------------------------------
@@ -305,13 +414,21 @@ function forwardKernel(args: Args): TensorInfo[] {
 }
 
 function backwardKernel(args: Args): TensorInfo[] {
-  const { gates, c, c0, u, dy } = args.inputs as { gates: TensorInfo; c: TensorInfo; c0: TensorInfo; u: TensorInfo; dy: TensorInfo };
+  const { gates, c, h, x, w, u, h0, c0, dy } = args.inputs as Record<'gates' | 'c' | 'h' | 'x' | 'w' | 'u' | 'h0' | 'c0' | 'dy', TensorInfo>;
   const sequence = args.attrs.sequence as boolean;
   const [B, T, G4] = gates.shape as [number, number, number];
   const H = G4 / 4;
+  const F = x.shape[2]!;
   const be = args.backend;
-  const r = lstmBackward(read(be, gates), read(be, c), read(be, c0), read(be, u), read(be, dy), sequence, B, T, H);
-  return [output(be, [B, T, G4], r.dz), output(be, [B, H], r.dh0), output(be, [B, H], r.dc0)];
+  const r = lstmGradients(read(be, gates), read(be, c), read(be, h), read(be, x), read(be, w), read(be, u), read(be, h0), read(be, c0), read(be, dy), sequence, B, T, F, H);
+  return [
+    output(be, [B, T, F], r.dx),
+    output(be, [F, G4], r.dW),
+    output(be, [H, G4], r.dU),
+    output(be, [G4], r.db),
+    output(be, [B, H], r.dh0),
+    output(be, [B, H], r.dc0),
+  ];
 }
 
 export const lstmKernelConfigs: KernelConfig[] = (['wasm', 'cpu'] as const).flatMap((backendName) => [

@@ -160,7 +160,8 @@ const opLast = makeOp(false);
 
 /**
  * The same op with the recurrence as one kernel call each way (SerLstmForward / SerLstmBackward).
- * Batch-major throughout: x (B,T,F) → XP = x·W + b (B,T,4H) → kernel → H, C, gates (B,T,·).
+ * Batch-major throughout: x (B,T,F) → XP = x·W + b (B,T,4H) → kernel → H, C, gates (B,T,·);
+ * backward: one kernel call returns all six gradients.
  */
 function makeKernelOp(returnSequences: boolean) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -172,21 +173,13 @@ function makeKernelOp(returnSequences: boolean) {
     const X2 = tf.reshape(x, [B * T, F]) as tf.Tensor2D;
     const XP = tf.reshape(tf.fused.matMul({ a: X2, b: W, bias: b }), [B, T, G]);
     const [Hs, Cs, Gs] = tf.engine().runKernel(LSTM_FORWARD, { xp: XP, u: U, h0, c0 }, {}) as tf.Tensor[];
-    save([X2, W, U, h0, c0, Hs!, Cs!, Gs!]);
+    save([x, W, U, h0, c0, Hs!, Cs!, Gs!]);
     const value = returnSequences ? Hs! : tf.reshape(tf.slice(Hs!, [0, T - 1, 0], [B, 1, Hn]), [B, Hn]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sX2, sW, sU, sh0, sc0, sH, sC, sG] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const [dZ3, dh0, dc0] = tf.engine().runKernel(LSTM_BACKWARD, { gates: sG, c: sC, c0: sc0, u: sU, dy }, { sequence: returnSequences }) as tf.Tensor[];
-        const dZ = tf.reshape(dZ3!, [B * T, G]) as tf.Tensor2D;
-        const Hprev = T > 1 ? tf.concat([tf.reshape(sh0, [B, 1, Hn]), tf.slice(sH, [0, 0, 0], [B, T - 1, Hn])], 1) : tf.reshape(sh0, [B, 1, Hn]);
-        // dW and dU in one product: [x | h_{t−1}]ᵀ · dZ (dZ, the right operand, is packed once).
-        const dWU = tf.matMul(tf.concat([sX2, tf.reshape(Hprev, [B * T, Hn])], 1), dZ, true, false);
-        const [dW, dU] = tf.split(dWU, [F, Hn], 0);
-        const db = tf.sum(dZ, 0);
-        const dx = tf.reshape(tf.matMul(dZ, sW, false, true), [B, T, F]);
-        return [dx, dW!, dU!, db, dh0!, dc0!];
+        const [sX, sW, sU, sh0, sc0, sH, sC, sG] = saved;
+        return tf.engine().runKernel(LSTM_BACKWARD, { gates: sG!, c: sC!, h: sH!, x: sX!, w: sW!, u: sU!, h0: sh0!, c0: sc0!, dy }, { sequence: returnSequences }) as tf.Tensor[];
       },
     };
   });

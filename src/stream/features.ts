@@ -30,7 +30,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { powerSpectrogram } from '../dsp/stft.js';
-import { wasmChromaProject, wasmStftAvailable } from '../dsp/stft-wasm.js';
+import { wasmChromaProject, wasmContrastSums, wasmPowerToDb, wasmStftAvailable } from '../dsp/stft-wasm.js';
 import {
   applyFilterbank,
   blockWidth,
@@ -186,6 +186,7 @@ export class StreamFeatureExtractor {
   private peakPitchBuf = new Float32Array(0);
   private peakMagBuf = new Float32Array(0);
   private selectBuf = new Float32Array(0);
+  private dbBatch = new Float32Array(0);
   private readonly chromaRaw: Float64Array;
   private readonly chromaOut: Float32Array;
 
@@ -406,34 +407,53 @@ export class StreamFeatureExtractor {
     // the same piptrack call estimateTuning makes (defaults fmin 150, fmax 4000, threshold 0.1 · frame max)
     const pip = this.needChroma ? piptrack({ S: power, sr: c.sr, n_fft: c.n_fft }) : null;
     const nc = this.bands.length;
+    // 10·log10(max(amin, mel)) as float32 (power_to_db with ref 1 before its clip): the features'
+    // WebAssembly kernel when available (what powerToDb runs), else Math.log10
+    let db: Float32Array | null = null;
+    if (mel) {
+      if (this.dbBatch.length < mel.length) this.dbBatch = new Float32Array(mel.length);
+      db = this.dbBatch.subarray(0, mel.length);
+      if (mel.length < 64 || wasmPowerToDb(mel, AMIN, 0, db) === null) {
+        for (let i = 0; i < mel.length; i++) db[i] = 10 * Math.log10(mel[i] > AMIN ? mel[i] : AMIN);
+      }
+    }
+    // spectral contrast's per-band sums, selected on the power (√ of the selected bins), by the
+    // features' WebAssembly kernel when available, else here
+    const sums = this.needContrast ? wasmContrastSums(pd, rows, nb, this.bands, true) : null;
     for (let i = 0; i < rows; i++) {
       const s = slotOf(i);
       this.sMfccFloor[s] = NaN;
       this.sChromaTuning[s] = NaN;
-      if (mel) {
+      if (mel && db) {
         const o = s * nm;
         this.sMel.set(mel.subarray(i * nm, (i + 1) * nm), o);
+        this.sMelDb.set(db.subarray(i * nm, (i + 1) * nm), o);
         let mn = Infinity;
         let mx = -Infinity;
-        for (let b = 0; b < nm; b++) {
-          const v = mel[i * nm + b];
-          // power_to_db(ref=1, amin): 10·log10(max(amin, v)) − 10·log10(1), stored as float32
-          const db = Math.fround(10 * Math.log10(v > AMIN ? v : AMIN));
-          this.sMelDb[o + b] = db;
-          if (db < mn) mn = db;
-          if (db > mx) mx = db;
+        for (let b = i * nm; b < (i + 1) * nm; b++) {
+          const v = db[b];
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
         }
         this.sMelDbMin[s] = mn;
         this.sMelDbMax[s] = mx;
       }
       if (this.needChroma) this.sPower.set(pd.subarray(i * nb, (i + 1) * nb), s * nb);
       if (this.needContrast) {
-        // select on the power row (√ is monotonic) and take √ of the selected bins only
         for (let k = 0; k < nc; k++) {
           const band = this.bands[k];
-          bandExtremeSums(pd, i * nb + band.lo, band.len, band.q, this.lowBuf, this.highBuf, this.sums);
-          const valley = Math.fround(this.sums[0] / band.q);
-          const peak = Math.fround(this.sums[1] / band.q);
+          let lo: number;
+          let hi: number;
+          if (sums) {
+            lo = sums[2 * (i * nc + k)];
+            hi = sums[2 * (i * nc + k) + 1];
+          } else {
+            bandExtremeSums(pd, i * nb + band.lo, band.len, band.q, this.lowBuf, this.highBuf, this.sums);
+            lo = this.sums[0];
+            hi = this.sums[1];
+          }
+          const valley = Math.fround(lo / band.q);
+          const peak = Math.fround(hi / band.q);
           this.sValleyDb[s * nc + k] = 10 * Math.log10(Math.max(1e-10, valley));
           this.sPeakDb[s * nc + k] = 10 * Math.log10(Math.max(1e-10, peak));
         }

@@ -70,9 +70,13 @@ export async function loadModel(url: string): Promise<ModelBundle> {
 /** Stream settings shared by the microphone and file analysis. */
 export const STREAM_HOP_SECONDS = 0.5;
 
-/** A streaming recogniser for pushed samples at `srIn` Hz (resampled inside the engine to the model's rate). */
-export function newStream(bundle: ModelBundle, srIn: number): EmotionStream {
-  return createEmotionStream({ bundle, sr_in: Math.round(srIn), hop_seconds: STREAM_HOP_SECONDS, smoothing: { type: 'ema', alpha: 0.5 } });
+/**
+ * A streaming recogniser for pushed samples at `srIn` Hz (resampled inside the engine to the
+ * model's rate). Speaker-normalised models: `speaker` continues an earlier stream's estimate of
+ * the speaker's statistics (the microphone sessions of one page); default a new one.
+ */
+export function newStream(bundle: ModelBundle, srIn: number, speaker?: EmotionStream['speaker']): EmotionStream {
+  return createEmotionStream({ bundle, sr_in: Math.round(srIn), hop_seconds: STREAM_HOP_SECONDS, smoothing: { type: 'ema', alpha: 0.5 }, speaker: speaker ?? undefined });
 }
 
 /**

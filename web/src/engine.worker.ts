@@ -17,11 +17,16 @@ export interface WorkerMeta {
   sample_rate: number;
   clip_seconds: number;
   source: string;
+  /** The model's normalisation mode ('global', 'utterance', 'speaker'). */
+  normalization: string;
 }
 
 let bundle: ModelBundle | null = null;
 let live: EmotionStream | null = null;
 let session = -1;
+/** Speaker-normalised models: the microphone speaker's running statistics, kept across live
+ * sessions of this page (files are analysed with a fresh estimate each: another speaker, maybe). */
+let liveSpeaker: EmotionStream['speaker'] = null;
 /** Samples (at sr_in) pushed in the current live session: the page compares it with what it sent. */
 let consumed = 0;
 
@@ -52,7 +57,7 @@ self.onmessage = async (e: MessageEvent) => {
       try {
         const backend = await startBackend(m.wasmBase as string);
         bundle = await loadModel(m.modelUrl as string);
-        const meta: WorkerMeta = { labels: bundle.meta.labels, sample_rate: bundle.meta.sample_rate, clip_seconds: bundle.meta.clip_seconds, source: bundle.source };
+        const meta: WorkerMeta = { labels: bundle.meta.labels, sample_rate: bundle.meta.sample_rate, clip_seconds: bundle.meta.clip_seconds, source: bundle.source, normalization: bundle.meta.normalization.mode };
         post({ type: 'ready', meta, backend });
       } catch (err) {
         post({ type: 'init-error', message: (err as Error).message });
@@ -62,7 +67,8 @@ self.onmessage = async (e: MessageEvent) => {
       try {
         if (!bundle) throw new Error('the model is not loaded');
         session = m.session as number;
-        live = newStream(bundle, m.sr_in as number);
+        live = newStream(bundle, m.sr_in as number, liveSpeaker);
+        liveSpeaker = live.speaker;
         consumed = 0;
         post({ type: 'live-started', session, window_seconds: live.window_seconds, hop_seconds: live.hop_seconds });
       } catch (err) {

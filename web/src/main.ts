@@ -249,7 +249,8 @@ function updateInfo(): void {
   if (!meta || !backend) return;
   const m = meta;
   const parts = [
-    `Model ${m.labels.length} emotions · ${m.sample_rate} Hz · ${m.clip_seconds} s windows`,
+    `Model ${m.labels.length} emotions · ${m.sample_rate} Hz · ${m.clip_seconds} s windows` +
+      (m.normalization === 'speaker' ? ' · adapts to the voice (speaker normalisation)' : m.normalization === 'utterance' ? ' · per-window normalisation' : ''),
     `TensorFlow.js ${backend.name}${backend.name === 'wasm' ? ` (${backend.simd ? 'SIMD, ' : ''}${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.crossOriginIsolated ? '' : ', page not cross-origin isolated'})` : ''}`,
   ];
   if (capture) parts.push(`microphone ${capture.sampleRate} Hz → ${m.sample_rate} Hz${capture.deviceLabel ? ` (${capture.deviceLabel})` : ''}`);

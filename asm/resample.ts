@@ -134,6 +134,112 @@ export function polyFine(x: usize, taps: usize, K: i32, P: i32, t0: f64, step: f
   }
 }
 
+// ---- FFT convolution (overlap-save) for the two-stage path -------------------------------------
+// Complex FFT of size N (power of two, ≥ 16) on split arrays re[N], im[N] (f32). The forward
+// transform is a radix-2 decimation in frequency (natural order in, bit-reversed order out), the
+// inverse a decimation in time (bit-reversed in, natural out, unscaled), so a pointwise product
+// between them needs no reordering. tw holds per stage h (butterfly distance, h ≥ 4) the h
+// twiddles e^{−iπk/h} at [h + k] (re) and [N + h + k] (im).
+
+export function fftForward(re: usize, im: usize, tw: usize, N: i32): void {
+  const twi = tw + (<usize>N << 2);
+  for (let h = N >> 1; h >= 4; h >>= 1) {
+    const hb = <usize>h << 2;
+    for (let s = 0; s < N; s += h << 1) {
+      const r0 = re + (<usize>s << 2);
+      const i0 = im + (<usize>s << 2);
+      for (let k: usize = 0; k < hb; k += 16) {
+        const ar = v128.load(r0 + k);
+        const ai = v128.load(i0 + k);
+        const br = v128.load(r0 + hb + k);
+        const bi = v128.load(i0 + hb + k);
+        const wr = v128.load(tw + hb + k);
+        const wi = v128.load(twi + hb + k);
+        const tr = f32x4.sub(ar, br);
+        const ti = f32x4.sub(ai, bi);
+        v128.store(r0 + k, f32x4.add(ar, br));
+        v128.store(i0 + k, f32x4.add(ai, bi));
+        v128.store(r0 + hb + k, f32x4.sub(f32x4.mul(tr, wr), f32x4.mul(ti, wi)));
+        v128.store(i0 + hb + k, f32x4.add(f32x4.mul(tr, wi), f32x4.mul(ti, wr)));
+      }
+    }
+  }
+  // Last two stages (h = 2, then h = 1) as one radix-4 pass per group of four.
+  for (let g: usize = 0; g < (<usize>N << 2); g += 16) {
+    const x0r = load<f32>(re + g), x1r = load<f32>(re + g, 4), x2r = load<f32>(re + g, 8), x3r = load<f32>(re + g, 12);
+    const x0i = load<f32>(im + g), x1i = load<f32>(im + g, 4), x2i = load<f32>(im + g, 8), x3i = load<f32>(im + g, 12);
+    const y0r = x0r + x2r, y0i = x0i + x2i;
+    const y2r = x0r - x2r, y2i = x0i - x2i;
+    const y1r = x1r + x3r, y1i = x1i + x3i;
+    const y3r = x1i - x3i, y3i = x3r - x1r; // (x1 − x3)·(−i)
+    store<f32>(re + g, y0r + y1r);
+    store<f32>(im + g, y0i + y1i);
+    store<f32>(re + g, y0r - y1r, 4);
+    store<f32>(im + g, y0i - y1i, 4);
+    store<f32>(re + g, y2r + y3r, 8);
+    store<f32>(im + g, y2i + y3i, 8);
+    store<f32>(re + g, y2r - y3r, 12);
+    store<f32>(im + g, y2i - y3i, 12);
+  }
+}
+
+export function fftInverse(re: usize, im: usize, tw: usize, N: i32): void {
+  // First two stages (h = 1, then h = 2) as one radix-4 pass per group of four.
+  for (let g: usize = 0; g < (<usize>N << 2); g += 16) {
+    const x0r = load<f32>(re + g), x1r = load<f32>(re + g, 4), x2r = load<f32>(re + g, 8), x3r = load<f32>(re + g, 12);
+    const x0i = load<f32>(im + g), x1i = load<f32>(im + g, 4), x2i = load<f32>(im + g, 8), x3i = load<f32>(im + g, 12);
+    const y0r = x0r + x1r, y0i = x0i + x1i;
+    const y1r = x0r - x1r, y1i = x0i - x1i;
+    const y2r = x2r + x3r, y2i = x2i + x3i;
+    const y3r = x2r - x3r, y3i = x2i - x3i;
+    // y3·(+i) = (−y3i, y3r)
+    store<f32>(re + g, y0r + y2r);
+    store<f32>(im + g, y0i + y2i);
+    store<f32>(re + g, y1r - y3i, 4);
+    store<f32>(im + g, y1i + y3r, 4);
+    store<f32>(re + g, y0r - y2r, 8);
+    store<f32>(im + g, y0i - y2i, 8);
+    store<f32>(re + g, y1r + y3i, 12);
+    store<f32>(im + g, y1i - y3r, 12);
+  }
+  const twi = tw + (<usize>N << 2);
+  for (let h = 4; h < N; h <<= 1) {
+    const hb = <usize>h << 2;
+    for (let s = 0; s < N; s += h << 1) {
+      const r0 = re + (<usize>s << 2);
+      const i0 = im + (<usize>s << 2);
+      for (let k: usize = 0; k < hb; k += 16) {
+        const ar = v128.load(r0 + k);
+        const ai = v128.load(i0 + k);
+        const br = v128.load(r0 + hb + k);
+        const bi = v128.load(i0 + hb + k);
+        const wr = v128.load(tw + hb + k);
+        const wi = v128.load(twi + hb + k);
+        // b · conj(w)
+        const cr = f32x4.add(f32x4.mul(br, wr), f32x4.mul(bi, wi));
+        const ci = f32x4.sub(f32x4.mul(bi, wr), f32x4.mul(br, wi));
+        v128.store(r0 + k, f32x4.add(ar, cr));
+        v128.store(i0 + k, f32x4.add(ai, ci));
+        v128.store(r0 + hb + k, f32x4.sub(ar, cr));
+        v128.store(i0 + hb + k, f32x4.sub(ai, ci));
+      }
+    }
+  }
+}
+
+/** (ore, oim) = (re, im) · (hre, him), pointwise over N (multiple of 4) complex values. */
+export function cmul(re: usize, im: usize, hre: usize, him: usize, ore: usize, oim: usize, N: i32): void {
+  const end = <usize>N << 2;
+  for (let k: usize = 0; k < end; k += 16) {
+    const ar = v128.load(re + k);
+    const ai = v128.load(im + k);
+    const br = v128.load(hre + k);
+    const bi = v128.load(him + k);
+    v128.store(ore + k, f32x4.sub(f32x4.mul(ar, br), f32x4.mul(ai, bi)));
+    v128.store(oim + k, f32x4.add(f32x4.mul(ar, bi), f32x4.mul(ai, br)));
+  }
+}
+
 export function heapBase(): usize {
   return __heap_base;
 }

@@ -17,6 +17,9 @@ interface Exports {
   heapBase(): number;
   polyRational(x: number, taps: number, K: number, up: number, down: number, i0: number, p0: number, nOut: number, out: number): void;
   polyRational4(x: number, taps: number, K: number, up: number, down: number, nGroups: number, out: number): void;
+  fftForward(re: number, im: number, tw: number, N: number): void;
+  fftInverse(re: number, im: number, tw: number, N: number): void;
+  cmul(re: number, im: number, hre: number, him: number, ore: number, oim: number, N: number): void;
   polyFine(x: number, taps: number, K: number, P: number, t0: number, step: number, nOut: number, out: number): void;
 }
 
@@ -29,8 +32,8 @@ let ex: Exports | null | undefined;
 let disabled = false;
 let heap = 0;
 let f32: Float32Array | null = null;
-/** Identity of the tap table currently in wasm memory. */
-let loadedTable: Float32Array | null = null;
+/** Identity of the tables currently at the start of the heap (a tap table or an FFT kernel). */
+let loaded: object | null = null;
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -92,9 +95,9 @@ function layout(e: Exports, t: KernelTable, winLen: number): { T: number; X: num
   const X = T + ((t.data.length * 4 + 15) & ~15);
   const O = X + ((winLen * 4 + 15) & ~15);
   reserve(e, O + BLOCK * 4);
-  if (loadedTable !== t.data) {
+  if (loaded !== t) {
     f32!.set(t.data, T >> 2);
-    loadedTable = t.data;
+    loaded = t;
   }
   return { T, X, O };
 }
@@ -112,10 +115,11 @@ function window(y: Float32Array, j0: number, len: number, at: number): void {
 
 /**
  * Exact rational polyphase: out[m] = Σ_k y[i_m − half + 1 + k] · row_{p_m}[k], with
- * i_m = ⌊m·down/up⌋, p_m = m·down mod up (y zero outside [0, n)). Returns false when the kernel is
+ * i_m = ⌊m·down/up⌋, p_m = m·down mod up (y zero outside [0, n)); with `origin`, signal sample
+ * j is y[origin + j] (e.g. a filtered signal with a margin before time 0). Returns false when the kernel is
  * unavailable or the table too large (the caller then runs its JS loop).
  */
-export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, up: number, down: number, out: Float32Array): boolean {
+export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, up: number, down: number, out: Float32Array, origin = 0): boolean {
   if (disabled || t.data.length * 4 > WASM_MAX_TABLE_BYTES) return false;
   const e = load();
   if (!e) return false;
@@ -132,7 +136,7 @@ export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, 
     const g = Math.min(G, Math.floor((nOut - m0) / gOut));
     const cnt = g * gOut;
     const i0 = (m0 / up) * down; // m0 is a multiple of up
-    window(y, i0 - half + 1, g * 4 * down + t.Kp, X >> 2);
+    window(y, origin + i0 - half + 1, g * 4 * down + t.Kp, X >> 2);
     e.polyRational4(X, T, t.Kp, up, down, g, O);
     out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
     m0 += cnt;
@@ -143,7 +147,7 @@ export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, 
     const i0 = Math.floor(q / up);
     const p0 = q - i0 * up;
     const iLast = Math.floor(((m0 + cnt - 1) * down) / up);
-    window(y, i0 - half + 1, iLast - i0 + t.Kp, X >> 2);
+    window(y, origin + i0 - half + 1, iLast - i0 + t.Kp, X >> 2);
     e.polyRational(X, T, t.Kp, up, down, 0, p0, cnt, O);
     out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
   }
@@ -155,7 +159,7 @@ export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, 
  * r + 1 of P phases around the fractional part interpolated linearly. Same conventions as
  * wasmPolyRational.
  */
-export function wasmPolyFine(y: Float32Array, t: KernelTable, half: number, P: number, ratio: number, out: Float32Array): boolean {
+export function wasmPolyFine(y: Float32Array, t: KernelTable, half: number, P: number, ratio: number, out: Float32Array, origin = 0): boolean {
   if (disabled || t.data.length * 4 > WASM_MAX_TABLE_BYTES) return false;
   const e = load();
   if (!e) return false;
@@ -169,9 +173,112 @@ export function wasmPolyFine(y: Float32Array, t: KernelTable, half: number, P: n
     const i0 = Math.floor(t0) - 1; // one sample of margin for rounding of t0 + m·ratio
     const iLast = Math.floor((m0 + cnt - 1) * ratio) + 1;
     const len = iLast - i0 + t.Kp + 1;
-    window(y, i0 - half + 1, len, X >> 2);
+    window(y, origin + i0 - half + 1, len, X >> 2);
     e.polyFine(X, T, t.Kp, P, t0 - i0, ratio, cnt, O);
     out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
   }
   return true;
+}
+
+/**
+ * An FFT low-pass for overlap-save filtering (the two-stage path): u phase filters of L taps, their
+ * N-point spectra in the kernel's bit-reversed order, scaled by 1/N.
+ */
+export interface FftKernel {
+  N: number;
+  L: number;
+  u: number;
+  /** Twiddles: [h + k] = cos(πk/h), [N + h + k] = −sin(πk/h) for each stage h = 4, 8, …, N/2. */
+  tw: Float32Array;
+  /** Per phase v: re at [2vN, 2vN + N), im at [2vN + N, 2vN + 2N). */
+  H: Float32Array;
+}
+
+function fftLayout(N: number, u: number): { TW: number; RE: number; IM: number; ORE: number; OIM: number; H: number; end: number } {
+  const TW = heap;
+  const RE = TW + 8 * N;
+  const IM = RE + 4 * N;
+  const ORE = IM + 4 * N;
+  const OIM = ORE + 4 * N;
+  const H = OIM + 4 * N;
+  return { TW, RE, IM, ORE, OIM, H, end: H + 8 * N * u };
+}
+
+/**
+ * Builds an FftKernel from the phase filters (each of length L ≤ N; N a power of two ≥ 16), or
+ * returns null when the WebAssembly kernel is unavailable.
+ */
+export function fftKernel(phases: Float64Array[], N: number): FftKernel | null {
+  if (disabled) return null;
+  const e = load();
+  if (!e) return null;
+  const u = phases.length;
+  const L = phases[0].length;
+  const tw = new Float32Array(2 * N);
+  for (let h = 4; h < N; h <<= 1) {
+    for (let k = 0; k < h; k++) {
+      tw[h + k] = Math.cos((Math.PI * k) / h);
+      tw[N + h + k] = -Math.sin((Math.PI * k) / h);
+    }
+  }
+  const lay = fftLayout(N, u);
+  reserve(e, lay.end);
+  loaded = null;
+  const mem = f32!;
+  mem.set(tw, lay.TW >> 2);
+  const H = new Float32Array(2 * N * u);
+  for (let v = 0; v < u; v++) {
+    mem.fill(0, lay.RE >> 2, (lay.RE >> 2) + 2 * N); // RE and IM
+    for (let k = 0; k < L; k++) mem[(lay.RE >> 2) + k] = phases[v][k] / N;
+    e.fftForward(lay.RE, lay.IM, lay.TW, N);
+    H.set(mem.subarray(lay.RE >> 2, (lay.RE >> 2) + 2 * N), 2 * N * v);
+  }
+  return { N, L, u, tw, H };
+}
+
+/**
+ * Stage 1 of the two-stage path: z(τ) = Σ_j y[j] g_v(τ − j) for τ = −E + q/u (q = 0 .. u(n + 2E) − 1)
+ * at z[u(τ + E)], then u(E + 2) zeros; g_v is phase v of the kernel, whose tap k sits at offset
+ * k − D. Overlap-save with two real blocks packed into one complex transform. Returns null when
+ * the WebAssembly kernel is unavailable.
+ */
+export function wasmFftLowpass(y: Float32Array, k: FftKernel, D: number, E: number): Float32Array | null {
+  if (disabled) return null;
+  const e = load();
+  if (!e) return null;
+  const { N, L, u } = k;
+  const lay = fftLayout(N, u);
+  reserve(e, lay.end);
+  const mem = f32!;
+  if (loaded !== k) {
+    mem.set(k.tw, lay.TW >> 2);
+    mem.set(k.H, lay.H >> 2);
+    loaded = k;
+  }
+  const n = y.length;
+  const B = N - L + 1; // valid outputs per block
+  const span = n + 2 * E;
+  const z = new Float32Array(u * span + u * (E + 2));
+  const nBlocks = Math.ceil(span / B);
+  const RE = lay.RE >> 2;
+  const IM = lay.IM >> 2;
+  for (let b = 0; b < nBlocks; b += 2) {
+    window(y, -E + b * B - D - 1, N, RE);
+    if (b + 1 < nBlocks) window(y, -E + (b + 1) * B - D - 1, N, IM);
+    else mem.fill(0, IM, IM + N);
+    e.fftForward(lay.RE, lay.IM, lay.TW, N);
+    for (let v = 0; v < u; v++) {
+      const hv = lay.H + 8 * N * v;
+      e.cmul(lay.RE, lay.IM, hv, hv + 4 * N, lay.ORE, lay.OIM, N);
+      e.fftInverse(lay.ORE, lay.OIM, lay.TW, N);
+      for (let c = 0; c < 2 && b + c < nBlocks; c++) {
+        const q0 = (b + c) * B;
+        const lim = Math.min(B, span - q0);
+        const src = (c === 0 ? lay.ORE : lay.OIM) >> 2;
+        if (u === 1) z.set(mem.subarray(src + L - 1, src + L - 1 + lim), q0);
+        else for (let q = 0; q < lim; q++) z[u * (q0 + q) + v] = mem[src + L - 1 + q];
+      }
+    }
+  }
+  return z;
 }

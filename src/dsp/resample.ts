@@ -10,12 +10,13 @@
  *   phases (interpolation error below -100 dB).
  * Filter banks are cached per (ratio, design) so repeated calls pay only the convolution.
  *
- * Speed: where WebAssembly SIMD is available (Node, current browsers) the polyphase filter runs
- * directly in a SIMD kernel (src/dsp/resample-wasm.ts: one f32x4 dot product per output, four
- * outputs of the same phase per tap load) — about 3 ms per 3 s of 48 kHz audio → 22050 Hz on this
- * project's 2-core test machine, 3–4× faster than the JS FFT two-stage path it replaces by default.
- * Without WebAssembly, long signals use the two-stage path (FFT low-pass + short polyphase), which
- * gives the same response (the two agree to better than −100 dB on white noise).
+ * Speed: where WebAssembly SIMD is available (Node, current browsers) both paths run in SIMD
+ * kernels (src/dsp/resample-wasm.ts): long signals go through the two-stage path (FFT overlap-save
+ * low-pass in float32, then a ~16-tap polyphase), short ones through the single-stage polyphase
+ * (one f32x4 dot product per output, four outputs of the same phase per tap load). Without
+ * WebAssembly the same two paths run in JS (float64 FFT). All paths give the same response (the
+ * two-stage and single-stage paths agree to ~96 dB on white noise, the WebAssembly and JS versions
+ * of each path to > 130 dB).
  *
  * Timing convention (as librosa / soxr / scipy.signal.resample_poly): output sample m sits at
  * input time m·orig/target, so sample 0 of both signals is at t = 0; the signal is taken as zero
@@ -30,7 +31,16 @@
  */
 import FFT from 'fft.js';
 import { check } from '../errors.js';
-import { kernelTable, wasmPolyFine, wasmPolyRational, wasmResampleAvailable, type KernelTable } from './resample-wasm.js';
+import {
+  fftKernel,
+  kernelTable,
+  wasmFftLowpass,
+  wasmPolyFine,
+  wasmPolyRational,
+  wasmResampleAvailable,
+  type FftKernel,
+  type KernelTable,
+} from './resample-wasm.js';
 
 export interface ResampleOptions {
   /** Passband edge as a fraction of the lower Nyquist frequency (default 0.913, as soxr_hq). */
@@ -42,9 +52,9 @@ export interface ResampleOptions {
   /** Preset: 'hq' (default: passband 0.913, stopband 1.0, 100 dB) or 'fast' (0.9, 1.1, 70 dB). */
   quality?: 'hq' | 'fast';
   /**
-   * Path choice (all give the same response): false = single-stage polyphase (WebAssembly SIMD
-   * kernel when available, else JS); true = two-stage FFT low-pass + short polyphase for long
-   * signals; default = single-stage in WebAssembly when available, else two-stage for long signals.
+   * Path choice (all give the same response): false = single-stage polyphase; true or default =
+   * two-stage FFT low-pass + short polyphase for long signals (the single stage for short ones).
+   * Each runs in WebAssembly SIMD when available, else in JS.
    */
   twoStage?: boolean;
 }
@@ -160,11 +170,11 @@ export function resampledLength(n: number, orig_sr: number, target_sr: number): 
  * Input shape (n,), output shape (ceil(n · target_sr / orig_sr),). Returns a copy when the rates
  * are equal.
  *
- * Default path: the single-stage polyphase filter in the WebAssembly SIMD kernel. Without it (or
- * with `twoStage: true`) long signals go through two stages: (1) the sharp anti-alias / anti-image low-pass is applied at
+ * Long signals go through two stages: (1) the sharp anti-alias / anti-image low-pass is applied at
  * the input rate by FFT overlap-save (optionally producing a 2× oversampled signal), then (2) a
  * short polyphase kernel (about 10 taps) moves the now heavily oversampled signal to the target
  * rate. Short signals use the single-stage polyphase filter directly. Both give the same response.
+ * Both run in the WebAssembly SIMD kernels when available (see the module comment).
  */
 export function resample(y: Float32Array, orig_sr: number, target_sr: number, opts?: ResampleOptions): Float32Array {
   check(Number.isFinite(orig_sr) && orig_sr > 0, `resample: orig_sr must be a positive number, got ${orig_sr}`);
@@ -180,16 +190,14 @@ export function resample(y: Float32Array, orig_sr: number, target_sr: number, op
   const df1 = 0.5 * scale * (d.fs - d.fp);
   const half1 = kaiserHalf(d.att, df1);
   const direct = opts?.twoStage === false || n < 8 * half1 || half1 < 24;
-  if (direct || (opts?.twoStage === undefined && wasmResampleAvailable())) {
+  if (direct) {
     const bank = polyBank(orig_sr, target_sr, fc1, df1, d.att);
     if (wasmPoly(y, orig_sr, target_sr, bank, out)) return out;
-    if (direct) {
-      // Single stage in JS: x[j] at xp[half + j].
-      const xp = new Float32Array(n + 2 * bank.half + 2);
-      xp.set(y, bank.half);
-      runPoly(xp, bank.half, orig_sr, target_sr, bank, out);
-      return out;
-    }
+    // Single stage in JS: x[j] at xp[half + j].
+    const xp = new Float32Array(n + 2 * bank.half + 2);
+    xp.set(y, bank.half);
+    runPoly(xp, bank.half, orig_sr, target_sr, bank, out);
+    return out;
   }
   // Stage 1: low-pass at the input rate, oversampled by u (2 when the target is above half the input rate).
   const u = target_sr > 0.5 * orig_sr ? 2 : 1;
@@ -199,6 +207,8 @@ export function resample(y: Float32Array, orig_sr: number, target_sr: number, op
   const fs2 = (R1 - d.fs * nyqL) / R1;
   const bank2 = polyBank(R1, target_sr, 0.5 * (fp2 + fs2), fs2 - fp2, d.att);
   const E = Math.ceil(bank2.half / u) + 2; // margin (input samples) needed around [0, n)
+  const zw = wasmStage1(y, fc1, df1, d.att, u, E);
+  if (zw && wasmPoly(zw, R1, target_sr, bank2, out, u * E)) return out;
   const z = fftLowpass(y, fc1, df1, d.att, u, E);
   runPoly(z, u * E, R1, target_sr, bank2, out);
   return out;
@@ -237,9 +247,50 @@ function polyBank(rIn: number, rOut: number, fc: number, df: number, att: number
  * Single-stage polyphase with the WebAssembly SIMD kernel: out[m] = Σ_j y[j] g(m·rIn/rOut − j).
  * Returns false (nothing written) when the kernel is unavailable.
  */
-function wasmPoly(y: Float32Array, rIn: number, rOut: number, b: RatioBank, out: Float32Array): boolean {
+function wasmPoly(y: Float32Array, rIn: number, rOut: number, b: RatioBank, out: Float32Array, origin = 0): boolean {
   const kt = (b.bank.kt ??= kernelTable(b.taps, b.rows, b.K));
-  return b.up > 0 ? wasmPolyRational(y, kt, b.half, b.up, b.down, out) : wasmPolyFine(y, kt, b.half, FINE_PHASES, rIn / rOut, out);
+  return b.up > 0
+    ? wasmPolyRational(y, kt, b.half, b.up, b.down, out, origin)
+    : wasmPolyFine(y, kt, b.half, FINE_PHASES, rIn / rOut, out, origin);
+}
+
+interface WasmFft {
+  k: FftKernel;
+  D: number;
+}
+const wasmFftCache = new Map<string, WasmFft | null>();
+
+/**
+ * Stage 1 in the WebAssembly kernel (same filter as fftLowpass: phase v/u of the Kaiser kernel,
+ * taps at offsets −D .. D + 1, unit DC gain), or null without WebAssembly. FFT size: the power of
+ * two ≥ 4L (the block then fits the L1 cache), smaller for short signals.
+ */
+function wasmStage1(y: Float32Array, fc: number, df: number, att: number, u: number, E: number): Float32Array | null {
+  if (!wasmResampleAvailable()) return null;
+  const D = kaiserHalf(att, df);
+  const L = 2 * D + 2;
+  let N = 256;
+  while (N < 4 * L) N *= 2;
+  while (N > 2 * L && N / 2 >= y.length + 2 * E + L) N /= 2;
+  const key = `${fc}|${df}|${att}|${u}|${N}`;
+  let f = wasmFftCache.get(key);
+  if (f === undefined) {
+    const beta = kaiserBeta(att);
+    const i0b = besselI0(beta);
+    const phases: Float64Array[] = [];
+    for (let v = 0; v < u; v++) {
+      const h = new Float64Array(L);
+      let sum = 0;
+      for (let k = 0; k < L; k++) sum += h[k] = kernel(k - D + v / u, fc, D, beta, i0b);
+      for (let k = 0; k < L; k++) h[k] /= sum;
+      phases.push(h);
+    }
+    const k = fftKernel(phases, N);
+    f = k ? { k, D } : null;
+    if (wasmFftCache.size >= MAX_CACHE) wasmFftCache.delete(wasmFftCache.keys().next().value as string);
+    wasmFftCache.set(key, f);
+  }
+  return f ? wasmFftLowpass(y, f.k, f.D, E) : null;
 }
 
 /**

@@ -1,6 +1,7 @@
-// The WebAssembly SIMD polyphase kernel (src/dsp/resample-wasm.ts) against the plain JS loop of the
-// same filter bank, on every code path of the kernel: 4-output groups + tail, 1-output blocks, the
-// fine (interpolated) table, block boundaries, memory growth for a large table.
+// The WebAssembly SIMD kernels (src/dsp/resample-wasm.ts) against the plain JS code of the same
+// filters, on every code path: polyphase 4-output groups + tail, 1-output blocks, the fine
+// (interpolated) table, block boundaries, memory growth for a large table, and the FFT low-pass of
+// the two-stage path (one and two phases).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resample } from '../../src/dsp/resample.js';
@@ -66,22 +67,46 @@ test('WebAssembly kernel = JS loop (float32 rounding only) for rational and arbi
   }
 });
 
-test('the default path (kernel) keeps the JS result for a long signal (many blocks)', () => {
+function jsTwoStage(y: Float32Array, o: number, t: number): Float32Array {
+  setWasmResampleDisabled(true);
+  try {
+    return resample(y, o, t, { twoStage: true });
+  } finally {
+    setWasmResampleDisabled(false);
+  }
+}
+
+test('two-stage path: WebAssembly FFT low-pass + kernel = the JS FFT (float64) path to ≥ 120 dB, for long signals', () => {
   const y = noise(48000 * 3 + 17, 5);
-  for (const t of [22050, 16000]) {
-    const a = resample(y, 48000, t);
-    const b = jsResample(y, 48000, t);
-    assert.ok(snr(a, b) >= 110, `48000->${t}: ${snr(a, b).toFixed(1)} dB`);
+  const cases: [number, number][] = [
+    [48000, 22050],
+    [48000, 16000],
+    [22050, 48000], // upsampling: two phases (u = 2) in the FFT stage
+    [44100, 16000],
+    [22050 / 2 ** (-2 / 12), 22050], // fine table in stage 2
+  ];
+  for (const [o, t] of cases) {
+    const b = jsTwoStage(y, o, t);
+    for (const a of [resample(y, o, t), resample(y, o, t, { twoStage: true })]) {
+      assert.equal(a.length, b.length);
+      assert.ok(snr(a, b) >= 120, `${o}->${t}: ${snr(a, b).toFixed(1)} dB`);
+    }
+  }
+  // Signals just long enough for the two-stage path (short FFTs, a single block pair).
+  for (const n of [3000, 5000]) {
+    const z = noise(n, n);
+    assert.ok(snr(resample(z, 48000, 22050), jsTwoStage(z, 48000, 22050)) >= 120, `n=${n}`);
   }
 });
 
 test('a table larger than the initial kernel memory (192 kHz → 11025 Hz) grows it and stays exact; later calls still agree', () => {
   const y = noise(30000, 3);
-  const a = resample(y, 192000, 11025);
+  const a = resample(y, 192000, 11025, { twoStage: false });
   const b = jsResample(y, 192000, 11025);
   assert.ok(snr(a, b) >= 110, `192000->11025: ${snr(a, b).toFixed(1)} dB`);
   const z = noise(20000, 4);
-  assert.ok(snr(resample(z, 48000, 22050), jsResample(z, 48000, 22050)) >= 110);
+  assert.ok(snr(resample(z, 48000, 22050, { twoStage: false }), jsResample(z, 48000, 22050)) >= 110);
+  assert.ok(snr(resample(z, 48000, 22050), jsTwoStage(z, 48000, 22050)) >= 120);
 });
 
 test('kernel output of a 1 kHz tone 48 kHz → 22050 Hz is the tone (closed form), -90 dB residual', () => {

@@ -126,7 +126,8 @@ function powerOut(out: usize): f32 {
   const ny = z0r - z0i;
   store<f32>(out, <f32>(dc * dc));
   store<f32>(out + ((<usize>m) << 2), <f32>(ny * ny));
-  let mx = f64x2.max(f64x2.splat(dc * dc), f64x2.splat(ny * ny));
+  // row maximum with pmax (one instruction; NaN-ignoring — non-finite input is reported separately)
+  let mx = f64x2.pmax(f64x2.splat(dc * dc), f64x2.splat(ny * ny));
   const half = m >> 1;
   const conj = f64x2(1.0, -1.0);
   const halfv = f64x2.splat(0.5);
@@ -146,10 +147,10 @@ function powerOut(out: usize): f32 {
     const pw = f64x2.add(f64x2.shuffle(q1, q2, 0, 2), f64x2.shuffle(q1, q2, 1, 3)); // [|X[k]|², |X[m−k]|²]
     store<f32>(out + ((<usize>k) << 2), <f32>f64x2.extract_lane(pw, 0));
     store<f32>(out + ((<usize>k2) << 2), <f32>f64x2.extract_lane(pw, 1));
-    mx = f64x2.max(mx, pw);
+    mx = f64x2.pmax(mx, pw);
   }
-  // the row maximum (NaN when the row holds a NaN); max of the rounded values = rounded max
-  return <f32>f64x2.extract_lane(f64x2.max(mx, f64x2.shuffle(mx, mx, 1, 0)), 0);
+  // max of the rounded values = rounded max
+  return <f32>f64x2.extract_lane(f64x2.pmax(mx, f64x2.shuffle(mx, mx, 1, 0)), 0);
 }
 
 /**
@@ -395,21 +396,24 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
       let sl: f64 = 0;
       let sh: f64 = 0;
       if (q == 1) {
+        // pmin/pmax are single instructions (min/max's NaN rules are not): NaNs are tracked apart
         let mn = f32x4.splat(Infinity);
         let mx = f32x4.splat(-Infinity);
+        let nan = f32x4.splat(0);
         let i = 0;
         for (; i + 4 <= len; i += 4) {
           const v = v128.load(p + (<usize>i << 2));
-          mn = f32x4.min(mn, v); // NaN-propagating
-          mx = f32x4.max(mx, v);
+          mn = f32x4.pmin(mn, v);
+          mx = f32x4.pmax(mx, v);
+          nan = v128.or(nan, f32x4.ne(v, v));
         }
-        mn = f32x4.min(mn, v128.shuffle<f32>(mn, mn, 2, 3, 0, 1));
-        mn = f32x4.min(mn, v128.shuffle<f32>(mn, mn, 1, 0, 3, 2));
-        mx = f32x4.max(mx, v128.shuffle<f32>(mx, mx, 2, 3, 0, 1));
-        mx = f32x4.max(mx, v128.shuffle<f32>(mx, mx, 1, 0, 3, 2));
+        mn = f32x4.pmin(mn, v128.shuffle<f32>(mn, mn, 2, 3, 0, 1));
+        mn = f32x4.pmin(mn, v128.shuffle<f32>(mn, mn, 1, 0, 3, 2));
+        mx = f32x4.pmax(mx, v128.shuffle<f32>(mx, mx, 2, 3, 0, 1));
+        mx = f32x4.pmax(mx, v128.shuffle<f32>(mx, mx, 1, 0, 3, 2));
         let a = f32x4.extract_lane(mn, 0);
         let b = f32x4.extract_lane(mx, 0);
-        if (a != a) C_NAN = true;
+        if (v128.any_true(nan)) C_NAN = true;
         for (; i < len; i++) {
           const v = load<f32>(p + (<usize>i << 2));
           if (v != v) C_NAN = true;
@@ -424,6 +428,7 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
         if (q <= 16 && len >= 64) {
           let m0 = f32x4.splat(Infinity), m1 = m0, m2 = m0, m3 = m0;
           let x0 = f32x4.splat(-Infinity), x1 = x0, x2 = x0, x3 = x0;
+          let nan = f32x4.splat(0);
           let g = 0;
           for (; g + 16 <= len; g += 16) {
             const a = p + (<usize>g << 2);
@@ -431,17 +436,18 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
             const v1 = v128.load(a, 16);
             const v2 = v128.load(a, 32);
             const v3 = v128.load(a, 48);
-            m0 = f32x4.min(m0, v0);
-            m1 = f32x4.min(m1, v1);
-            m2 = f32x4.min(m2, v2);
-            m3 = f32x4.min(m3, v3);
-            x0 = f32x4.max(x0, v0);
-            x1 = f32x4.max(x1, v1);
-            x2 = f32x4.max(x2, v2);
-            x3 = f32x4.max(x3, v3);
+            m0 = f32x4.pmin(m0, v0);
+            m1 = f32x4.pmin(m1, v1);
+            m2 = f32x4.pmin(m2, v2);
+            m3 = f32x4.pmin(m3, v3);
+            x0 = f32x4.pmax(x0, v0);
+            x1 = f32x4.pmax(x1, v1);
+            x2 = f32x4.pmax(x2, v2);
+            x3 = f32x4.pmax(x3, v3);
+            nan = v128.or(nan, v128.or(v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)), v128.or(f32x4.ne(v2, v2), f32x4.ne(v3, v3))));
           }
           // thresholds: the q-th smallest of the 16 group minima, the q-th largest of the maxima
-          if (v128.any_true(v128.or(v128.or(f32x4.ne(m0, m0), f32x4.ne(m1, m1)), v128.or(f32x4.ne(m2, m2), f32x4.ne(m3, m3))))) C_NAN = true;
+          if (v128.any_true(nan)) C_NAN = true;
           const tLo = C_NAN ? <f32>0 : kthSmallest16(m0, m1, m2, m3, q, C_L + 64);
           const tHi = C_NAN ? <f32>0 : kthLargest16(x0, x1, x2, x3, q, C_H + 64);
           if (C_NAN) {

@@ -23,6 +23,9 @@ import { CLI, REPO, SHARED } from './helpers.js';
 import { loadBundle } from '../../src/model/bundle-node.js';
 import { disposeBundle } from '../../src/model/bundle.js';
 import { initBackend } from '../../src/model/backend.js';
+import { Command } from 'commander';
+import { addTrainOptions, resolveTrainOptions, planSplits, type RawTrainOptions } from '../../src/pipeline/index.js';
+import { loadDataset } from '../../src/data/load.js';
 
 const RAVDESS = join(SHARED, 'data', 'ravdess');
 const have = existsSync(join(RAVDESS, 'Actor_01'));
@@ -143,4 +146,24 @@ test('--normalize speaker: ser evaluate on the held-out actors reproduces the te
   const j = JSON.parse(p.stdout);
   assert.equal(j.length, 2);
   assert.deepEqual(j[1].normalization, { mode: 'speaker', speaker_statistics: 'all files' });
+});
+
+test("ser train --final names its protocol 'all' (no held-out data), not 'speaker-independent'", { skip: !have && 'no ../shared/data/ravdess' }, async () => {
+  let raw: RawTrainOptions | undefined;
+  const program = addTrainOptions(new Command('train'))
+    .exitOverride()
+    .action((o: RawTrainOptions) => {
+      raw = o;
+    });
+  program.parse(['--data', RAVDESS, '--final', '--out', join(root, 'final')], { from: 'user' });
+  const c = await resolveTrainOptions(raw!);
+  const ds = await loadDataset(c.data, { dataset: c.dataset, emotions: c.emotions });
+  const [split, ...more] = planSplits(ds.items, c);
+  assert.equal(more.length, 0);
+  assert.equal(split.protocol.name, 'all');
+  assert.match(split.protocol.description, /no test partition/);
+  assert.equal(split.test.length, 0);
+  const val = new Set(split.val.map((i) => i.speaker));
+  assert.ok(val.size >= 1 && split.train.every((i) => !val.has(i.speaker)), 'validation speakers are not trained on');
+  assert.equal(new Set(split.train.map((i) => i.speaker)).size + val.size, 20, 'every speaker is used');
 });

@@ -1,4 +1,5 @@
-// AssemblyScript source of the WebAssembly LSTM recurrence kernels (SIMD, f32x4). Compiled by
+// AssemblyScript source of the WebAssembly LSTM recurrence kernels (SIMD, f32x4), plus two helpers
+// of other training kernels (column sums, max-pool gradient). Compiled by
 // scripts/build-wasm-kernels.mjs into src/model/kernels/lstm-wasm.generated.ts (base64). Not part
 // of the tsc build. The JS side (src/model/kernels/lstm.ts) lays the buffers out in this module's
 // memory, calls one function for the whole sequence, and copies the results out.
@@ -324,6 +325,90 @@ export function packRows(a: usize, lda: i32, K: i32, N: i32, out: usize): void {
         for (let c = 0; c < 8; c++) store<f32>(dst + ((<usize>c) << 2), c < w ? load<f32>(src + ((<usize>c) << 2)) : 0);
       }
       dst += 32;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for other training kernels (src/model/kernels/fast_wasm.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** out[j] = scale · Σ_k a[k·N + j] (f32 output, f64 accumulation), j < N. */
+export function colSumsF64(a: usize, K: i32, N: i32, scale: f64, out: usize): void {
+  const nb = (<usize>N) << 2;
+  let j = 0;
+  for (; j + 4 <= N; j += 4) {
+    const o = (<usize>j) << 2;
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    let q = a + o;
+    for (let k = 0; k < K; k++) {
+      const v = v128.load(q);
+      q += nb;
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3)));
+    }
+    const sc = f64x2.splat(scale);
+    lo = f64x2.mul(lo, sc);
+    hi = f64x2.mul(hi, sc);
+    store<f32>(out + o, <f32>f64x2.extract_lane(lo, 0));
+    store<f32>(out + o + 4, <f32>f64x2.extract_lane(lo, 1));
+    store<f32>(out + o + 8, <f32>f64x2.extract_lane(hi, 0));
+    store<f32>(out + o + 12, <f32>f64x2.extract_lane(hi, 1));
+  }
+  for (; j < N; j++) {
+    let s: f64 = 0;
+    for (let k = 0; k < K; k++) s += <f64>load<f32>(a + ((<usize>(k * N + j)) << 2));
+    store<f32>(out + ((<usize>j) << 2), <f32>(s * scale));
+  }
+}
+
+/**
+ * Max-pool gradient, NHWC, no dilation: dx (zeroed here) receives each dy at its window's first
+ * maximum (strictly greater replaces). Window (oh, ow) covers rows oh·sh − pt + [0, FH), cols
+ * ow·sw − pl + [0, FW), clipped to the input. Channels in lanes of 4, then single.
+ */
+export function maxPoolGrad(x: usize, dy: usize, dx: usize, B: i32, IH: i32, IW: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  memory.fill(dx, 0, (<usize>(B * IH * IW * C)) << 2);
+  for (let b = 0; b < B; b++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const h0 = max(oh * sh - pt, 0), h1 = min(oh * sh - pt + FH, IH);
+    const w0 = max(ow * sw - pl, 0), w1 = min(ow * sw - pl + FW, IW);
+    if (h0 >= h1 || w0 >= w1) continue;
+    const go = dy + ((<usize>(((b * OH + oh) * OW + ow) * C)) << 2);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      let first = ((b * IH + h0) * IW + w0) * C + c;
+      let bv = v128.load(x + ((<usize>first) << 2));
+      let bi = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3));
+      for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) {
+        const e = ((b * IH + ih) * IW + iw) * C + c;
+        const v = v128.load(x + ((<usize>e) << 2));
+        const gt = f32x4.gt(v, bv);
+        bv = v128.bitselect(v, bv, gt);
+        bi = v128.bitselect(i32x4.add(i32x4.splat(e), i32x4(0, 1, 2, 3)), bi, gt);
+      }
+      const g = v128.load(go + ((<usize>c) << 2));
+      let p = dx + ((<usize>i32x4.extract_lane(bi, 0)) << 2);
+      store<f32>(p, load<f32>(p) + f32x4.extract_lane(g, 0));
+      p = dx + ((<usize>i32x4.extract_lane(bi, 1)) << 2);
+      store<f32>(p, load<f32>(p) + f32x4.extract_lane(g, 1));
+      p = dx + ((<usize>i32x4.extract_lane(bi, 2)) << 2);
+      store<f32>(p, load<f32>(p) + f32x4.extract_lane(g, 2));
+      p = dx + ((<usize>i32x4.extract_lane(bi, 3)) << 2);
+      store<f32>(p, load<f32>(p) + f32x4.extract_lane(g, 3));
+    }
+    for (; c < C; c++) {
+      let bestI = ((b * IH + h0) * IW + w0) * C + c;
+      let bestV = load<f32>(x + ((<usize>bestI) << 2));
+      for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) {
+        const e = ((b * IH + ih) * IW + iw) * C + c;
+        const v = load<f32>(x + ((<usize>e) << 2));
+        if (v > bestV) {
+          bestV = v;
+          bestI = e;
+        }
+      }
+      const p = dx + ((<usize>bestI) << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(go + ((<usize>c) << 2)));
     }
   }
 }

@@ -186,7 +186,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
   }
 }
 
-test('wasm MaxPoolGrad = cpu MaxPoolGrad (1-D pool 2, 2-D 3×3 stride 2 same, ties)', async () => {
+for (const jsLoops of [false, true]) {
+test(`wasm MaxPoolGrad = cpu MaxPoolGrad (1-D pool 2, 2-D 3×3 stride 2 same, ties)${jsLoops ? ', JS loops' : ''}`, async () => {
+  setLstmWasmDisabled(jsLoops);
   const cases: { x: [number, number, number, number]; f: [number, number]; s: [number, number]; pad: 'valid' | 'same'; ties?: boolean }[] = [
     { x: [2, 9, 1, 5], f: [2, 1], s: [2, 1], pad: 'valid' },
     { x: [2, 7, 6, 3], f: [3, 3], s: [2, 2], pad: 'same' },
@@ -210,5 +212,30 @@ test('wasm MaxPoolGrad = cpu MaxPoolGrad (1-D pool 2, 2-D 3×3 stride 2 same, ti
     const p = await grad('cpu');
     assert.ok(maxAbsDiff(w, p) < 1e-6, `${JSON.stringify(c)}: ${maxAbsDiff(w, p)}`);
   }
+  setLstmWasmDisabled(false);
   await initBackend('wasm');
 });
+
+test(`wasm Sum / Mean over leading axes = float64 sums${jsLoops ? ', JS loops' : ''}`, async () => {
+  setLstmWasmDisabled(jsLoops);
+  try {
+    await initBackend('wasm');
+    for (const [shape, axes] of [[[1, 6, 13, 7], [0, 1, 2]], [[5, 9, 6], [0, 1]], [[11, 4], [0]]] as [number[], number[]][]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const v = rand(n, 61 + n, 10);
+      const inner = shape.slice(axes.length).reduce((a, b) => a * b, 1);
+      const rows = n / inner;
+      const ref = new Float64Array(inner);
+      for (let i = 0; i < n; i++) ref[i % inner]! += v[i]!;
+      const t = tf.tensor(v, shape);
+      const s = tf.sum(t, axes);
+      const m = tf.mean(t, axes);
+      assert.ok(maxAbsDiff(s.dataSync(), ref) < 1e-5, `sum ${shape}: ${maxAbsDiff(s.dataSync(), ref)}`);
+      assert.ok(maxAbsDiff(m.dataSync(), ref.map((x) => x / rows)) < 1e-6, `mean ${shape}`);
+      tf.dispose([t, s, m]);
+    }
+  } finally {
+    setLstmWasmDisabled(false);
+  }
+});
+}

@@ -15,6 +15,8 @@
  * - Sum / Mean over leading axes (batch-norm statistics, bias gradients) and Tile: in-place
  *   loops over heap views instead of transpose-then-reduce / the generic tile.
  * - MaxPoolGrad: one pass routing each gradient to its window's first maximum.
+ * The Sum/Mean and MaxPoolGrad loops run in the WebAssembly SIMD module of ./lstm.ts when it is
+ * available (plain JS loops otherwise).
  *
  * `installFastWasmKernels()` swaps them in (idempotent); the originals are kept and called for
  * the cases these do not cover.
@@ -22,6 +24,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
+import { wasmColSums, wasmMaxPoolGrad } from './lstm.js';
 
 interface WasmBackendLike extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
@@ -227,7 +230,8 @@ function reduceLeading(kind: 'Sum' | 'Mean') {
     const out = backend.makeOutput(outShape, 'float32');
     const xv = backend.typedArrayFromHeap(x) as Float32Array;
     const ov = backend.typedArrayFromHeap(out) as Float32Array;
-    sumRowsF32(xv, ov, rows, inner, kind === 'Mean' ? 1 / rows : 1);
+    const scale = kind === 'Mean' ? 1 / rows : 1;
+    if (!wasmColSums(xv, rows, inner, scale, ov)) sumRowsF32(xv, ov, rows, inner, scale);
     return out;
   };
 }
@@ -298,7 +302,9 @@ function maxPoolGradKernel(args: Args): TensorInfo | TensorInfo[] {
   const ov = backend.typedArrayFromHeap(out) as Float32Array;
   ov.fill(0);
   const { batchSize: B, inHeight: IH, inWidth: IW, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;
-  maxPoolGradLoop(xv, gv, ov, B, IH, IW, C, OH, OW, FH, FW, sh, sw, padInfo.top, padInfo.left);
+  if (!wasmMaxPoolGrad(xv, gv, ov, B, IH, IW, C, OH, OW, FH, FW, sh, sw, padInfo.top, padInfo.left)) {
+    maxPoolGradLoop(xv, gv, ov, B, IH, IW, C, OH, OW, FH, FW, sh, sw, padInfo.top, padInfo.left);
+  }
   return out;
 }
 

@@ -154,6 +154,8 @@ interface Exports {
   matmulAtPacked(a: number, lda: number, bp: number, c: number, ldc: number, M: number, K: number, N: number): void;
   colSums(a: number, K: number, N: number, out: number): void;
   packRows(a: number, lda: number, K: number, N: number, out: number): void;
+  colSumsF64(a: number, K: number, N: number, scale: number, out: number): void;
+  maxPoolGrad(x: number, dy: number, dx: number, B: number, IH: number, IW: number, C: number, OH: number, OW: number, FH: number, FW: number, sh: number, sw: number, pt: number, pl: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -371,6 +373,39 @@ export function lstmGradients(
     dh0: f32(ex, pdh, B * H).slice(),
     dc0: f32(ex, pdc, B * H).slice(),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same module's helpers for other kernels (./fast_wasm.ts). Each returns false when the
+// module is unavailable (the caller then uses its JS loop).
+// ---------------------------------------------------------------------------------------------
+
+/** out[j] = scale · Σ_q x[q·inner + j] for j < inner (float64 accumulation). */
+export function wasmColSums(x: Float32Array, rows: number, inner: number, scale: number, out: Float32Array): boolean {
+  const ex = wasmDisabled ? null : load();
+  if (ex === null) return false;
+  const [px, po] = layout(ex, [rows * inner, inner]) as [number, number];
+  f32(ex, px, rows * inner).set(x.subarray(0, rows * inner));
+  ex.colSumsF64(px, rows, inner, scale, po);
+  out.set(f32(ex, po, inner));
+  return true;
+}
+
+/** Max-pool gradient (NHWC, no dilation) into dx: each dy goes to its window's first maximum. */
+export function wasmMaxPoolGrad(
+  x: Float32Array, dy: Float32Array, dx: Float32Array, B: number, IH: number, IW: number, C: number,
+  OH: number, OW: number, FH: number, FW: number, sh: number, sw: number, pt: number, pl: number,
+): boolean {
+  const ex = wasmDisabled ? null : load();
+  if (ex === null) return false;
+  const nx = B * IH * IW * C;
+  const ny = B * OH * OW * C;
+  const [px, py, pd] = layout(ex, [nx, ny, nx]) as [number, number, number];
+  f32(ex, px, nx).set(x.subarray(0, nx));
+  f32(ex, py, ny).set(dy.subarray(0, ny));
+  ex.maxPoolGrad(px, py, pd, B, IH, IW, C, OH, OW, FH, FW, sh, sw, pt, pl);
+  dx.set(f32(ex, pd, nx));
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

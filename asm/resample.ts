@@ -141,27 +141,69 @@ export function polyFine(x: usize, taps: usize, K: i32, P: i32, t0: f64, step: f
 // between them needs no reordering. tw holds per stage h (butterfly distance, h ≥ 4) the h
 // twiddles e^{−iπk/h} at [h + k] (re) and [N + h + k] (im).
 
+// @ts-ignore: decorator
+@inline function cmr(ar: v128, ai: v128, wr: v128, wi: v128): v128 {
+  return f32x4.sub(f32x4.mul(ar, wr), f32x4.mul(ai, wi));
+}
+// @ts-ignore: decorator
+@inline function cmi(ar: v128, ai: v128, wr: v128, wi: v128): v128 {
+  return f32x4.add(f32x4.mul(ar, wi), f32x4.mul(ai, wr));
+}
+
 export function fftForward(re: usize, im: usize, tw: usize, N: i32): void {
   const twi = tw + (<usize>N << 2);
-  for (let h = N >> 1; h >= 4; h >>= 1) {
+  let h = N >> 1;
+  // Pairs of radix-2 stages (h, h/2) as one radix-2² pass while h/2 ≥ 4: with q = h/2 and
+  // W = e^{−iπk/h}, the four inputs a, b, c, d at k, k + q, k + h, k + 3q of a block give
+  // a + b + c + d, (a + c − b − d)·W², (a − c − i(b − d))·W, (a − c + i(b − d))·W³.
+  for (; h >= 8; h >>= 2) {
+    const q = h >> 1;
+    const qb = <usize>q << 2;
     const hb = <usize>h << 2;
     for (let s = 0; s < N; s += h << 1) {
       const r0 = re + (<usize>s << 2);
       const i0 = im + (<usize>s << 2);
-      for (let k: usize = 0; k < hb; k += 16) {
-        const ar = v128.load(r0 + k);
-        const ai = v128.load(i0 + k);
-        const br = v128.load(r0 + hb + k);
-        const bi = v128.load(i0 + hb + k);
-        const wr = v128.load(tw + hb + k);
-        const wi = v128.load(twi + hb + k);
-        const tr = f32x4.sub(ar, br);
-        const ti = f32x4.sub(ai, bi);
-        v128.store(r0 + k, f32x4.add(ar, br));
-        v128.store(i0 + k, f32x4.add(ai, bi));
-        v128.store(r0 + hb + k, f32x4.sub(f32x4.mul(tr, wr), f32x4.mul(ti, wi)));
-        v128.store(i0 + hb + k, f32x4.add(f32x4.mul(tr, wi), f32x4.mul(ti, wr)));
+      for (let k: usize = 0; k < qb; k += 16) {
+        const ar = v128.load(r0 + k), ai = v128.load(i0 + k);
+        const br = v128.load(r0 + qb + k), bi = v128.load(i0 + qb + k);
+        const cr = v128.load(r0 + hb + k), ci = v128.load(i0 + hb + k);
+        const dr = v128.load(r0 + hb + qb + k), di = v128.load(i0 + hb + qb + k);
+        const w1r = v128.load(tw + hb + k), w1i = v128.load(twi + hb + k); // e^{−iπk/h}
+        const w2r = v128.load(tw + qb + k), w2i = v128.load(twi + qb + k); // e^{−iπk/q} = W²
+        const pr = f32x4.add(ar, cr), pi = f32x4.add(ai, ci);
+        const mr = f32x4.sub(ar, cr), mi = f32x4.sub(ai, ci);
+        const sr = f32x4.add(br, dr), si = f32x4.add(bi, di);
+        const tr = f32x4.sub(br, dr), ti = f32x4.sub(bi, di);
+        v128.store(r0 + k, f32x4.add(pr, sr));
+        v128.store(i0 + k, f32x4.add(pi, si));
+        const er = f32x4.sub(pr, sr), ei = f32x4.sub(pi, si);
+        v128.store(r0 + qb + k, cmr(er, ei, w2r, w2i));
+        v128.store(i0 + qb + k, cmi(er, ei, w2r, w2i));
+        // (a − c) − i(b − d) = (mr + ti, mi − tr); (a − c) + i(b − d) = (mr − ti, mi + tr)
+        const ur = f32x4.add(mr, ti), ui = f32x4.sub(mi, tr);
+        const vr = f32x4.sub(mr, ti), vi = f32x4.add(mi, tr);
+        v128.store(r0 + hb + k, cmr(ur, ui, w1r, w1i));
+        v128.store(i0 + hb + k, cmi(ur, ui, w1r, w1i));
+        const w3r = cmr(w1r, w1i, w2r, w2i), w3i = cmi(w1r, w1i, w2r, w2i);
+        v128.store(r0 + hb + qb + k, cmr(vr, vi, w3r, w3i));
+        v128.store(i0 + hb + qb + k, cmi(vr, vi, w3r, w3i));
       }
+    }
+  }
+  // A remaining single radix-2 stage with h = 4.
+  if (h == 4) {
+    const hb: usize = 16;
+    for (let s = 0; s < N; s += 8) {
+      const r0 = re + (<usize>s << 2);
+      const i0 = im + (<usize>s << 2);
+      const ar = v128.load(r0), ai = v128.load(i0);
+      const br = v128.load(r0 + hb), bi = v128.load(i0 + hb);
+      const wr = v128.load(tw + hb), wi = v128.load(twi + hb);
+      const tr = f32x4.sub(ar, br), ti = f32x4.sub(ai, bi);
+      v128.store(r0, f32x4.add(ar, br));
+      v128.store(i0, f32x4.add(ai, bi));
+      v128.store(r0 + hb, cmr(tr, ti, wr, wi));
+      v128.store(i0 + hb, cmi(tr, ti, wr, wi));
     }
   }
   // Last two stages (h = 2, then h = 1) as one radix-4 pass per group of four.
@@ -203,25 +245,64 @@ export function fftInverse(re: usize, im: usize, tw: usize, N: i32): void {
     store<f32>(im + g, y1i - y3r, 12);
   }
   const twi = tw + (<usize>N << 2);
-  for (let h = 4; h < N; h <<= 1) {
-    const hb = <usize>h << 2;
-    for (let s = 0; s < N; s += h << 1) {
+  let h = 4;
+  // A single radix-2 stage first when the number of remaining stages is odd.
+  let st = 0;
+  for (let t = 4; t < N; t <<= 1) st++;
+  if (st & 1) {
+    const hb: usize = 16;
+    for (let s = 0; s < N; s += 8) {
       const r0 = re + (<usize>s << 2);
       const i0 = im + (<usize>s << 2);
-      for (let k: usize = 0; k < hb; k += 16) {
-        const ar = v128.load(r0 + k);
-        const ai = v128.load(i0 + k);
-        const br = v128.load(r0 + hb + k);
-        const bi = v128.load(i0 + hb + k);
-        const wr = v128.load(tw + hb + k);
-        const wi = v128.load(twi + hb + k);
-        // b · conj(w)
-        const cr = f32x4.add(f32x4.mul(br, wr), f32x4.mul(bi, wi));
-        const ci = f32x4.sub(f32x4.mul(bi, wr), f32x4.mul(br, wi));
-        v128.store(r0 + k, f32x4.add(ar, cr));
-        v128.store(i0 + k, f32x4.add(ai, ci));
-        v128.store(r0 + hb + k, f32x4.sub(ar, cr));
-        v128.store(i0 + hb + k, f32x4.sub(ai, ci));
+      const ar = v128.load(r0), ai = v128.load(i0);
+      const br = v128.load(r0 + hb), bi = v128.load(i0 + hb);
+      const wr = v128.load(tw + hb), wi = v128.load(twi + hb);
+      const cr = f32x4.add(f32x4.mul(br, wr), f32x4.mul(bi, wi)); // b · conj(w)
+      const ci = f32x4.sub(f32x4.mul(bi, wr), f32x4.mul(br, wi));
+      v128.store(r0, f32x4.add(ar, cr));
+      v128.store(i0, f32x4.add(ai, ci));
+      v128.store(r0 + hb, f32x4.sub(ar, cr));
+      v128.store(i0 + hb, f32x4.sub(ai, ci));
+    }
+    h = 8;
+  }
+  // Pairs of stages (q, h = 2q) as one radix-2² pass: the exact inverse of the forward pass with
+  // conjugate twiddles. From a2, b2, c2, d2 (positions k, k + q, k + h, k + 3q):
+  // B = b2·conj(W²), C = c2·conj(W), D = d2·conj(W³); P = a2 + B, S = a2 − B, M = C + D,
+  // T = i(C − D)… giving a = P + M, c = P − M, b = S + T', d = S − T' (see below).
+  for (; h < N; h <<= 2) {
+    const q = h;
+    const qb = <usize>q << 2;
+    const hb = <usize>(q << 1) << 2;
+    for (let s = 0; s < N; s += q << 2) {
+      const r0 = re + (<usize>s << 2);
+      const i0 = im + (<usize>s << 2);
+      for (let k: usize = 0; k < qb; k += 16) {
+        const w1r = v128.load(tw + hb + k), w1i = v128.load(twi + hb + k); // e^{−iπk/(2q)}
+        const w2r = v128.load(tw + qb + k), w2i = v128.load(twi + qb + k); // e^{−iπk/q}
+        const w3r = cmr(w1r, w1i, w2r, w2i), w3i = cmi(w1r, w1i, w2r, w2i);
+        const ar = v128.load(r0 + k), ai = v128.load(i0 + k);
+        const xr = v128.load(r0 + qb + k), xi = v128.load(i0 + qb + k);
+        const yr = v128.load(r0 + hb + k), yi = v128.load(i0 + hb + k);
+        const zr = v128.load(r0 + hb + qb + k), zi = v128.load(i0 + hb + qb + k);
+        // conj products
+        const br = f32x4.add(f32x4.mul(xr, w2r), f32x4.mul(xi, w2i)), bi = f32x4.sub(f32x4.mul(xi, w2r), f32x4.mul(xr, w2i));
+        const cr = f32x4.add(f32x4.mul(yr, w1r), f32x4.mul(yi, w1i)), ci = f32x4.sub(f32x4.mul(yi, w1r), f32x4.mul(yr, w1i));
+        const dr = f32x4.add(f32x4.mul(zr, w3r), f32x4.mul(zi, w3i)), di = f32x4.sub(f32x4.mul(zi, w3r), f32x4.mul(zr, w3i));
+        // second-level butterflies (distance q) then first-level (distance 2q):
+        const pr = f32x4.add(ar, br), pi = f32x4.add(ai, bi); // p = a2 + B  (= 2(a + c) before scaling)
+        const sr = f32x4.sub(ar, br), si = f32x4.sub(ai, bi); // s = a2 − B  (= 2(b + d))
+        const mr = f32x4.add(cr, dr), mi = f32x4.add(ci, di); // m = C + D   (= 2(a − c))
+        const nr = f32x4.sub(cr, dr), ni = f32x4.sub(ci, di); // n = C − D   (= −2i(b − d))
+        // outputs: a = p + m, c = p − m, b = s + i·n, d = s − i·n  (i·n = (−ni, nr))
+        v128.store(r0 + k, f32x4.add(pr, mr));
+        v128.store(i0 + k, f32x4.add(pi, mi));
+        v128.store(r0 + hb + k, f32x4.sub(pr, mr));
+        v128.store(i0 + hb + k, f32x4.sub(pi, mi));
+        v128.store(r0 + qb + k, f32x4.sub(sr, ni));
+        v128.store(i0 + qb + k, f32x4.add(si, nr));
+        v128.store(r0 + hb + qb + k, f32x4.add(sr, ni));
+        v128.store(i0 + hb + qb + k, f32x4.sub(si, nr));
       }
     }
   }

@@ -177,7 +177,6 @@ export class StreamFeatureExtractor {
   private readonly todo: Int32Array;
   private readonly subMel: Float32Array;
   private readonly subMfcc: Float32Array;
-  private readonly subPower: Float32Array;
   private readonly winMfcc: Float32Array;
   private readonly winDelta: Float32Array;
   private readonly lowBuf: Float64Array;
@@ -264,7 +263,6 @@ export class StreamFeatureExtractor {
     this.todo = new Int32Array(F);
     this.subMel = new Float32Array(this.needMfcc ? F * nm : 0);
     this.subMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
-    this.subPower = new Float32Array(this.needChroma ? F * nb : 0);
     this.winMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.winDelta = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.chromaRaw = new Float64Array(this.needChroma ? F * 12 : 0);
@@ -562,7 +560,13 @@ export class StreamFeatureExtractor {
     const c0 = this.colOf.get(block)!;
     const w = m.cols;
     if (m.rows !== this.nFrames) throw new Error(`internal: stream block ${block} has ${m.rows} rows, expected ${this.nFrames}`);
-    for (let t = 0; t < m.rows; t++) out.set(m.data.subarray(t * w, (t + 1) * w), t * this.nCols + c0);
+    const src = m.data;
+    const nCols = this.nCols;
+    for (let t = 0; t < m.rows; t++) {
+      const d = t * nCols + c0;
+      const o = t * w;
+      for (let j = 0; j < w; j++) out[d + j] = src[o + j];
+    }
   }
 
   /** mel_power, logmel_db, mfcc and its deltas of the window (slots in winSlots). */
@@ -625,7 +629,13 @@ export class StreamFeatureExtractor {
       this.counters.mfccFrames += nTodo;
     }
     const m: Matrix = { rows: F, cols: nk, data: this.winMfcc };
-    for (let j = 0; j < F; j++) m.data.set(this.sMfcc.subarray(slots[j] * nk, (slots[j] + 1) * nk), j * nk);
+    const wm = m.data;
+    const sm = this.sMfcc;
+    for (let j = 0; j < F; j++) {
+      const o = slots[j] * nk;
+      const d = j * nk;
+      for (let k = 0; k < nk; k++) wm[d + k] = sm[o + k];
+    }
     if (this.has('mfcc')) this.put(out, 'mfcc', m);
     for (const order of [1, 2] as const) {
       const name = order === 1 ? 'mfcc_delta' : 'mfcc_delta2';
@@ -693,27 +703,30 @@ export class StreamFeatureExtractor {
     }
     if (this.selectBuf.length < n) this.selectBuf = new Float32Array(2 * n);
     const tuning = tuningFromPeaks(pitches, mags, c.n_chroma, this.selectBuf);
-    // chroma rows depend on the frame's power row and the tuning only
+    // chroma rows depend on the frame's power row and the tuning only: recompute the stale ones,
+    // run by run of consecutive slots (the power rows are projected where they lie, no copy)
     const ncr = c.n_chroma;
-    let nTodo = 0;
-    for (let j = 0; j < F; j++) {
-      const s = slots[j];
-      if (this.sChromaTuning[s] === tuning) continue;
-      this.subPower.set(this.sPower.subarray(s * nb, (s + 1) * nb), nTodo * nb);
-      this.todo[nTodo++] = s;
-    }
-    if (nTodo > 0) {
-      const S: Matrix = { rows: nTodo, cols: nb, data: this.subPower.subarray(0, nTodo * nb) };
-      const ch = this.chromaRows(S, tuning);
-      for (let i = 0; i < nTodo; i++) {
-        const s = this.todo[i];
-        this.sChroma.set(ch.subarray(i * ncr, (i + 1) * ncr), s * ncr);
-        this.sChromaTuning[s] = tuning;
+    for (let j = 0; j < F; ) {
+      const s0 = slots[j];
+      if (this.sChromaTuning[s0] === tuning) {
+        j++;
+        continue;
       }
-      this.counters.chromaFrames += nTodo;
+      let n = 1;
+      while (j + n < F && slots[j + n] === s0 + n && this.sChromaTuning[s0 + n] !== tuning) n++;
+      const S: Matrix = { rows: n, cols: nb, data: this.sPower.subarray(s0 * nb, (s0 + n) * nb) };
+      this.sChroma.set(this.chromaRows(S, tuning).subarray(0, n * ncr), s0 * ncr);
+      this.sChromaTuning.fill(tuning, s0, s0 + n);
+      this.counters.chromaFrames += n;
+      j += n;
     }
     const c0 = this.colOf.get('chroma_stft')!;
-    for (let j = 0; j < F; j++) out.set(this.sChroma.subarray(slots[j] * ncr, (slots[j] + 1) * ncr), j * this.nCols + c0);
+    const sc = this.sChroma;
+    for (let j = 0; j < F; j++) {
+      const o = slots[j] * ncr;
+      const d = j * this.nCols + c0;
+      for (let k = 0; k < ncr; k++) out[d + k] = sc[o + k];
+    }
   }
 
   /**

@@ -303,6 +303,15 @@ export function validateBundleMeta(raw: unknown, source: string): BundleMeta {
     bad(`normalization: ${(e as Error).message}`);
   }
   if (!isObj(m.training)) bad('training is missing');
+  // bundles of `ser train --normalize utterance|speaker` made before the modes were stored say
+  // 'global' but hold statistics of mode-normalised features: predicting with them would be wrong
+  const trained = isObj((m.training as Json).data) ? ((m.training as Json).data as Json).input_normalization : undefined;
+  if ((trained === 'utterance' || trained === 'speaker') && n.mode !== trained) {
+    bad(
+      `the model was trained with --normalize ${trained} but normalization.mode is ${JSON.stringify(n.mode)} (a bundle written before ser stored ` +
+        `normalisation modes): its predictions would be wrong; retrain it with this version of ser`,
+    );
+  }
   return m as unknown as BundleMeta;
 }
 

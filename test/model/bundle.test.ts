@@ -369,4 +369,10 @@ test('normalisation modes: speaker bundles store their prior; predict per clip, 
     delete n.speaker_prior;
   });
   await assert.rejects(loadBundle(out), (e: Error) => e instanceof SerError && e.message.includes(out) && /speaker_prior/.test(e.message));
+  // a speaker-trained model from before the modes were stored (mode 'global') is refused, not silently mispredicted
+  const old = join(dir, 'old-speaker');
+  await saveBundle(old, { ...input, training: { ...input.training, data: { input_normalization: 'speaker' } } });
+  await assert.rejects(loadBundle(old), (e: Error) => e instanceof SerError && e.message.includes(old) && /trained with --normalize speaker but normalization.mode is "global"/.test(e.message));
+  await saveBundle(old, { ...input, training: { ...input.training, data: { input_normalization: 'global' } } });
+  disposeBundle(await loadBundle(old));
 });

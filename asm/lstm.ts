@@ -227,8 +227,10 @@ export function lstmBackward(g: usize, cs: usize, c0: usize, ut: usize, dy: usiz
 // Weight gradients after the BPTT loop, on the time-major rows r = t·B + b (K = T·B rows):
 //   matmulAtPacked: C[m, :N] = Σ_k A[k, m] · Bm[k, :N]  (A is K × M row-major with row stride lda,
 //   i.e. the product Aᵀ·Bm; Bm packed in panels of 8 like above; C row stride ldc ≥ N rounded up
-//   to 8 when N is not a multiple of 8). Blocks of 4 m (one vector load of A[k, m..m+3], lane
-//   splats) × 8 n, then single m.
+//   to 8 when N is not a multiple of 4). Blocks of 4 m (one vector load of A[k, m..m+3], lane
+//   splats) × 8 n, then single m. Rows of A may overlap (lda < M): with lda = Ci over a
+//   time-padded signal, row k is the window x[k : k + M/Ci] — the im2col of a 1-D convolution
+//   without copying it.
 //   colSums: out[j] = Σ_k A[k, j] (N a multiple of 4).
 // ---------------------------------------------------------------------------------------------
 
@@ -236,7 +238,7 @@ export function matmulAtPacked(a: usize, lda: i32, bp: usize, c: usize, ldc: i32
   const panel = (<usize>K) << 5;
   const ab = (<usize>lda) << 2;
   for (let j = 0; j < N; j += 8) {
-    const full = j + 8 <= N;
+    const full = j + 4 < N; // the panel's second vector holds valid columns
     const pb = bp + (<usize>(j >> 3)) * panel;
     const o = (<usize>j) << 2;
     let m = 0;

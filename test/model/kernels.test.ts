@@ -239,3 +239,40 @@ test(`wasm Sum / Mean over leading axes = float64 sums${jsLoops ? ', JS loops' :
   }
 });
 }
+
+test('Conv1D filter gradient on wasm: SIMD-module path, both per-tap paths (module off) and cpu agree', async () => {
+  // [B, W, Ci] input, [KW, Ci, Co] filter, 'same' and 'valid'; Ci > Co and Ci < Co (the two per-tap routes)
+  const cases: { x: [number, number, number]; k: number; co: number; pad: 'same' | 'valid' }[] = [
+    { x: [3, 11, 7], k: 5, co: 4, pad: 'same' },
+    { x: [2, 9, 3], k: 3, co: 6, pad: 'valid' },
+    { x: [2, 8, 5], k: 4, co: 9, pad: 'same' },
+  ];
+  for (const c of cases) {
+    const [B, W, Ci] = c.x;
+    const xv = rand(B * W * Ci, 71 + W);
+    const wv = rand(c.k * Ci * c.co, 72 + W);
+    const grad = async (backend: 'wasm' | 'cpu') => {
+      await initBackend(backend);
+      const x = tf.tensor3d(xv, c.x);
+      const w = tf.tensor3d(wv, [c.k, Ci, c.co]);
+      const y = tf.conv1d(x, w, 1, c.pad);
+      const dy = tf.tensor(rand(y.size, 73), y.shape);
+      const g = tf.grad((f: tf.Tensor3D) => tf.sum(tf.mul(tf.conv1d(x, f, 1, c.pad), dy)))(w);
+      const out = g.dataSync().slice();
+      tf.dispose([x, w, y, dy, g]);
+      return out;
+    };
+    const ref = await grad('cpu');
+    const mod = await grad('wasm');
+    setLstmWasmDisabled(true);
+    let taps: Float32Array;
+    try {
+      taps = await grad('wasm');
+    } finally {
+      setLstmWasmDisabled(false);
+    }
+    assert.ok(maxAbsDiff(mod, ref) < 1e-5, `${JSON.stringify(c)} module: ${maxAbsDiff(mod, ref)}`);
+    assert.ok(maxAbsDiff(taps, ref) < 1e-5, `${JSON.stringify(c)} per-tap: ${maxAbsDiff(taps, ref)}`);
+  }
+  await initBackend('wasm');
+});

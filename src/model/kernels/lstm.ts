@@ -408,6 +408,36 @@ export function wasmMaxPoolGrad(
   return true;
 }
 
+/**
+ * Filter gradient of a 1-D convolution (stride 1, no dilation, left padding p):
+ *   dW[k, ci, co] = Σ_{b,t} x[b, t + k − p, ci] · dy[b, t, co]   → out (KW·Ci·Co) = [KW, Ci, Co].
+ * x (B, W, Ci), dy (B, OW, Co). The batches are laid end to end, each in a zero-padded segment of
+ * S rows, so that one product (windows of the padded signal)ᵀ · dy covers all of them.
+ */
+export function wasmConv1dFilterGrad(x: Float32Array, dy: Float32Array, B: number, W: number, Ci: number, OW: number, Co: number, KW: number, padLeft: number, out: Float32Array): boolean {
+  const ex = wasmDisabled ? null : load();
+  if (ex === null) return false;
+  const S = Math.max(OW + KW - 1, padLeft + W);
+  const L = B * S;
+  const Cp = Math.ceil(Co / 8) * 8;
+  const M = KW * Ci;
+  const [px, pdy, pp, pout] = layout(ex, [L * Ci + KW * Ci + 8, L * Co, packedSize(L, Co), M * Cp]) as [number, number, number, number];
+  const xs = f32(ex, px, L * Ci + KW * Ci + 8);
+  xs.fill(0);
+  const ds = f32(ex, pdy, L * Co);
+  ds.fill(0);
+  for (let b = 0; b < B; b++) {
+    xs.set(x.subarray(b * W * Ci, (b + 1) * W * Ci), (b * S + padLeft) * Ci);
+    ds.set(dy.subarray(b * OW * Co, (b + 1) * OW * Co), b * S * Co);
+  }
+  ex.packRows(pdy, Co, L, Co, pp);
+  ex.matmulAtPacked(px, Ci, pp, pout, Cp, M, L, Co);
+  const r = f32(ex, pout, M * Cp);
+  if (Cp === Co) out.set(r);
+  else for (let m = 0; m < M; m++) out.set(r.subarray(m * Cp, m * Cp + Co), m * Co);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // tfjs kernels (wasm and cpu backends)
 // ---------------------------------------------------------------------------------------------

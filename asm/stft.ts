@@ -145,8 +145,9 @@ function powerOut(out: usize): f32 {
     const q1 = f64x2.mul(X, X);
     const q2 = f64x2.mul(Y, Y);
     const pw = f64x2.add(f64x2.shuffle(q1, q2, 0, 2), f64x2.shuffle(q1, q2, 1, 3)); // [|X[k]|², |X[m−k]|²]
-    store<f32>(out + ((<usize>k) << 2), <f32>f64x2.extract_lane(pw, 0));
-    store<f32>(out + ((<usize>k2) << 2), <f32>f64x2.extract_lane(pw, 1));
+    const p32 = f32x4.demote_f64x2_zero(pw);
+    v128.store32_lane(out + ((<usize>k) << 2), p32, 0);
+    v128.store32_lane(out + ((<usize>k2) << 2), p32, 1);
     mx = f64x2.pmax(mx, pw);
   }
   // max of the rounded values = rounded max
@@ -655,4 +656,38 @@ export function dctFolded(x: usize, hm: usize, rows: i32, n: i32, nOut: i32, fol
       store<f32>(orow + (<usize>k << 2), <f32>(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1)));
     }
   }
+}
+
+// ---- piptrack candidates ---------------------------------------------------------------------------
+
+/**
+ * For frames t < T of a frame-major (T × nb) f32 array at s: the bins k ∈ [k0, k1] with
+ * s[t, k] > thr[t] (f32 per frame at thr; NaN never passes), appended as i32 at out, frame after
+ * frame in increasing k; counts[t] (i32) receives each frame's number. Returns the total.
+ */
+export function binsAbove(s: usize, nb: i32, T: i32, k0: i32, k1: i32, thr: usize, out: usize, counts: usize): i32 {
+  let o = out;
+  for (let t = 0; t < T; t++) {
+    const rv = load<f32>(thr + (<usize>t << 2));
+    const rv4 = f32x4.splat(rv);
+    const row = s + (<usize>(t * nb) << 2);
+    const o0 = o;
+    let k = k0;
+    for (; k + 4 <= k1 + 1; k += 4) {
+      let m = i32x4.bitmask(f32x4.gt(v128.load(row + (<usize>k << 2)), rv4));
+      while (m) {
+        store<i32>(o, k + ctz(m));
+        o += 4;
+        m &= m - 1;
+      }
+    }
+    for (; k <= k1; k++) {
+      if (load<f32>(row + (<usize>k << 2)) > rv) {
+        store<i32>(o, k);
+        o += 4;
+      }
+    }
+    store<i32>(counts + (<usize>t << 2), <i32>((o - o0) >> 2));
+  }
+  return <i32>((o - out) >> 2);
 }

@@ -37,6 +37,7 @@ interface Exports {
   powerToDb(x: number, n: number, amin: number, refDb: number, out: number): number;
   savgolInterior(x: number, rows: number, F: number, h: number, taps: number, w: number, nTaps: number, out: number): void;
   dctFolded(x: number, hm: number, rows: number, n: number, nOut: number, fold: number, out: number): void;
+  binsAbove(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
 }
 
 let instance: Exports | null | undefined;
@@ -484,4 +485,26 @@ export function wasmDctFolded(x: Float32Array, rows: number, n: number, d: Float
   const out = dest ?? new Float32Array(rows * nOut);
   const ok = chunked(ex, x, rows, n, 4 * nOut, fixed, out, f32View, (p, r, o) => ex.dctFolded(p, SCR0, r, n, nOut, foldPtr, o));
   return ok ? out : null;
+}
+
+/**
+ * For a spectrogram RESIDENT in the kernels' memory (a view from wasmStftPowerResident): the bins
+ * k ∈ [k0, k1] of each frame t with S[t, k] > thr[t], as `bins` (frame after frame, increasing k)
+ * with `counts[t]` per frame. Null when S is not resident or the kernel is unavailable (callers scan
+ * S themselves). The arrays are views valid until the next kernel call.
+ */
+export function wasmBinsAbove(s: Float32Array, rows: number, nb: number, k0: number, k1: number, thr: Float32Array): { bins: Int32Array; counts: Int32Array } | null {
+  if (disabled || rows === 0 || k1 < k0) return null;
+  const ex = load();
+  if (!ex) return null;
+  const res = residentOffset(ex, s);
+  if (res < 0) return null;
+  const thrPtr = SCR0;
+  const countPtr = align16(thrPtr + 4 * rows);
+  const outPtr = align16(countPtr + 4 * rows);
+  if (outPtr + 4 * rows * (k1 - k0 + 1) > SCR1) return null;
+  const mem = ex.memory.buffer;
+  new Float32Array(mem, thrPtr, rows).set(thr.subarray(0, rows));
+  const total = ex.binsAbove(res, nb, rows, k0, k1, thrPtr, outPtr, countPtr);
+  return { bins: new Int32Array(mem, outPtr, total), counts: new Int32Array(mem, countPtr, rows) };
 }

@@ -234,7 +234,7 @@ export interface FeatureMatrix extends Matrix {
   config: FeatureConfig;
 }
 
-function resolveConfig(sr: number, config: Partial<FeatureConfig> | undefined): FeatureConfig {
+function resolveConfig(sr: number, config: Partial<FeatureConfig> | undefined): { c: FeatureConfig; columns: string[] } {
   check(typeof sr === 'number' && Number.isFinite(sr) && sr > 0, `sample rate must be a positive number, got ${sr}`);
   if (config && config.sr !== undefined && config.sr !== sr) {
     throw new SerError('ERATE', `the samples are at ${sr} Hz but the feature config expects ${config.sr} Hz; resample them first`);
@@ -248,18 +248,19 @@ function resolveConfig(sr: number, config: Partial<FeatureConfig> | undefined): 
   } catch {
     key = undefined; // not serialisable: normalise (and report) it directly
   }
-  let c = key === undefined ? undefined : resolvedCache.get(key);
-  if (!c) {
-    c = normalizeFeatureConfig({ ...(config ?? {}), sr });
+  let e = key === undefined ? undefined : resolvedCache.get(key);
+  if (!e) {
+    const c = normalizeFeatureConfig({ ...(config ?? {}), sr });
+    e = { c, columns: buildColumns(c) };
     if (key !== undefined) {
       if (resolvedCache.size > 64) resolvedCache.clear();
-      resolvedCache.set(key, c);
+      resolvedCache.set(key, e);
     }
   }
-  return { ...c, blocks: [...c.blocks] };
+  return { c: { ...e.c, blocks: [...e.c.blocks] }, columns: e.columns.slice() };
 }
 
-const resolvedCache = new Map<string, FeatureConfig>();
+const resolvedCache = new Map<string, { c: FeatureConfig; columns: string[] }>();
 
 /** JSON replacer keeping values JSON would conflate apart (NaN/±Infinity vs null, strings vs those tags). */
 function tagValues(_k: string, v: unknown): unknown {
@@ -267,18 +268,6 @@ function tagValues(_k: string, v: unknown): unknown {
   if (typeof v === 'number' && !Number.isFinite(v)) return `n:${v}`;
   if (v === undefined) return 'u:';
   return v;
-}
-
-/** Column names for a normalised config, cached by its canonical JSON (a fresh array per call). */
-function columnsOf(c: FeatureConfig): string[] {
-  const key = canonicalJson(c);
-  let cols = columnCache.get(key);
-  if (!cols) {
-    cols = buildColumns(c);
-    if (columnCache.size > 32) columnCache.clear();
-    columnCache.set(key, cols);
-  }
-  return cols.slice();
 }
 
 function checkSamples(samples: Float32Array, finite: boolean | null = null): void {
@@ -428,7 +417,7 @@ class Pipeline {
  * when a delta block is requested → 'EPARAM'.
  */
 export function extractFeatures(samples: Float32Array, sr: number, config?: Partial<FeatureConfig>): FeatureMatrix {
-  const c = resolveConfig(sr, config);
+  const { c, columns } = resolveConfig(sr, config);
   const p = new Pipeline(samples, c);
   const mats = c.blocks.map((b) => p.block(b));
   const nFrames = p.nFrames;
@@ -446,7 +435,7 @@ export function extractFeatures(samples: Float32Array, sr: number, config?: Part
     }
     col0 += w;
   }
-  return { rows: nFrames, cols: nCols, data: out, columns: columnsOf(c), config: c };
+  return { rows: nFrames, cols: nCols, data: out, columns, config: c };
 }
 
 /** Every block computed separately (librosa's names), for inspection and the CLI's --json output. */
@@ -486,7 +475,7 @@ export interface AllFeatures {
  * mfcc_delta2 are null and `errors` says why (librosa raises ParameterError there).
  */
 export function extractAllFeatures(samples: Float32Array, sr: number, config?: Partial<FeatureConfig>): AllFeatures {
-  const c = resolveConfig(sr, config);
+  const { c } = resolveConfig(sr, config);
   const p = new Pipeline(samples, c);
   const errors: Partial<Record<FeatureBlock, string>> = {};
   const tryDelta = (order: 1 | 2, name: FeatureBlock): Matrix | null => {

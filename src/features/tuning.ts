@@ -10,6 +10,7 @@
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
+import { wasmBinsAbove } from '../dsp/stft-wasm.js';
 
 const fr = Math.fround;
 const F32_TENTH = Math.fround(0.1);
@@ -129,56 +130,81 @@ function findPeaks(o: PiptrackOptions, where: string, rowMaxes?: Float32Array): 
   // localmax is never true at bin 0; the last bin is a max when it exceeds its left neighbour.
   const k0 = Math.max(kLo, 1);
   const k1 = kHi;
-  for (let t = 0; t < S.rows; t++) {
+  const T = S.rows;
+  if (rvScratch.length < T) rvScratch = new Float32Array(Math.max(T, 2 * rvScratch.length));
+  const rvs = rvScratch;
+  for (let t = 0; t < T; t++) {
     const off = t * nb;
-    let rv: number;
-    if (typeof ref === 'number') rv = absRef;
+    if (typeof ref === 'number') rvs[t] = absRef;
     else if (typeof ref === 'function') {
       const r = ref(data.subarray(off, off + nb));
       check(Number.isFinite(r), `${where}: ref function returned ${r}`);
-      rv = fr(thr32 * fr(r));
+      rvs[t] = fr(thr32 * fr(r));
     } else {
-      rv = fr(thr32 * (rowMaxes ? rowMaxes[t] : rowMax(data, off, nb)));
-    }
-    // x = S * (S > rv); peak at k when x[k] > x[k-1] && x[k] >= x[k+1] (last bin: x[k] > x[k-1]).
-    for (let k = k0; k <= k1; k++) {
-      const s = data[off + k];
-      if (!(s > rv)) continue; // x[k] = 0 can never be a strict local max of a non-negative row... see below
-      const sl = data[off + k - 1];
-      const xl = sl > rv ? sl : 0;
-      if (!(s > xl)) continue;
-      let sr1 = 0;
-      if (k + 1 < nb) {
-        sr1 = data[off + k + 1];
-        const xr = sr1 > rv ? sr1 : 0;
-        if (!(s >= xr)) continue;
-      } else {
-        // last bin: no parabolic shift (edge), gradient is one-sided
-      }
-      // Parabolic interpolation on S (librosa's _pi_stencil, float32 inputs, float64 arithmetic).
-      let shift = 0;
-      let avg: number;
-      if (k + 1 < nb) {
-        const a = fr(sr1 + sl) - 2 * s;
-        const b = fr(sr1 - sl) / 2;
-        shift = Math.abs(b) >= Math.abs(a) ? 0 : fr(-b / a);
-        avg = b; // np.gradient interior: (S[k+1] - S[k-1]) / 2, exact in float32
-      } else {
-        avg = fr(s - sl);
-      }
-      const dskew = fr(fr(0.5 * avg) * shift);
-      if (p.n === p.pitch.length) {
-        grow(p);
-        p = scratch;
-      }
-      const i = p.n++;
-      p.pitch[i] = ((k + shift) * sr) / n_fft;
-      p.mag[i] = s + dskew;
-      p.frame[i] = t;
-      p.bin[i] = k;
+      rvs[t] = fr(thr32 * (rowMaxes ? rowMaxes[t] : rowMax(data, off, nb)));
     }
   }
-  return p;
+  // x = S * (S > rv); a peak at k needs x[k] > 0, i.e. S[k] > rv: the WebAssembly kernel lists those
+  // bins when S is resident in its memory; otherwise every bin is tested here.
+  const listed = wasmBinsAbove(data, T, nb, k0, k1, rvs);
+  if (listed) {
+    const { bins, counts } = listed;
+    let j = 0;
+    for (let t = 0; t < T; t++) {
+      const off = t * nb;
+      const rv = rvs[t];
+      for (let c = counts[t]; c > 0; c--) peakAt(data, off, nb, bins[j++], rv, t, sr, n_fft);
+    }
+  } else {
+    for (let t = 0; t < T; t++) {
+      const off = t * nb;
+      const rv = rvs[t];
+      for (let k = k0; k <= k1; k++) if (data[off + k] > rv) peakAt(data, off, nb, k, rv, t, sr, n_fft);
+    }
+  }
+  return scratch;
+}
+
+let rvScratch = new Float32Array(256);
+
+/**
+ * Appends the peak at bin k of the frame at `off` to the scratch buffers when piptrack reports one
+ * there (S[k] > rv is given): x = S·(S > rv), peak when x[k] > x[k−1] and x[k] ≥ x[k+1] (the last bin:
+ * x[k] > x[k−1]), with librosa's parabolic interpolation.
+ */
+function peakAt(data: Float32Array, off: number, nb: number, k: number, rv: number, t: number, sr: number, n_fft: number): void {
+  const s = data[off + k];
+  const sl = data[off + k - 1];
+  const xl = sl > rv ? sl : 0;
+  if (!(s > xl)) return;
+  let sr1 = 0;
+  if (k + 1 < nb) {
+    sr1 = data[off + k + 1];
+    const xr = sr1 > rv ? sr1 : 0;
+    if (!(s >= xr)) return;
+  }
+  // Parabolic interpolation on S (librosa's _pi_stencil, float32 inputs, float64 arithmetic).
+  let shift = 0;
+  let avg: number;
+  if (k + 1 < nb) {
+    const a = fr(sr1 + sl) - 2 * s;
+    const b = fr(sr1 - sl) / 2;
+    shift = Math.abs(b) >= Math.abs(a) ? 0 : fr(-b / a);
+    avg = b; // np.gradient interior: (S[k+1] - S[k-1]) / 2, exact in float32
+  } else {
+    avg = fr(s - sl); // last bin: no parabolic shift (edge), one-sided gradient
+  }
+  const dskew = fr(fr(0.5 * avg) * shift);
+  let p = scratch;
+  if (p.n === p.pitch.length) {
+    grow(p);
+    p = scratch;
+  }
+  const i = p.n++;
+  p.pitch[i] = ((k + shift) * sr) / n_fft;
+  p.mag[i] = s + dskew;
+  p.frame[i] = t;
+  p.bin[i] = k;
 }
 // Note on the `s > rv` shortcut: when x[k] = 0 the test x[k] > x[k-1] needs x[k-1] < 0, which
 // would need a negative spectrogram value; piptrack takes |S| first, and we require S ≥ 0

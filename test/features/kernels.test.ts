@@ -10,7 +10,7 @@ import { SerError } from '../../src/errors.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { powerSpectrogram, transientPowerSpectrogram } from '../../src/dsp/stft.js';
 import { setWasmStftDisabled, wasmContrastSums, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
-import { contrastBackend, delta, extractAllFeatures, extractFeatures, mfcc, powerToDb, spectralContrast, spectralContrastFromPower } from '../../src/features/index.js';
+import { contrastBackend, delta, estimateTuning, extractAllFeatures, extractFeatures, mfcc, powerToDb, spectralContrast, spectralContrastFromPower } from '../../src/features/index.js';
 
 function ok(cond: unknown, message = 'assertion failed'): asserts cond {
   assert.ok(cond, message);
@@ -291,5 +291,27 @@ test('delta (Savitzky–Golay kernel) equals the JS path exactly; MFCC by the fo
         const want = s * (k === 0 ? Math.sqrt(1 / nMels) : Math.sqrt(2 / nMels));
         ok(Math.abs(got.data[t * nMfcc + k] - want) <= 2e-6 * Math.max(1, Math.abs(want)), `n_mels ${nMels} [${t}, ${k}]: ${got.data[t * nMfcc + k]} vs ${want}`);
       }
+  }
+});
+
+test('estimateTuning on the resident spectrogram (kernel-listed candidate bins) equals the scan of a copy', () => {
+  const r = rng(29);
+  for (const f0 of [110, 196.5, 233.1]) {
+    const n = 22050 * 2;
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let h = 1; h <= 8; h++) s += Math.sin((2 * Math.PI * f0 * h * i) / 22050) / h;
+      y[i] = 0.2 * s + 0.01 * r();
+    }
+    const tr = transientPowerSpectrogram(y, opts);
+    const copy: Matrix = { ...tr.power, data: tr.power.data.slice() };
+    const a = estimateTuning({ S: tr.power, sr: 22050, rowMax: tr.rowMax! });
+    const b = estimateTuning({ S: copy, sr: 22050 });
+    const c = estimateTuning({ S: tr.power, sr: 22050, threshold: 0.3, fmin: 100, fmax: 3000 });
+    const d = estimateTuning({ S: copy, sr: 22050, threshold: 0.3, fmin: 100, fmax: 3000 });
+    assert.equal(a, b, `f0 ${f0}`);
+    assert.equal(c, d, `f0 ${f0} (other parameters)`);
+    ok(a >= -0.5 && a < 0.5, `f0 ${f0}: tuning ${a} in [−0.5, 0.5)`);
   }
 });

@@ -69,6 +69,8 @@ export function parseFlacHeader(b: Uint8Array, file: string, off = 0): FlacInfo 
 
 const CRC8 = new Uint8Array(256);
 const CRC16 = new Uint16Array(256);
+/** CRC16_2[a] = the CRC-16 register after byte a then a zero byte (for two bytes per step). */
+const CRC16_2 = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
   let c = i;
   for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
@@ -76,6 +78,19 @@ for (let i = 0; i < 256; i++) {
   let d = i << 8;
   for (let k = 0; k < 8; k++) d = d & 0x8000 ? ((d << 1) ^ 0x8005) & 0xffff : (d << 1) & 0xffff;
   CRC16[i] = d;
+}
+for (let i = 0; i < 256; i++) CRC16_2[i] = ((CRC16[i] << 8) & 0xffff) ^ CRC16[CRC16[i] >>> 8];
+
+/**
+ * CRC-16 (polynomial 0x8005, MSB first, initial 0) of buf[start, end). Two bytes per step: the
+ * register is linear, so after bytes b0, b1 it is CRC16_2[(crc >> 8) ^ b0] ^ CRC16[(crc & 0xff) ^ b1].
+ */
+function crc16(buf: Uint8Array, start: number, end: number): number {
+  let crc = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) crc = CRC16_2[(crc >>> 8) ^ buf[i]] ^ CRC16[(crc & 0xff) ^ buf[i + 1]];
+  if (i < end) crc = ((crc << 8) & 0xffff) ^ CRC16[(crc >>> 8) ^ buf[i]];
+  return crc;
 }
 
 class Corrupt extends Error {}
@@ -234,9 +249,7 @@ export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels
       bits.pos = (bits.pos + 7) & ~7;
       const end = bits.pos >>> 3;
       if (end + 2 > n) throw new Corrupt('truncated frame');
-      let crc16 = 0;
-      for (let i = start; i < end; i++) crc16 = ((crc16 << 8) & 0xffff) ^ CRC16[(crc16 >>> 8) ^ buf[i]];
-      if (crc16 !== ((buf[end] << 8) | buf[end + 1])) throw new Corrupt(`frame CRC mismatch at byte ${start}`);
+      if (crc16(buf, start, end) !== ((buf[end] << 8) | buf[end + 1])) throw new Corrupt(`frame CRC mismatch at byte ${start}`);
       p = end + 2;
       // Decorrelate stereo (FLAC spec §9.2).
       if (chCode >= 8) {
@@ -331,41 +344,56 @@ function residual(br: Bits, out: Int32Array, blockSize: number, order: number): 
       continue;
     }
     // Inline Rice decoding. Fast path: one 32-bit window holds the unary quotient, its stop bit
-    // and the k low bits; long quotients fall back to a byte-wise scan.
+    // and the k low bits — and, when they fit too, those of the next sample; long quotients fall
+    // back to a byte-wise scan.
     let p = br.pos;
     const endBit = br.endBit;
+    const k1 = k + 1;
+    const kr = 32 - k; // k = 0: x >>> 32 is x >>> 0 in JS, hence the masks below
+    const kmask = k === 0 ? 0 : -1;
     for (; i < end; i++) {
       const j = p >>> 3;
       const sh = p & 7;
       const win = (dv.getUint32(j) << sh) | (buf[j + 4] >>> (8 - sh));
-      let v: number;
       const lz = Math.clz32(win);
-      if (win !== 0 && lz + 1 + k <= 32) {
-        v = k === 0 ? lz : (lz << k) | ((win << (lz + 1)) >>> (32 - k));
-        p += lz + 1 + k;
-      } else {
-        let q = 0;
-        for (;;) {
-          const cur = (buf[p >>> 3] << (p & 7)) & 0xff;
-          if (cur !== 0) {
-            const z = Math.clz32(cur) - 24;
-            q += z;
-            p += z + 1;
-            break;
-          }
-          const adv = 8 - (p & 7);
-          q += adv;
-          p += adv;
-          if (p > endBit) throw new Corrupt('frame runs past the end of the file');
+      const len = lz + k1;
+      if (win !== 0 && len <= 32) {
+        const v = (lz << k) | (((win << (lz + 1)) >>> kr) & kmask);
+        out[i] = (v >>> 1) ^ -(v & 1); // zig-zag: even → +v/2, odd → −(v+1)/2
+        p += len;
+        // A second sample from the bits left in the window (32 − len of them).
+        const w2 = win << len;
+        const lz2 = Math.clz32(w2);
+        const len2 = lz2 + k1;
+        if (len < 32 && w2 !== 0 && len + len2 <= 32 && i + 1 < end) {
+          const v2 = (lz2 << k) | (((w2 << (lz2 + 1)) >>> kr) & kmask);
+          out[++i] = (v2 >>> 1) ^ -(v2 & 1);
+          p += len2;
         }
-        if (k > 0) {
-          br.pos = p;
-          v = q * 2 ** k + br.u(k);
-          p += k;
-        } else v = q;
+        if (p > endBit) throw new Corrupt('frame runs past the end of the file');
+        continue;
       }
+      let q = 0;
+      for (;;) {
+        const cur = (buf[p >>> 3] << (p & 7)) & 0xff;
+        if (cur !== 0) {
+          const z = Math.clz32(cur) - 24;
+          q += z;
+          p += z + 1;
+          break;
+        }
+        const adv = 8 - (p & 7);
+        q += adv;
+        p += adv;
+        if (p > endBit) throw new Corrupt('frame runs past the end of the file');
+      }
+      let v: number;
+      if (k > 0) {
+        br.pos = p;
+        v = q * 2 ** k + br.u(k);
+        p += k;
+      } else v = q;
       if (p > endBit) throw new Corrupt('frame runs past the end of the file');
-      // Zig-zag: even → +v/2, odd → −(v+1)/2.
       out[i] = v <= 0x7fffffff ? (v >>> 1) ^ -(v & 1) : v % 2 === 0 ? v / 2 : -(v + 1) / 2;
     }
     br.pos = p;

@@ -18,6 +18,12 @@ let PC: usize = 0; // per k = 0..M/2: e^{−2πik/n} as (cc, nd) vectors, 32 byt
 let Z: usize = 0; // v128[M] work buffer
 let WIN: usize = 0; // f64[n] window
 let EDGE: usize = 0; // f32[n] zero-padded copy of a frame that overlaps the signal's ends
+let Z2: usize = 0; // two-frame work buffer: per complex index j, [re A, re B] then [im A, im B] (32 bytes); 0 = unused
+
+/** Sets the two-frame work buffer (32·M bytes), enabling the two-frames-at-once path (0 disables it). */
+export function configure2(z2: usize): void {
+  Z2 = z2;
+}
 
 export function heapBase(): usize {
   return __heap_base;
@@ -164,8 +170,22 @@ export function stftPower(yPtr: usize, n: i32, hop: i32, pad: i32, nFrames: i32,
   const finite = allFinite(yPtr, n);
   const nfft = 2 * M;
   const nBins = M + 1;
+  const pairs = Z2 != 0 && FIRST_R2 == 0 && M >= 16;
   for (let t = 0; t < nFrames; t++) {
     const start = t * hop - pad;
+    if (pairs && t + 1 < nFrames && start >= 0 && start + hop + nfft <= n) {
+      // two interior frames at once, one per f64x2 lane (the same arithmetic as the one-frame path)
+      const srcA = yPtr + ((<usize>start) << 2);
+      transform2(srcA, srcA + ((<usize>hop) << 2));
+      const rowA = out + (<usize>(t * nBins) << 2);
+      const mx = powerOut2(rowA, rowA + ((<usize>nBins) << 2));
+      if (rowMax) {
+        store<f32>(rowMax + ((<usize>t) << 2), <f32>f64x2.extract_lane(mx, 0));
+        store<f32>(rowMax + ((<usize>(t + 1)) << 2), <f32>f64x2.extract_lane(mx, 1));
+      }
+      t++;
+      continue;
+    }
     let src: usize;
     if (start >= 0 && start + nfft <= n) {
       src = yPtr + ((<usize>start) << 2);
@@ -181,6 +201,143 @@ export function stftPower(yPtr: usize, n: i32, hop: i32, pad: i32, nFrames: i32,
     if (rowMax) store<f32>(rowMax + ((<usize>t) << 2), mx);
   }
   return finite;
+}
+
+// ---- two frames at once (structure of arrays: lane 0 = frame A, lane 1 = frame B) ----------------
+
+// [xA[2j], xB[2j], xA[2j+1], xB[2j+1]] (f32) of the two frames' sample pair j.
+// @ts-ignore: decorator
+@inline function pair2(srcA: usize, srcB: usize, j: u32): v128 {
+  const a = v128.load64_zero(srcA + ((<usize>j) << 3));
+  const b = v128.load64_zero(srcB + ((<usize>j) << 3));
+  return v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+}
+// @ts-ignore: decorator
+@inline function re2(v: v128, j: u32): v128 {
+  return f64x2.mul(f64x2.promote_low_f32x4(v), v128.load64_splat(WIN + ((<usize>j) << 4)));
+}
+// @ts-ignore: decorator
+@inline function im2(v: v128, j: u32): v128 {
+  return f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)), v128.load64_splat(WIN + ((<usize>j) << 4), 8));
+}
+
+/** The FFT of two windowed frames (n_fft f32 samples each at srcA, srcB) into Z2; M a power of 4. */
+function transform2(srcA: usize, srcB: usize): void {
+  const m = M;
+  const rev = REV;
+  const z = Z2;
+  const q = <u32>(m >> 2);
+  for (let b = 0; b < m; b += 4) {
+    const j = load<u32>(rev + ((<usize>b) << 2));
+    const v0 = pair2(srcA, srcB, j);
+    const v1 = pair2(srcA, srcB, j + 2 * q);
+    const v2 = pair2(srcA, srcB, j + q);
+    const v3 = pair2(srcA, srcB, j + 3 * q);
+    const x0r = re2(v0, j), x0i = im2(v0, j);
+    const u1r = re2(v1, j + 2 * q), u1i = im2(v1, j + 2 * q);
+    const u2r = re2(v2, j + q), u2i = im2(v2, j + q);
+    const u3r = re2(v3, j + 3 * q), u3i = im2(v3, j + 3 * q);
+    const a0r = f64x2.add(x0r, u1r), a0i = f64x2.add(x0i, u1i);
+    const a1r = f64x2.sub(x0r, u1r), a1i = f64x2.sub(x0i, u1i);
+    const sr = f64x2.add(u2r, u3r), si = f64x2.add(u2i, u3i);
+    const dr = f64x2.sub(u2r, u3r), di = f64x2.sub(u2i, u3i);
+    const p = z + ((<usize>b) << 5);
+    v128.store(p, f64x2.add(a0r, sr));
+    v128.store(p, f64x2.add(a0i, si), 16);
+    v128.store(p, f64x2.add(a1r, di), 32); // a1 + (−i·d)
+    v128.store(p, f64x2.sub(a1i, dr), 48);
+    v128.store(p, f64x2.sub(a0r, sr), 64);
+    v128.store(p, f64x2.sub(a0i, si), 80);
+    v128.store(p, f64x2.sub(a1r, di), 96); // a1 − (−i·d)
+    v128.store(p, f64x2.add(a1i, dr), 112);
+  }
+  for (let pass = 1; pass < NPASS; pass++) {
+    const h = load<i32>(PASS_H + ((<usize>pass) << 2));
+    const tw0 = TW + <usize>load<i32>(PASS_OFF + ((<usize>pass) << 2));
+    const blk = 4 * h;
+    const hb = (<usize>h) << 5;
+    for (let b = 0; b < m; b += blk) {
+      let p = z + ((<usize>b) << 5);
+      let t = tw0;
+      for (let j = 0; j < h; j++) {
+        const x0r = v128.load(p), x0i = v128.load(p, 16);
+        // u = Z·W with W = c + i·s (c at the cc vector, s in the nd vector's second lane)
+        const y1r = v128.load(p + hb), y1i = v128.load(p + hb, 16);
+        const c2 = v128.load64_splat(t, 32), s2 = v128.load64_splat(t, 56);
+        const u1r = f64x2.sub(f64x2.mul(y1r, c2), f64x2.mul(y1i, s2)), u1i = f64x2.add(f64x2.mul(y1i, c2), f64x2.mul(y1r, s2));
+        const y2r = v128.load(p + 2 * hb), y2i = v128.load(p + 2 * hb, 16);
+        const c1 = v128.load64_splat(t), s1 = v128.load64_splat(t, 24);
+        const u2r = f64x2.sub(f64x2.mul(y2r, c1), f64x2.mul(y2i, s1)), u2i = f64x2.add(f64x2.mul(y2i, c1), f64x2.mul(y2r, s1));
+        const y3r = v128.load(p + 3 * hb), y3i = v128.load(p + 3 * hb, 16);
+        const c3 = v128.load64_splat(t, 64), s3 = v128.load64_splat(t, 88);
+        const u3r = f64x2.sub(f64x2.mul(y3r, c3), f64x2.mul(y3i, s3)), u3i = f64x2.add(f64x2.mul(y3i, c3), f64x2.mul(y3r, s3));
+        const a0r = f64x2.add(x0r, u1r), a0i = f64x2.add(x0i, u1i);
+        const a1r = f64x2.sub(x0r, u1r), a1i = f64x2.sub(x0i, u1i);
+        const sr = f64x2.add(u2r, u3r), si = f64x2.add(u2i, u3i);
+        const dr = f64x2.sub(u2r, u3r), di = f64x2.sub(u2i, u3i);
+        v128.store(p, f64x2.add(a0r, sr));
+        v128.store(p, f64x2.add(a0i, si), 16);
+        v128.store(p + hb, f64x2.add(a1r, di));
+        v128.store(p + hb, f64x2.sub(a1i, dr), 16);
+        v128.store(p + 2 * hb, f64x2.sub(a0r, sr));
+        v128.store(p + 2 * hb, f64x2.sub(a0i, si), 16);
+        v128.store(p + 3 * hb, f64x2.sub(a1r, di));
+        v128.store(p + 3 * hb, f64x2.add(a1i, dr), 16);
+        p += 32;
+        t += 96;
+      }
+    }
+  }
+}
+
+/**
+ * |X[k]|² of both frames from Z2 into rowA and rowB (f32, M + 1 bins each), computed as the
+ * one-frame powerOut does but with the halvings moved to a final exact ×¼. Returns both rows'
+ * maxima as [max A, max B].
+ */
+function powerOut2(rowA: usize, rowB: usize): v128 {
+  const m = M;
+  const z = Z2;
+  const z0r = v128.load(z);
+  const z0i = v128.load(z, 16);
+  const dc = f64x2.add(z0r, z0i);
+  const ny = f64x2.sub(z0r, z0i);
+  const pdc = f64x2.mul(dc, dc);
+  const pny = f64x2.mul(ny, ny);
+  const d32 = f32x4.demote_f64x2_zero(pdc);
+  const n32 = f32x4.demote_f64x2_zero(pny);
+  v128.store32_lane(rowA, d32, 0);
+  v128.store32_lane(rowB, d32, 1);
+  v128.store32_lane(rowA + ((<usize>m) << 2), n32, 0);
+  v128.store32_lane(rowB + ((<usize>m) << 2), n32, 1);
+  let mx = f64x2.pmax(pdc, pny);
+  const quarter = f64x2.splat(0.25);
+  const half = m >> 1;
+  for (let k = 1; k <= half; k++) {
+    const k2 = m - k;
+    const pa = z + ((<usize>k) << 5);
+    const pb = z + ((<usize>k2) << 5);
+    const Ar = v128.load(pa), Ai = v128.load(pa, 16);
+    const Br = v128.load(pb), Bi = v128.load(pb, 16);
+    const Er = f64x2.add(Ar, Br), Ei = f64x2.sub(Ai, Bi); // 2E = Z[k] + conj Z[m−k]
+    const Dr = f64x2.sub(Ar, Br), Di = f64x2.add(Ai, Bi); // D = Z[k] − conj Z[m−k]; 2O = −i·D = (Di, −Dr)
+    const pc = PC + ((<usize>k) << 5);
+    const c = v128.load64_splat(pc), s = v128.load64_splat(pc, 24);
+    const Tr = f64x2.add(f64x2.mul(Di, c), f64x2.mul(Dr, s)); // 2T = 2O·W
+    const Ti = f64x2.sub(f64x2.mul(Di, s), f64x2.mul(Dr, c));
+    const Xr = f64x2.add(Er, Tr), Xi = f64x2.add(Ei, Ti); // 2X[k]
+    const Yr = f64x2.sub(Er, Tr), Yi = f64x2.sub(Ei, Ti); // 2·conj X[m−k]
+    const p1 = f64x2.mul(f64x2.add(f64x2.mul(Xr, Xr), f64x2.mul(Xi, Xi)), quarter);
+    const p2 = f64x2.mul(f64x2.add(f64x2.mul(Yr, Yr), f64x2.mul(Yi, Yi)), quarter);
+    const q1 = f32x4.demote_f64x2_zero(p1);
+    const q2 = f32x4.demote_f64x2_zero(p2);
+    v128.store32_lane(rowA + ((<usize>k) << 2), q1, 0);
+    v128.store32_lane(rowB + ((<usize>k) << 2), q1, 1);
+    v128.store32_lane(rowA + ((<usize>k2) << 2), q2, 0);
+    v128.store32_lane(rowB + ((<usize>k2) << 2), q2, 1);
+    mx = f64x2.pmax(mx, f64x2.pmax(p1, p2));
+  }
+  return mx;
 }
 
 /** 1 when all n f32 values at p are finite, else 0 (v − v is 0 for finite v, NaN otherwise). */

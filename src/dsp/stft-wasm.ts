@@ -27,6 +27,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   configure(m: number, rev: number, tw: number, passH: number, passOff: number, npass: number, firstR2: number, pc: number, z: number, win: number, edge: number): void;
+  configure2(z2: number): void;
   stftPower(yPtr: number, n: number, hop: number, pad: number, nFrames: number, out: number, rowMax: number): number;
   allFinite(p: number, n: number): number;
   matmulT(x: number, d: number, rows: number, nIn: number, nOut: number, out: number): void;
@@ -81,6 +82,17 @@ function load(): Exports | null {
   return instance;
 }
 
+let twoFrames = true;
+
+/**
+ * Switches the STFT kernel's two-frames-at-once path (the default; bit-identical results, a
+ * frame per SIMD lane) on or off, for tests.
+ */
+export function setWasmStftTwoFrames(on: boolean): void {
+  twoFrames = on;
+  layout = undefined; // reconfigure on the next STFT
+}
+
 /** Turns the WebAssembly kernels off (true) or back on (false), e.g. to compare both paths. */
 export function setWasmStftDisabled(off: boolean): void {
   disabled = off;
@@ -128,6 +140,8 @@ function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string
   p = align16(p + 8 * n_fft);
   const edge = p;
   p = align16(p + 4 * n_fft);
+  const z2 = p;
+  p = align16(p + 32 * m);
   if (p > RES0) return false;
   layout = undefined;
   const buf = ex.memory.buffer;
@@ -171,6 +185,7 @@ function configure(ex: Exports, n_fft: number, win: Float64Array, winKey: string
   }
   new Float64Array(buf, winPtr, n_fft).set(win);
   ex.configure(m, rev, tw, passHPtr, passOffPtr, passH.length, firstR2 ? 1 : 0, pc, z, winPtr, edge);
+  ex.configure2(twoFrames ? z2 : 0);
   layout = { key };
   return true;
 }

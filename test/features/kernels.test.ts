@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { SerError } from '../../src/errors.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { powerSpectrogram, transientPowerSpectrogram } from '../../src/dsp/stft.js';
-import { setWasmStftDisabled, wasmContrastSums, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
+import { setWasmStftDisabled, setWasmStftTwoFrames, wasmContrastSums, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
 import { contrastBackend, delta, estimateTuning, extractAllFeatures, extractFeatures, mfcc, powerToDb, spectralContrast, spectralContrastFromPower } from '../../src/features/index.js';
 
 function ok(cond: unknown, message = 'assertion failed'): asserts cond {
@@ -313,5 +313,31 @@ test('estimateTuning on the resident spectrogram (kernel-listed candidate bins) 
     assert.equal(a, b, `f0 ${f0}`);
     assert.equal(c, d, `f0 ${f0} (other parameters)`);
     ok(a >= -0.5 && a < 0.5, `f0 ${f0}: tuning ${a} in [−0.5, 0.5)`);
+  }
+});
+
+test('STFT kernel: the two-frames-at-once path is bit-identical to one frame at a time (edge frames, odd counts, sizes)', () => {
+  const r = rng(31);
+  try {
+    for (const [n, n_fft, hop_length] of [
+      [66150, 2048, 512],
+      [20000, 512, 128],
+      [9000, 1024, 256], // log2(n_fft/2) odd: one frame at a time only
+      [5000, 2048, 300],
+      [700, 64, 16],
+      [2500, 2048, 512], // few frames, mostly edges
+    ]) {
+      const y = Float32Array.from({ length: n }, r);
+      setWasmStftTwoFrames(true);
+      const a = transientPowerSpectrogram(y, { n_fft, hop_length });
+      const aData = Array.from(a.power.data);
+      const aMax = Array.from(a.rowMax ?? []);
+      setWasmStftTwoFrames(false);
+      const b = transientPowerSpectrogram(y, { n_fft, hop_length });
+      assert.deepEqual(aData, Array.from(b.power.data), `n ${n} n_fft ${n_fft} hop ${hop_length}`);
+      assert.deepEqual(aMax, Array.from(b.rowMax ?? []), `row maxima n_fft ${n_fft}`);
+    }
+  } finally {
+    setWasmStftTwoFrames(true);
   }
 });

@@ -5,18 +5,16 @@
  * With integer rates, up/down = target/orig reduced by their gcd, output sample q·up sits exactly
  * at input sample q·down. Output samples [q0·up, q1·up) are computed by resampling input
  * [q0·down − M, q1·down + M) offline and keeping the outputs after the first M·up/down; the margin
- * M (a multiple of `down`) makes the block's own zero padding invisible: the filter's half length
- * when the blocks go through the single-stage polyphase filter (the WebAssembly kernel is
- * available: 320 input samples = 6.7 ms for 48000 → 22050 Hz), several times it otherwise (the
- * offline two-stage path's FFT filter). The stream start is preceded by M zeros and flush()
- * appends M zeros, as the offline resampler takes the signal to be zero outside [0, n). The output
- * length after flush is the offline one, ceil(n · target / orig).
- * Equal to offline `resample(y, orig, target)` up to float rounding (max abs difference ≤ 1e-5 of
- * full scale is tested, with and without the WebAssembly kernel: test/stream/resampler.test.ts).
+ * M (a multiple of `down`, several times the anti-alias filter's half length) makes the block's own
+ * zero padding invisible. The stream start is preceded by M zeros and flush() appends M zeros, as
+ * the offline resampler takes the signal to be zero outside [0, n). The output length after flush
+ * is the offline one, ceil(n · target / orig).
+ * Equal to offline `resample(y, orig, target)` up to float rounding (the offline function picks a
+ * one- or two-stage implementation by length; both have the same response): measured max abs
+ * difference ~1e-6 of full scale on speech (see test/stream/resampler.test.ts).
  */
 import { SerError } from '../errors.js';
-import { resample, type ResampleOptions } from '../dsp/resample.js';
-import { wasmResampleAvailable } from '../dsp/resample-wasm.js';
+import { resample } from '../dsp/resample.js';
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -30,8 +28,6 @@ export class StreamResampler {
   readonly down: number;
   /** Overlap margin in input samples (a multiple of down). */
   readonly margin: number;
-  /** Blocks are resampled by the single-stage polyphase filter (WebAssembly kernel available). */
-  private readonly singleStage: boolean;
   /** Input groups (of `down` samples) per block. */
   private readonly blockGroups: number;
   private buf: Float32Array;
@@ -59,13 +55,7 @@ export class StreamResampler {
     // anti-alias transition width (cycles / input sample) of the default 'hq' design: 0.5·scale·(1 − 0.913)
     const scale = Math.min(1, target / orig);
     const df = 0.5 * scale * (1 - 0.913);
-    // With the WebAssembly kernel, blocks go through the single-stage polyphase filter (what the
-    // offline resample runs there too): output m reads inputs within the filter's half length of
-    // its position, so a margin of that half length (Kaiser estimate at 100 dB) suffices. Without
-    // it the offline function may take its two-stage path for a block, whose FFT stage needs more.
-    this.singleStage = wasmResampleAvailable();
-    const half = Math.max(2, Math.ceil(((100 - 7.95) / (2.285 * 2 * Math.PI * df) + 1) / 2));
-    const need = this.singleStage ? half + 2 : Math.ceil(10 / df) + 16; // two-stage: ≈ 3× the half length
+    const need = Math.ceil(10 / df) + 16; // ≈ 3× the Kaiser half length (≈ 3.2 / df)
     this.margin = Math.ceil(need / this.down) * this.down;
     this.blockGroups = Math.max(1, Math.ceil((blockSeconds * orig) / this.down));
     this.buf = new Float32Array(this.margin * 2 + this.blockGroups * this.down * 2 + 1024);
@@ -112,8 +102,7 @@ export class StreamResampler {
     const b = q1 * this.down + M;
     if (b > have + (this.done ? Infinity : 0)) throw new Error('internal: resampler block beyond input');
     const seg = this.buf.subarray(a - this.base, b - this.base);
-    const opts: ResampleOptions | undefined = this.singleStage ? { twoStage: false } : undefined;
-    const y = resample(seg, this.orig, this.target, opts);
+    const y = resample(seg, this.orig, this.target);
     const skip = (M / this.down) * this.up;
     const out = y.slice(skip, skip + (q1 - this.q0) * this.up);
     this.q0Before = this.q0 * this.up;

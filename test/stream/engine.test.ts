@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEmotionStream, EmaSmoother, energyDb, type StreamEvent } from '../../src/stream/engine.js';
 import { resample } from '../../src/dsp/resample.js';
+import { featureColumns, normalizeFeatureConfig } from '../../src/features/index.js';
 import { SerError } from '../../src/errors.js';
 import { disposeBundle } from '../../src/model/bundle.js';
 import { rmSync } from 'node:fs';
@@ -161,10 +162,19 @@ test('input at 48 kHz is resampled incrementally: features equal the offline-res
   const a = feats(48000, y48, 960);
   const b = feats(SR, y16, 320);
   assert.equal(a.length, b.length);
+  // Spectral contrast is left out: its valleys (the lowest 2 % of a band's bins, up to ~100 dB under
+  // the band's peak; for the top band, bins in the resampler's −100 dB stopband) are at the level of
+  // float rounding, and the streamed and offline resamplers round differently (float32 FFT blocks of
+  // different extents: samples agree to ~2e-7, see resampler.test.ts), which moves them by up to a
+  // few dB. Contrast itself is checked stream = offline on the same samples in equivalence.test.ts.
+  const cols = featureColumns(normalizeFeatureConfig({ sr: SR }));
+  const skip = cols.map((c) => c.startsWith('contrast_'));
+  assert.equal(skip.filter(Boolean).length, 7);
   for (let w = 0; w < a.length; w++) {
     let md = 0;
     let sc = 0;
     for (let i = 0; i < a[w].length; i++) {
+      if (skip[i % cols.length]) continue;
       md = Math.max(md, Math.abs(a[w][i] - b[w][i]));
       sc = Math.max(sc, Math.abs(b[w][i]));
     }

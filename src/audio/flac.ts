@@ -158,13 +158,30 @@ const BLOCK_SIZES = [0, 192, 576, 1152, 2304, 4608, -8, -16, 256, 512, 1024, 204
 const SAMPLE_RATES = [0, 88200, 176400, 192000, 8000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
 const SAMPLE_SIZES = [0, 8, 12, 0, 16, 20, 24, 32];
 
+/** Reused copy buffer for files up to 16 MB (saves an allocation and its page faults per file). */
+let scratch: Uint8Array | null = null;
+const SCRATCH_MAX = 16 << 20;
+
+function slackCopy(bytes: Uint8Array): Uint8Array {
+  const need = bytes.length + 8;
+  if (need > SCRATCH_MAX) {
+    const b = new Uint8Array(need);
+    b.set(bytes);
+    return b;
+  }
+  if (!scratch || scratch.length < need) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(need, 2 * (scratch?.length ?? 0))));
+  const b = scratch.subarray(0, need);
+  b.set(bytes);
+  b.fill(0, bytes.length);
+  return b;
+}
+
 /** Decodes a whole FLAC file (optionally starting at `off`, e.g. after an ID3 tag). */
 export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels: Float32Array[]; sr: number; info: FlacInfo } {
   const info = parseFlacHeader(bytes, file, off);
   const { channels: nc, bitsPerSample: bps } = info;
-  // Slack so the 32-bit window reads never go out of range.
-  const buf = new Uint8Array(bytes.length + 8);
-  buf.set(bytes);
+  // A copy with 8 zero bytes of slack, so the 32-bit window reads never go out of range.
+  const buf = slackCopy(bytes);
   const n = bytes.length;
   const bits = new Bits(buf, n * 8);
   if (info.totalSamples > FLAC_MAX_SAMPLES) throw new SerError('EFORMAT', `FLAC declares ${info.totalSamples} samples, more than the supported ${FLAC_MAX_SAMPLES}`, { file });

@@ -236,11 +236,22 @@ export function fftKernel(phases: Float64Array[], N: number): FftKernel | null {
   return { N, L, u, tw, H };
 }
 
+/** Reused stage-1 output buffer for signals up to 4 M samples (saves an allocation and its page faults). */
+let zScratch: Float32Array | null = null;
+const Z_SCRATCH_MAX = 1 << 22;
+
+function scratchZ(len: number): Float32Array {
+  if (len > Z_SCRATCH_MAX) return new Float32Array(len);
+  if (!zScratch || zScratch.length < len) zScratch = new Float32Array(Math.min(Z_SCRATCH_MAX, Math.max(len, 2 * (zScratch?.length ?? 0))));
+  return zScratch.subarray(0, len);
+}
+
 /**
  * Stage 1 of the two-stage path: z(τ) = Σ_j y[j] g_v(τ − j) for τ = −E + q/u (q = 0 .. u(n + 2E) − 1)
  * at z[u(τ + E)], then u(E + 2) zeros; g_v is phase v of the kernel, whose tap k sits at offset
  * k − D. Overlap-save with two real blocks packed into one complex transform. Returns null when
- * the WebAssembly kernel is unavailable.
+ * the WebAssembly kernel is unavailable. The result is a view of a buffer reused by the next call:
+ * consume it before calling again.
  */
 export function wasmFftLowpass(y: Float32Array, k: FftKernel, D: number, E: number): Float32Array | null {
   if (disabled) return null;
@@ -258,7 +269,8 @@ export function wasmFftLowpass(y: Float32Array, k: FftKernel, D: number, E: numb
   const n = y.length;
   const B = N - L + 1; // valid outputs per block
   const span = n + 2 * E;
-  const z = new Float32Array(u * span + u * (E + 2));
+  const z = scratchZ(u * span + u * (E + 2));
+  z.fill(0, u * span);
   const nBlocks = Math.ceil(span / B);
   const RE = lay.RE >> 2;
   const IM = lay.IM >> 2;

@@ -112,6 +112,40 @@ export function polyRational4(x: usize, taps: usize, K: i32, up: i32, down: i32,
   }
 }
 
+/** polyRational4 for K = 16 (the short stage-2 kernel of the two-stage path), fully unrolled. */
+export function polyRational4x16(x: usize, taps: usize, up: i32, down: i32, nGroups: i32, out: usize): void {
+  const sx = <usize>down << 2;
+  const so = <usize>up << 2;
+  const q = down / up;
+  const rem = down % up;
+  for (let g = 0; g < nGroups; g++) {
+    const xg = x + ((<usize>g * <usize>down) << 4);
+    const og = out + ((<usize>g * <usize>up) << 4);
+    let i = 0;
+    let p = 0;
+    for (let r = 0; r < up; r++) {
+      const h = taps + (<usize>p << 6);
+      const h0 = v128.load(h), h1 = v128.load(h, 16), h2 = v128.load(h, 32), h3 = v128.load(h, 48);
+      let xa = xg + (<usize>i << 2);
+      const o = og + (<usize>r << 2);
+      for (let t = 0; t < 4; t++) {
+        const s = f32x4.add(
+          f32x4.add(f32x4.mul(v128.load(xa), h0), f32x4.mul(v128.load(xa, 16), h1)),
+          f32x4.add(f32x4.mul(v128.load(xa, 32), h2), f32x4.mul(v128.load(xa, 48), h3)),
+        );
+        store<f32>(o + <usize>t * so, hsum(s));
+        xa += sx;
+      }
+      i += q;
+      p += rem;
+      if (p >= up) {
+        p -= up;
+        i++;
+      }
+    }
+  }
+}
+
 /**
  * Arbitrary ratio with a fine table of P phases (P + 1 rows): output m sits at t = t0 + m·step
  * (input samples, relative to x); the two rows around the fractional position are interpolated

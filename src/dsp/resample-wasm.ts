@@ -17,6 +17,7 @@ interface Exports {
   heapBase(): number;
   polyRational(x: number, taps: number, K: number, up: number, down: number, i0: number, p0: number, nOut: number, out: number): void;
   polyRational4(x: number, taps: number, K: number, up: number, down: number, nGroups: number, out: number): void;
+  polyRational4x16(x: number, taps: number, up: number, down: number, nGroups: number, out: number): void;
   fftForward(re: number, im: number, tw: number, N: number): void;
   fftInverse(re: number, im: number, tw: number, N: number): void;
   cmul(re: number, im: number, hre: number, him: number, ore: number, oim: number, N: number): void;
@@ -137,7 +138,8 @@ export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, 
     const cnt = g * gOut;
     const i0 = (m0 / up) * down; // m0 is a multiple of up
     window(y, origin + i0 - half + 1, g * 4 * down + t.Kp, X >> 2);
-    e.polyRational4(X, T, t.Kp, up, down, g, O);
+    if (t.Kp === 16) e.polyRational4x16(X, T, up, down, g, O);
+    else e.polyRational4(X, T, t.Kp, up, down, g, O);
     out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
     m0 += cnt;
   }

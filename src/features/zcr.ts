@@ -33,17 +33,21 @@ export function zeroCrossingRate(y: Float32Array, options: ZcrOptions = {}): Mat
   check(n > 0, 'zero-crossing rate of an empty signal is undefined');
   const pad = center ? Math.floor(frame_length / 2) : 0;
   const nFrames = frameCount(n, frame_length, hop, center);
-  // neg[i] = sign bit of the padded signal at i (edge padding repeats y[0] / y[n−1]).
+  // cum[i + 1] = number of crossings among the pairs (0, 1) .. (i − 1, i) of the padded signal
+  // (edge padding repeats y[0] / y[n−1], so no pair inside the padding crosses). A value is
+  // negative when v < −threshold (|v| ≤ threshold, incl. −0, is +0).
   const total = n + 2 * pad;
-  const neg = new Uint8Array(total);
-  for (let i = 0; i < total; i++) {
-    const j = i - pad;
-    const v = y[j < 0 ? 0 : j >= n ? n - 1 : j];
-    neg[i] = v < -threshold ? 1 : 0; // |v| ≤ threshold (incl. −0) is +0
-  }
-  // cross[i] = 1 when the pair (i − 1, i) crosses; prefix sums give each frame's count.
   const cum = new Int32Array(total + 1);
-  for (let i = 1; i < total; i++) cum[i + 1] = cum[i] + (neg[i] !== neg[i - 1] ? 1 : 0);
+  const thr = -threshold;
+  let c = 0;
+  let prev = y[0] < thr;
+  for (let j = 1; j < n; j++) {
+    const cur = y[j] < thr;
+    if (cur !== prev) c++;
+    prev = cur;
+    cum[pad + j + 1] = c;
+  }
+  cum.fill(c, pad + n + 1);
   const out = new Float32Array(nFrames);
   for (let t = 0; t < nFrames; t++) {
     const s = t * hop;

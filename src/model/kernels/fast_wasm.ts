@@ -15,6 +15,8 @@
  * - Sum / Mean over leading axes (batch-norm statistics, bias gradients) and Tile: in-place
  *   loops over heap views instead of transpose-then-reduce / the generic tile.
  * - MaxPoolGrad: one pass routing each gradient to its window's first maximum.
+ * - Identity: shares the input's data (reference-counted) instead of copying it; the engine
+ *   clones every tensor it saves for backprop.
  * The Sum/Mean and MaxPoolGrad loops run in the WebAssembly SIMD module of ./lstm.ts when it is
  * available (plain JS loops otherwise).
  *
@@ -340,7 +342,20 @@ function maxPoolGradLoop(
   }
 }
 
+/**
+ * Identity without a copy: the output shares the input's data (reference-counted, like the wasm
+ * Reshape and the cpu backend's Identity). The shipped kernel copies the whole tensor, and the
+ * engine calls Identity (clone) on every tensor it saves for the backward pass.
+ */
+function identityKernel(args: Args): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return orig('Identity', args);
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 const replacements: Record<string, (args: Args) => TensorInfo | TensorInfo[]> = {
+  Identity: identityKernel,
   MaxPoolGrad: maxPoolGradKernel,
   Sum: reduceLeading('Sum'),
   Mean: reduceLeading('Mean'),

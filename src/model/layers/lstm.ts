@@ -227,8 +227,10 @@ export function orthogonalMatrix(rows: number, cols: number, seed: number | unde
   // float64), then lay them out so that rows or columns are orthonormal.
   const n = Math.min(rows, cols);
   const m = Math.max(rows, cols);
-  const rnd = tf.tidy(() => tf.randomNormal([n, m], 0, 1, 'float32', seed).dataSync());
-  const v = Float64Array.from(rnd);
+  // read outside tidy: tidy walks a returned typed array element by element
+  const r = tf.randomNormal([n, m], 0, 1, 'float32', seed);
+  const v = Float64Array.from(r.dataSync());
+  r.dispose();
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
       let d = 0;

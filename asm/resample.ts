@@ -33,29 +33,8 @@
 }
 
 /**
- * Exact rational polyphase filter: for m = 0 .. nOut−1, out[m] = Σ_k x[i + k]·taps[p][k], starting
- * at input index i = i0 and phase p = p0; after each output p += down, i += ⌊p / up⌋, p %= up.
- */
-export function polyRational(x: usize, taps: usize, K: i32, up: i32, down: i32, i0: i32, p0: i32, nOut: i32, out: usize): void {
-  const q = down / up;
-  const r = down % up;
-  let i = i0;
-  let p = p0;
-  const rowBytes = <usize>K << 2;
-  for (let m = 0; m < nOut; m++) {
-    const s = dot(x + (<usize>i << 2), taps + <usize>p * rowBytes, K);
-    store<f32>(out + (<usize>m << 2), hsum(s));
-    i += q;
-    p += r;
-    if (p >= up) {
-      p -= up;
-      i++;
-    }
-  }
-}
-
-/**
- * The same filter as polyRational for whole groups of 4·up outputs starting at phase 0: the four
+ * Exact rational polyphase filter, out[m] = Σ_k x[i_m + k]·taps[p_m][k] with i_m = ⌊m·down/up⌋ and
+ * p_m = m·down mod up, for whole groups of 4·up outputs (starting at phase 0): the four
  * outputs r, r + up, r + 2up, r + 3up of a group share tap row (r·down mod up) and read inputs
  * down samples apart, so each tap vector is loaded once for four outputs. Output m = g·4up + r
  * (g < nGroups) reads x from index g·4down + ⌊r·down/up⌋.

@@ -1,8 +1,9 @@
 /**
  * WebAssembly (SIMD) inner loops of the polyphase resampler (src/dsp/resample.ts): one f32x4 dot
  * product of K taps per output sample, for exact rational banks and for the interpolated fine
- * table. The module (under 1 kB, built from asm/resample.ts by scripts/build-resample-wasm.mjs)
- * is compiled synchronously on first use. Where WebAssembly or its SIMD extension is missing the
+ * table, and the float32 FFT overlap-save low-pass of the two-stage path. The module (just under
+ * 4 kB — the limit for synchronous compilation on a browser's main thread; a test checks it — built
+ * from asm/resample.ts by scripts/build-resample-wasm.mjs) is compiled synchronously on first use. Where WebAssembly or its SIMD extension is missing the
  * functions here return false and the caller uses its JS loop. Browser-safe: no Node APIs.
  *
  * Memory: the tap table of the bank in use, then an input window and an output block; a long
@@ -15,7 +16,6 @@ import { RESAMPLE_WASM_BASE64 } from './resample-wasm.generated.js';
 interface Exports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  polyRational(x: number, taps: number, K: number, up: number, down: number, i0: number, p0: number, nOut: number, out: number): void;
   polyRational4(x: number, taps: number, K: number, up: number, down: number, nGroups: number, out: number): void;
   polyRational4x16(x: number, taps: number, up: number, down: number, nGroups: number, out: number): void;
   fftForward(re: number, im: number, tw: number, N: number): void;
@@ -125,33 +125,22 @@ export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, 
   const e = load();
   if (!e) return false;
   const nOut = out.length;
-  // Groups of 4·up outputs (starting at phase 0) go through the 4-output kernel, the tail through
-  // the 1-output kernel.
+  // Groups of 4·up outputs (starting at phase 0) go through the 4-output kernel; the last, partial
+  // group is computed whole (the window is zero past the signal) and cut.
   const gOut = 4 * up;
   const G = Math.max(1, Math.floor(BLOCK / gOut));
-  const winLen = Math.max(G * 4 * down, Math.ceil((BLOCK * down) / up) + 2) + t.Kp;
+  const winLen = G * 4 * down + t.Kp;
   const { T, X, O } = layout(e, t, winLen);
   const mem = f32!;
-  let m0 = 0;
-  while (nOut - m0 >= gOut) {
-    const g = Math.min(G, Math.floor((nOut - m0) / gOut));
-    const cnt = g * gOut;
+  for (let m0 = 0; m0 < nOut; ) {
+    const g = Math.min(G, Math.ceil((nOut - m0) / gOut));
+    const cnt = Math.min(g * gOut, nOut - m0);
     const i0 = (m0 / up) * down; // m0 is a multiple of up
     window(y, origin + i0 - half + 1, g * 4 * down + t.Kp, X >> 2);
     if (t.Kp === 16) e.polyRational4x16(X, T, up, down, g, O);
     else e.polyRational4(X, T, t.Kp, up, down, g, O);
     out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
     m0 += cnt;
-  }
-  for (; m0 < nOut; m0 += BLOCK) {
-    const cnt = Math.min(BLOCK, nOut - m0);
-    const q = m0 * down;
-    const i0 = Math.floor(q / up);
-    const p0 = q - i0 * up;
-    const iLast = Math.floor(((m0 + cnt - 1) * down) / up);
-    window(y, origin + i0 - half + 1, iLast - i0 + t.Kp, X >> 2);
-    e.polyRational(X, T, t.Kp, up, down, 0, p0, cnt, O);
-    out.set(mem.subarray(O >> 2, (O >> 2) + cnt), m0);
   }
   return true;
 }

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resample } from '../../src/dsp/resample.js';
 import { setWasmResampleDisabled, wasmResampleAvailable } from '../../src/dsp/resample-wasm.js';
+import { RESAMPLE_WASM_BASE64 } from '../../src/dsp/resample-wasm.generated.js';
 
 function noise(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -37,8 +38,9 @@ function jsResample(y: Float32Array, o: number, t: number): Float32Array {
   }
 }
 
-test('the WebAssembly SIMD kernel is available under Node', () => {
+test('the WebAssembly SIMD kernel is available under Node, and small enough (≤ 4 kB) for synchronous compilation on a browser main thread', () => {
   assert.equal(wasmResampleAvailable(), true);
+  assert.ok(atob(RESAMPLE_WASM_BASE64).length <= 4096, `module is ${atob(RESAMPLE_WASM_BASE64).length} bytes`);
 });
 
 test('WebAssembly kernel = JS loop (float32 rounding only) for rational and arbitrary ratios, all lengths', () => {

@@ -176,6 +176,8 @@ function slackCopy(bytes: Uint8Array): Uint8Array {
   return b;
 }
 
+const frameScratch: Int32Array[] = [];
+
 /** Decodes a whole FLAC file (optionally starting at `off`, e.g. after an ID3 tag). */
 export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels: Float32Array[]; sr: number; info: FlacInfo } {
   const info = parseFlacHeader(bytes, file, off);
@@ -191,8 +193,9 @@ export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels
   // Integer work buffers for one frame; each decoded frame is scaled straight into the float output.
   let out: Float32Array[] = [];
   for (let c = 0; c < nc; c++) out.push(new Float32Array(cap));
-  const frameBuf: Int32Array[] = [];
-  for (let c = 0; c < nc; c++) frameBuf.push(new Int32Array(65536));
+  // Per-channel integer work buffers for one frame (≤ 65536 samples), reused across calls.
+  while (frameScratch.length < nc) frameScratch.push(new Int32Array(65536));
+  const frameBuf = frameScratch;
   const scale = 1 / 2 ** (bps - 1);
   let done = 0;
   let p = info.framesOffset;

@@ -3,12 +3,13 @@
  * product of K taps per output sample, for exact rational banks and for the interpolated fine
  * table, and the float32 FFT overlap-save low-pass of the two-stage path. The module (just under
  * 4 kB — the limit for synchronous compilation on a browser's main thread; a test checks it — built
- * from asm/resample.ts by scripts/build-resample-wasm.mjs) is compiled synchronously on first use. Where WebAssembly or its SIMD extension is missing the
- * functions here return false and the caller uses its JS loop. Browser-safe: no Node APIs.
+ * from asm/resample.ts by scripts/build-resample-wasm.mjs) is compiled synchronously on first use.
+ * Where WebAssembly or its SIMD extension is missing the functions here return false (or null)
+ * and the caller uses its JS code. Browser-safe: no Node APIs.
  *
- * Memory: the tap table of the bank in use, then an input window and an output block; a long
- * signal is processed in blocks of BLOCK outputs, so the memory stays small (about 1 MB for the
- * usual ratios) whatever the signal length. The memory is sized once, up front, for the largest
+ * Memory: the tap table of the bank in use (or the FFT tables), then an input window and an output
+ * block; a long signal is processed in blocks, so the memory stays small (about 1 MB for the usual
+ * ratios) whatever the signal length. The memory is sized once, up front, for the largest
  * table + window seen so far (growing it is rare: only a new, larger bank triggers it).
  */
 import { RESAMPLE_WASM_BASE64 } from './resample-wasm.generated.js';

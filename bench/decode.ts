@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of audio decoding and resampling (prints figures; not a test).
- *   node --import tsx bench/decode.ts [N_FILES]
+ *   npm run bench:decode [-- N_FILES]    (= node --import tsx bench/decode.ts [N_FILES])
  * Reads ../shared/data/ravdess (FLAC) and ../shared/data/ravdess-wav. Reports wall and CPU time
  * per file after warm-up; the machine is shared, so compare figures from the same run only.
  */

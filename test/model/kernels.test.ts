@@ -276,3 +276,32 @@ test('Conv1D filter gradient on wasm: SIMD-module path, both per-tap paths (modu
   }
   await initBackend('wasm');
 });
+
+test('Mean gradient (registered by initBackend): d/dx Σ r ⊙ mean(x, axes) = r / N broadcast over the reduced axes', async () => {
+  await initBackend('wasm');
+  for (const [shape, axes, keep] of [[[4, 5, 3], [0, 1], false], [[2, 3, 4], [1], true], [[6], [0], false]] as [number[], number[], boolean][]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = tf.tensor(rand(n, 81), shape);
+    const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d)).filter((_, i) => keep || !axes.includes(i));
+    const r = tf.tensor(rand(outShape.reduce((a, b) => a * b, 1), 82, 4), outShape);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, axes, keep), r)))(x);
+    const N = axes.reduce((p, a) => p * shape[a]!, 1);
+    const rv = r.dataSync();
+    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    const keptStrides = (() => {
+      const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      return kept.map((_, i) => kept.slice(i + 1).reduce((a, b) => a * b, 1));
+    })();
+    const want = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let ri = 0;
+      shape.forEach((_, a) => {
+        const idx = Math.floor(i / strides[a]!) % shape[a]!;
+        if (!axes.includes(a)) ri += idx * keptStrides[a]!;
+      });
+      want[i] = rv[ri]! / N;
+    }
+    assert.ok(maxAbsDiff(g.dataSync(), want) < 1e-6, `${JSON.stringify([shape, axes, keep])}`);
+    tf.dispose([x, r, g]);
+  }
+});

@@ -5,9 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmConv2DBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { installFastWasmKernels } from './fast_wasm.js';
+import { registerFastGradients } from './gradients.js';
 
 export { conv2DBackpropFilterImpl, callKernel } from './conv2d_backprop_filter.js';
 export { installFastWasmKernels, sliceInPlace } from './fast_wasm.js';
+export { registerFastGradients } from './gradients.js';
 
 const configs: tf.KernelConfig[] = [wasmConv2DBackpropFilterConfig];
 
@@ -17,4 +19,5 @@ export function registerWasmTrainingKernels(): void {
     if (tf.getKernel(c.kernelName, c.backendName) === undefined) tf.registerKernel(c);
   }
   installFastWasmKernels();
+  registerFastGradients();
 }

@@ -12,7 +12,9 @@
  * without the recurrence kernels, for comparison), the latency of one streaming-engine call
  * (models/default, input [1, 130, 227]) with and without the recurrence kernels, which BLAS the
  * torch process loaded (a reference-BLAS torch is ~10× slower and makes the ratio meaningless),
- * and as its LAST line `train_ratio_vs_torch R` (project ms/sample ÷ torch ms/sample).
+ * torch with one thread against one whole single-thread step of the project (a load-robust
+ * companion ratio), and as its LAST line `train_ratio_vs_torch R` (project ms/sample ÷ torch
+ * ms/sample, both with two threads).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { setLstmKernelsEnabled } from '../src/model/layers/lstm.js';
 import { buildModel } from '../src/model/build.js';
 import { defaultModelConfig } from '../src/model/config.js';
 import { createParallelTrainer } from '../src/model/parallel.js';
+import { computeShard, seededUniform } from '../src/model/parallel-core.js';
 import type { Batch } from '../src/model/train.js';
 
 function arg(name: string, def: number): number {
@@ -162,6 +165,22 @@ function breakdown(model: LayersModel, x: Float32Array, labels: Int32Array): voi
   for (const r of rows) console.log(r);
 }
 
+/** Median wall ms per sample of a whole single-thread training step (forward + backward, no
+ * optimizer) on batches of BATCH, main thread only. */
+function singleThreadStep(model: LayersModel, x: Float32Array, labels: Int32Array, n = 8): number {
+  const b = makeBatch(x, labels, 0, BATCH);
+  const shard = { x: b.x, shape: b.shape, yOneHot: b.yOneHot, sampleWeight: b.sampleWeight, totalBatch: BATCH, withPenalties: true };
+  const rnd = seededUniform(7);
+  for (let i = 0; i < 2; i++) computeShard(model, shard, rnd);
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    computeShard(model, shard, rnd);
+    ts.push((performance.now() - t0) / BATCH);
+  }
+  return median(ts);
+}
+
 /** p50 / min of model.predict on one [1, frames, features] input (one streaming-engine call). */
 function predictLatency(model: LayersModel, frames: number, features: number, n = 40): { p50: number; min: number } {
   const x = tf.tensor3d(gaussian(frames * features, 9), [1, frames, features]);
@@ -259,9 +278,11 @@ async function main(): Promise<void> {
     tf.tidy(() => (model.predict(tf.tensor3d(x.subarray(s * FRAMES * FEATURES, (s + n) * FRAMES * FEATURES), [n, FRAMES, FEATURES])) as tf.Tensor).dataSync());
   }
   const predictMs = (performance.now() - tp) / SAMPLES;
+  const oneThreadMs = singleThreadStep(model, x, labels);
   if (!has('--no-breakdown')) breakdown(model, x, labels);
   await streamingLatency();
   console.log(`project_predict_ms_per_sample ${predictMs.toFixed(3)}`);
+  console.log(`project_train_1thread_ms_per_sample ${oneThreadMs.toFixed(3)} (one whole step, forward + backward, main thread only)`);
   console.log(`project_train_ms_per_sample ${trainMs.toFixed(3)}`);
   model.dispose();
 
@@ -297,6 +318,14 @@ async function main(): Promise<void> {
     return;
   }
   const torchMs = Number(m[1]);
+  // Single thread against single thread as well: torch's 2-thread run collapses (10×+) as soon as
+  // another process takes the second core, which makes the 2-thread ratio swing with the load.
+  const r1 = spawnSync(python, [...args, '--threads', '1'], { encoding: 'utf8', timeout: 30 * 60 * 1000 });
+  const m1 = /torch_train_ms_per_sample\s+([\d.]+)/.exec(`${r1.stdout ?? ''}`);
+  if (r1.status === 0 && m1 !== null) {
+    console.log(`torch_train_1thread_ms_per_sample ${m1[1]}`);
+    console.log(`train_ratio_vs_torch_1thread ${(oneThreadMs / Number(m1[1])).toFixed(3)} (project one thread ÷ torch --threads 1)`);
+  }
   console.log(`train_ratio_vs_torch ${(trainMs / torchMs).toFixed(3)}`);
 }
 

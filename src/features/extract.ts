@@ -280,6 +280,9 @@ function checkSamples(samples: Float32Array, finite: boolean | null = null): voi
   }
 }
 
+/** Reused block buffers of extractFeatures (see Pipeline's scratchBlocks). */
+const blockPool = new Map<string, Float32Array>();
+
 /**
  * Everything computed from the shared spectrogram; blocks are created lazily. The power
  * spectrogram may be a view of the WebAssembly kernels' memory (transientPowerSpectrogram): a
@@ -289,9 +292,15 @@ class Pipeline {
   private readonly memo = new Map<string, Matrix | number>();
   readonly power: Matrix;
   private readonly rowMax: Float32Array | null;
+  /**
+   * @param scratchBlocks true when the blocks are only read before the next extraction (extractFeatures
+   *   copies them into its output): mel, log-mel, MFCC and delta blocks then live in reused module
+   *   buffers instead of fresh arrays (large typed arrays are costly to allocate).
+   */
   constructor(
     readonly y: Float32Array,
     readonly c: FeatureConfig,
+    private readonly scratchBlocks = false,
   ) {
     check(y instanceof Float32Array, 'samples must be a Float32Array');
     if (y.length === 0) throw new SerError('EEMPTY', 'no audio samples to extract features from');
@@ -308,19 +317,28 @@ class Pipeline {
   get nFrames(): number {
     return this.power.rows;
   }
+  /** A (nFrames, cols) output matrix for a block: a reused buffer when scratchBlocks, else undefined (fresh). */
+  private out(key: string, cols: number): Matrix | undefined {
+    if (!this.scratchBlocks) return undefined;
+    const n = this.nFrames * cols;
+    let a = blockPool.get(key);
+    if (!a || a.length < n) blockPool.set(key, (a = new Float32Array(Math.max(n, 2 * (a?.length ?? 0)))));
+    return { rows: this.nFrames, cols, data: a.subarray(0, n) };
+  }
   melPower(): Matrix {
     return this.get('mel_power', () =>
       applyFilterbank(
         this.power,
         melFilterbankSparse({ sr: this.c.sr, n_fft: this.c.n_fft, n_mels: this.c.n_mels, fmin: this.c.fmin, fmax: this.c.fmax ?? this.c.sr / 2, norm: 'slaney' }),
+        this.out('mel_power', this.c.n_mels),
       ),
     );
   }
   logMel(): Matrix {
-    return this.get('logmel_db', () => powerToDb(this.melPower(), { ref: 1, amin: 1e-10, top_db: this.c.top_db }));
+    return this.get('logmel_db', () => powerToDb(this.melPower(), { ref: 1, amin: 1e-10, top_db: this.c.top_db }, this.out('logmel_db', this.c.n_mels)));
   }
   mfcc(): Matrix {
-    return this.get('mfcc', () => mfccFromLogMel({ S: this.logMel(), n_mfcc: this.c.n_mfcc, dct_type: 2, norm: 'ortho' }));
+    return this.get('mfcc', () => mfccFromLogMel({ S: this.logMel(), n_mfcc: this.c.n_mfcc, dct_type: 2, norm: 'ortho' }, this.out('mfcc', this.c.n_mfcc)));
   }
   private checkDeltaFrames(): void {
     const n = this.nFrames;
@@ -336,7 +354,7 @@ class Pipeline {
   mfccDelta(order: 1 | 2): Matrix {
     return this.get(`mfcc_delta${order}`, () => {
       this.checkDeltaFrames();
-      return delta(this.mfcc(), { width: this.c.delta_width, order, mode: 'interp' });
+      return delta(this.mfcc(), { width: this.c.delta_width, order, mode: 'interp' }, this.out(`mfcc_delta${order}`, this.c.n_mfcc));
     });
   }
   /** The tuning chroma_stft estimates internally: piptrack on the POWER spectrogram. */
@@ -418,7 +436,7 @@ class Pipeline {
  */
 export function extractFeatures(samples: Float32Array, sr: number, config?: Partial<FeatureConfig>): FeatureMatrix {
   const { c, columns } = resolveConfig(sr, config);
-  const p = new Pipeline(samples, c);
+  const p = new Pipeline(samples, c, true);
   const mats = c.blocks.map((b) => p.block(b));
   const nFrames = p.nFrames;
   const nCols = mats.reduce((s, m) => s + m.cols, 0);
@@ -428,10 +446,14 @@ export function extractFeatures(samples: Float32Array, sr: number, config?: Part
     if (m.rows !== nFrames) throw new Error(`internal: feature block has ${m.rows} frames, expected ${nFrames}`);
     const w = m.cols;
     const src = m.data;
-    for (let t = 0; t < nFrames; t++) {
-      const o = t * nCols + col0;
-      const s = t * w;
-      for (let j = 0; j < w; j++) out[o + j] = src[s + j];
+    if (w >= 32) {
+      for (let t = 0; t < nFrames; t++) out.set(src.subarray(t * w, t * w + w), t * nCols + col0);
+    } else {
+      for (let t = 0; t < nFrames; t++) {
+        const o = t * nCols + col0;
+        const s = t * w;
+        for (let j = 0; j < w; j++) out[o + j] = src[s + j];
+      }
     }
     col0 += w;
   }

@@ -180,6 +180,8 @@ const frameScratch: Int32Array[] = [];
 
 /** Decodes a whole FLAC file (optionally starting at `off`, e.g. after an ID3 tag). */
 export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels: Float32Array[]; sr: number; info: FlacInfo } {
+  // A plain Uint8Array view (Node passes Buffers): keeps every byte access in here monomorphic.
+  if (Object.getPrototypeOf(bytes) !== Uint8Array.prototype) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const info = parseFlacHeader(bytes, file, off);
   const { channels: nc, bitsPerSample: bps } = info;
   // A copy with 8 zero bytes of slack, so the 32-bit window reads never go out of range.

@@ -15,6 +15,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SerError } from '../errors.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
+import { loadLstmWasm } from './kernels/lstm.js';
 import './tfjs.js';
 
 export type BackendName = 'wasm' | 'cpu';
@@ -78,5 +79,8 @@ export async function initBackend(name: BackendName = 'wasm', opts: InitBackendO
     if (!ok) throw new SerError('EPARAM', `initBackend: the TensorFlow.js '${name}' backend failed to initialise`);
   }
   await tf.ready();
+  // The project's own SIMD module (LSTM recurrence, reductions): compiled asynchronously here so
+  // that a browser main thread (no synchronous compile over 4 kB) uses it too.
+  await loadLstmWasm();
   return tf.getBackend();
 }

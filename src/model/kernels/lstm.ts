@@ -13,9 +13,9 @@
  *   → [dx (B, T, F), dW (F, 4H), dU (H, 4H), db (4H), dh0 (B, H), dc0 (B, H)]: backprop through
  *   time, then the weight products, all in the module.
  *
- * Implementations: a WebAssembly SIMD module (asm/lstm.ts, 4.7 kB, compiled synchronously on first
- * use) when available and the unit count is a multiple of 4; otherwise plain JS over typed arrays
- * (the same algorithm). Registered for the 'wasm' and 'cpu' backends; on any other backend (webgl)
+ * Implementations: a WebAssembly SIMD module (asm/lstm.ts, ~7 kB: compiled asynchronously by
+ * initBackend via loadLstmWasm(), or synchronously on first use where allowed) when available and
+ * the unit count is a multiple of 4; otherwise plain JS over typed arrays (the same algorithm). Registered for the 'wasm' and 'cpu' backends; on any other backend (webgl)
  * layers/lstm.ts falls back to its per-step tfjs ops. Browser-safe: no Node APIs.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -179,6 +179,24 @@ function load(): Exports | null {
     instance = null; // no WebAssembly SIMD (or a main thread refusing a synchronous compile): plain JS
   }
   return instance;
+}
+
+/**
+ * Compiles and instantiates the module asynchronously (idempotent; resolves true when available).
+ * A browser's main thread refuses the synchronous compile of modules over 4 kB, so initBackend
+ * calls this first; the kernels then find the instance ready.
+ */
+export async function loadLstmWasm(): Promise<boolean> {
+  if (instance !== undefined && instance !== null) return true;
+  try {
+    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return false;
+    const mod = await WebAssembly.compile(decodeBase64(LSTM_WASM_BASE64));
+    const inst = await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error('lstm wasm abort'); } } });
+    instance = inst.exports as unknown as Exports;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Turns the WebAssembly LSTM kernels off (true: plain JS) or back on, e.g. to compare both. */

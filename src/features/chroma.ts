@@ -128,20 +128,28 @@ function roundHalfEven(x: number): number {
 interface SparseBank {
   n_chroma: number;
   nBins: number;
-  rowPtr: Int32Array;
-  bins: Int32Array;
-  weights: Float32Array;
   /** The full bank stored bin-major (W[c, k] at k·n_chroma + c), for the SIMD kernel. */
   binMajor: Float32Array;
+  /** CSR lists for the JS projection, built from binMajor on first use (the SIMD path never needs them). */
+  csr: { rowPtr: Int32Array; bins: Int32Array; weights: Float32Array } | null;
 }
 const SPARSE_EPS = 1e-8;
 
-function sparsify(fb: Matrix): SparseBank {
+function toBank(fb: Matrix): SparseBank {
   const { rows, cols, data } = fb;
+  const binMajor = new Float32Array(rows * cols);
+  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) binMajor[k * rows + c] = data[c * cols + k];
+  return { n_chroma: rows, nBins: cols, binMajor, csr: null };
+}
+
+function csrOf(bank: SparseBank): NonNullable<SparseBank['csr']> {
+  if (bank.csr) return bank.csr;
+  const { n_chroma: rows, nBins: cols, binMajor } = bank;
+  const w = (c: number, k: number) => binMajor[k * rows + c];
   const colMax = new Float64Array(cols);
-  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) colMax[k] = Math.max(colMax[k], Math.abs(data[c * cols + k]));
+  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) colMax[k] = Math.max(colMax[k], Math.abs(w(c, k)));
   let nnz = 0;
-  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) if (Math.abs(data[c * cols + k]) >= SPARSE_EPS * colMax[k] && data[c * cols + k] !== 0) nnz++;
+  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) if (Math.abs(w(c, k)) >= SPARSE_EPS * colMax[k] && w(c, k) !== 0) nnz++;
   const rowPtr = new Int32Array(rows + 1);
   const bins = new Int32Array(nnz);
   const weights = new Float32Array(nnz);
@@ -149,22 +157,22 @@ function sparsify(fb: Matrix): SparseBank {
   for (let c = 0; c < rows; c++) {
     rowPtr[c] = j;
     for (let k = 0; k < cols; k++) {
-      const w = data[c * cols + k];
-      if (Math.abs(w) >= SPARSE_EPS * colMax[k] && w !== 0) {
+      const v = w(c, k);
+      if (Math.abs(v) >= SPARSE_EPS * colMax[k] && v !== 0) {
         bins[j] = k;
-        weights[j] = w;
+        weights[j] = v;
         j++;
       }
     }
   }
   rowPtr[rows] = j;
-  const binMajor = new Float32Array(rows * cols);
-  for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) binMajor[k * rows + c] = data[c * cols + k];
-  return { n_chroma: rows, nBins: cols, rowPtr, bins, weights, binMajor };
+  return (bank.csr = { rowPtr, bins, weights });
 }
 
-// Small LRU cache of sparse filterbanks: tuning takes one of ~100 values per clip.
-const CACHE_MAX = 24;
+// LRU cache of filterbanks. The tuning chroma_stft estimates lies on a 0.01 grid in [−0.5, 0.5),
+// i.e. at most 100 values: caching all of them (≈ 49 kB each at n_fft 2048, ≈ 5 MB) avoids
+// rebuilding a bank (1025 × 13 exponentials) for most clips of a dataset.
+const CACHE_MAX = 100;
 const bankCache = new Map<string, SparseBank>();
 
 function sparseBank(sr: number, n_fft: number, n_chroma: number, tuning: number): SparseBank {
@@ -175,7 +183,7 @@ function sparseBank(sr: number, n_fft: number, n_chroma: number, tuning: number)
     bankCache.set(key, b);
     return b;
   }
-  b = sparsify(chromaFilterbank({ sr, n_fft, n_chroma, tuning }));
+  b = toBank(chromaFilterbank({ sr, n_fft, n_chroma, tuning }));
   bankCache.set(key, b);
   if (bankCache.size > CACHE_MAX) bankCache.delete(bankCache.keys().next().value as string);
   return b;
@@ -221,7 +229,8 @@ function projectScratch(n: number): Float64Array {
  * the sparse rows, so each weight/index load serves four independent accumulators.
  */
 function project(bank: SparseBank, data: Float32Array, nb: number, T: number, raw: Float64Array): void {
-  const { n_chroma: nc, rowPtr, bins, weights } = bank;
+  const nc = bank.n_chroma;
+  const { rowPtr, bins, weights } = csrOf(bank);
   let t = 0;
   for (; t + 4 <= T; t += 4) {
     const o0 = t * nb;
@@ -283,7 +292,6 @@ export function chromaStft(o: ChromaStftOptions): Matrix {
   check(Number.isFinite(tuning), `${where}: tuning must be finite, got ${tuning}`);
 
   const bank = sparseBank(sr, n_fft, n_chroma, tuning);
-  const { rowPtr, bins, weights } = bank;
   const nb = S.cols;
   const data = S.data;
   const out = new Float32Array(S.rows * n_chroma);

@@ -16,8 +16,9 @@
  * Float32Array VIEW of it: the other kernels recognise such a view (same ArrayBuffer) and read it
  * in place instead of copying it in. The view is valid until the next STFT call.
  *
- * The module (about 8 kB) is compiled synchronously on first use — small enough for synchronous
- * compilation on a browser's main thread. Where WebAssembly or its SIMD extension is unavailable,
+ * The module (about 10 kB) is compiled synchronously on first use; a browser's main thread refuses
+ * that for modules over 4 kB, so browser code awaits {@link loadFeatureWasm} first (asynchronous
+ * compile). Where WebAssembly or its SIMD extension is unavailable,
  * or a size does not fit, the functions here return null and callers use their JS paths (same
  * arithmetic). Browser-safe: no Node APIs.
  */
@@ -64,22 +65,46 @@ let RES0 = 0;
 let SCR0 = 0;
 let SCR1 = 0;
 
+function adopt(ex: Exports): Exports | null {
+  TAB0 = align16(ex.heapBase());
+  RES0 = align16(TAB0 + TABLE_BYTES);
+  SCR0 = RES0 + RES_BYTES;
+  SCR1 = ex.memory.buffer.byteLength;
+  layout = undefined;
+  return SCR1 >= MEMORY_BYTES && SCR0 + (1 << 20) <= SCR1 ? ex : null;
+}
+
+const imports = { env: { abort: () => { throw new Error('stft wasm abort'); } } };
+
 function load(): Exports | null {
   if (instance !== undefined) return instance;
   try {
     if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return (instance = null);
     const mod = new WebAssembly.Module(decodeBase64(STFT_WASM_BASE64));
-    const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('stft wasm abort'); } } });
-    const ex = inst.exports as unknown as Exports;
-    TAB0 = align16(ex.heapBase());
-    RES0 = align16(TAB0 + TABLE_BYTES);
-    SCR0 = RES0 + RES_BYTES;
-    SCR1 = ex.memory.buffer.byteLength;
-    instance = SCR1 >= MEMORY_BYTES && SCR0 + (1 << 20) <= SCR1 ? ex : null;
+    instance = adopt(new WebAssembly.Instance(mod, imports).exports as unknown as Exports);
   } catch {
-    instance = null; // no WebAssembly SIMD here: the JS paths are used
+    instance = null; // no WebAssembly SIMD (or a main thread refusing a synchronous compile): the JS paths are used
   }
   return instance;
+}
+
+/**
+ * Compiles and instantiates the feature kernels asynchronously (idempotent; resolves true when
+ * they are available). A browser's main thread refuses the synchronous compile of modules over
+ * 4 kB (this one is ~10 kB), so browser code should await this once before extracting features
+ * there; in Node and in workers the synchronous first-use compile works and this is optional.
+ */
+export async function loadFeatureWasm(): Promise<boolean> {
+  if (instance) return true;
+  try {
+    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return false;
+    const mod = await WebAssembly.compile(decodeBase64(STFT_WASM_BASE64));
+    const inst = await WebAssembly.instantiate(mod, imports);
+    instance = adopt(inst.exports as unknown as Exports);
+    return instance !== null;
+  } catch {
+    return false;
+  }
 }
 
 let twoFrames = true;

@@ -12,3 +12,4 @@ export * from './extract.js';
 export * from './tuning.js';
 export * from './chroma.js';
 export * from './contrast.js';
+export { loadFeatureWasm } from '../dsp/stft-wasm.js';

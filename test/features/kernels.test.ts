@@ -10,7 +10,7 @@ import { SerError } from '../../src/errors.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { powerSpectrogram, transientPowerSpectrogram } from '../../src/dsp/stft.js';
 import { setWasmStftDisabled, setWasmStftTwoFrames, wasmContrastSums, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
-import { contrastBackend, delta, estimateTuning, extractAllFeatures, extractFeatures, mfcc, powerToDb, spectralContrast, spectralContrastFromPower } from '../../src/features/index.js';
+import { contrastBackend, delta, estimateTuning, extractAllFeatures, extractFeatures, loadFeatureWasm, mfcc, powerToDb, spectralContrast, spectralContrastFromPower } from '../../src/features/index.js';
 
 function ok(cond: unknown, message = 'assertion failed'): asserts cond {
   assert.ok(cond, message);
@@ -340,4 +340,15 @@ test('STFT kernel: the two-frames-at-once path is bit-identical to one frame at 
   } finally {
     setWasmStftTwoFrames(true);
   }
+});
+
+test('loadFeatureWasm (asynchronous compile for browser main threads) resolves true and leaves the kernels usable', async () => {
+  assert.equal(await loadFeatureWasm(), true);
+  const y = Float32Array.from({ length: 5000 }, rng(37));
+  const js = withWasm(false, () => powerSpectrogram(y, opts));
+  const w = transientPowerSpectrogram(y, opts).power.data;
+  let mx = 0;
+  for (const v of js.data) mx = Math.max(mx, v);
+  for (let i = 0; i < w.length; i++) ok(Math.abs(w[i] - js.data[i]) <= 1e-6 * mx, `element ${i}`);
+  ok(transientPowerSpectrogram(y, opts).rowMax !== null, 'kernel path after the async load');
 });

@@ -9,6 +9,7 @@ import { initBackend } from '../../src/model/backend.js';
 import { loadBundleFromUrl, type ModelBundle } from '../../src/model/bundle.js';
 import { createEmotionStream, type EmotionStream, type StreamEvent } from '../../src/stream/index.js';
 import { SerError } from '../../src/errors.js';
+import { loadFeatureWasm } from '../../src/features/index.js';
 
 export type { StreamEvent, ModelBundle, EmotionStream };
 
@@ -37,6 +38,9 @@ export async function startBackend(wasmBase = new URL('tfjs/', document.baseURI)
     console.warn('wasm backend failed, using cpu', e);
     name = await initBackend('cpu');
   }
+  // the features' SIMD module (~10 kB): compiled asynchronously, as a page's main thread refuses
+  // synchronous compiles over 4 kB (it would silently fall back to the JS kernels)
+  await loadFeatureWasm().catch(() => false);
   let threads = 1;
   if (name === 'wasm') {
     try {

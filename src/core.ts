@@ -20,8 +20,19 @@ export * from './features/index.js';
 // augmentation
 export * from './augment/index.js';
 // model (bundle parsing, prediction, metrics)
-export { parseBundle, loadBundleFromUrl, disposeBundle, validateBundleMeta } from './model/bundle.js';
+export { parseBundle, loadBundleFromUrl, disposeBundle, validateBundleMeta, bundleNormalizer } from './model/bundle.js';
 export { predictClip, predictClips } from './model/predict.js';
+export {
+  createNormalizer,
+  SpeakerStatsAccumulator,
+  blendSpeakerStats,
+  modeNormalize,
+  NORMALIZATION_MODES,
+  type Normalizer,
+  type NormalizationMode,
+  type BundleNormalization,
+  type SpeakerPrior,
+} from './model/normalizer.js';
 export { evaluateMetrics } from './model/metrics.js';
 export { initBackend } from './model/backend.js';
 export { buildModel } from './model/build.js';

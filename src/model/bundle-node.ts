@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SerError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { ensureDir } from '../util/dirs.js';
 import { BUNDLE_FILES, createBundleFiles, parseBundle, type BundleFiles, type CreateBundleInput, type ModelBundle } from './bundle.js';
 import { historyToJson, type TrainResult, type WeightSnapshot } from './train.js';
 
@@ -40,7 +41,7 @@ export async function writeBundleFiles(dir: string, files: BundleFiles): Promise
   const tmp = join(parent, `${basename(target)}.tmp-${tag}`);
   const old = join(parent, `${basename(target)}.old-${tag}`);
   try {
-    await mkdir(parent, { recursive: true });
+    await ensureDir(parent);
     await mkdir(tmp);
     for (const [name, data] of Object.entries(files)) {
       if (data !== undefined) await writeSynced(join(tmp, name), data);

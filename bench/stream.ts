@@ -10,8 +10,9 @@
  *
  * Prints the latency of the push() calls that complete a hop (feature window + model + smoothing;
  * p10 / p50 / p99 / max in ms; after a 10-s warm-up stream, not measured) split into resampling +
- * window features / model call / z-score + smoothing, the first hop's latency (a full window), the streaming resampler's own cost per hop, the time of the other pushes, and the
- * real-time factor (processing time ÷ audio time), with the lines `node_rtf X`,
+ * window features / model call / z-score + smoothing, the first hop's latency (a full window),
+ * the streaming resampler's own cost per hop, the time of the other pushes, and the real-time
+ * factor (processing time ÷ audio time), with the lines `node_rtf X`,
  * `node_hop_p50_ms X` and `node_hop_p99_ms X`. Then (unless --no-browser, or Debian's chromium is
  * missing) the same stream in headless Chromium (bench/stream-browser.ts), ending with
  * `browser_hop_p99_ms X`.

@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   const { predictProbabilities } = await import('../src/model/train.js');
   const modelDir = fileURLToPath(new URL('../models/default', import.meta.url));
   let model: import('@tensorflow/tfjs-layers').LayersModel;
-  let engineParts: { feature_config: ReturnType<typeof normalizeFeatureConfig>; stats: import('../src/data/preprocess.js').ZScoreStats | null; labels: string[]; window_seconds: number };
+  let engineParts: { feature_config: ReturnType<typeof normalizeFeatureConfig>; stats: import('../src/data/preprocess.js').ZScoreStats | null; normalization?: import('../src/model/normalizer.js').BundleNormalization; labels: string[]; window_seconds: number };
   let modelDesc: string;
   let dispose = (): void => undefined;
   if (existsSync(join(modelDir, 'bundle.json'))) {
@@ -157,7 +157,9 @@ async function main(): Promise<void> {
     dispose = () => disposeBundle(bundle);
     modelDesc = `models/default (${bundle.meta.labels.length} classes, input ${bundle.meta.input_shape.join('×')})`;
     model = bundle.model;
-    engineParts = { feature_config: normalizeFeatureConfig(bundle.meta.feature_config), stats: bundle.stats, labels: bundle.meta.labels, window_seconds: bundle.meta.clip_seconds };
+    // the bundle's own normalisation (any mode: a speaker-normalised model gets the running speaker
+    // estimate, as in `ser stream`), not just its global-stage statistics
+    engineParts = { feature_config: normalizeFeatureConfig(bundle.meta.feature_config), stats: null, normalization: bundle.meta.normalization, labels: bundle.meta.labels, window_seconds: bundle.meta.clip_seconds };
   } else {
     const { buildModel } = await import('../src/model/build.js');
     const { defaultModelConfig } = await import('../src/model/config.js');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadAudio, loadAudioSync, audioInfo, decodeAudio } from '../../src/audio/index.js';
 import { SerError, type SerErrorCode } from '../../src/errors.js';
 import { riff, chunk, fmtBody, sampleBytes, wav16, rng, ascii, FIXTURES } from './helpers.js';
+import { flacFixture } from '../fixtures/audio/flac-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-bad-audio-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -101,7 +102,7 @@ test('missing file → ENOENT, directory → EISDIR', async () => {
 });
 
 test('FLAC: cut mid-stream → ETRUNC, flipped bits → EFORMAT (CRC), bad STREAMINFO → SerError', async () => {
-  const f = new Uint8Array(readFileSync(FIXTURES + 's16-wasted.flac'));
+  const f = new Uint8Array(readFileSync(flacFixture('s16-wasted')));
   await rejects(put('cut.flac', f.subarray(0, Math.floor(f.length / 2))), 'ETRUNC', undefined, false);
   const flipped = f.slice();
   flipped[f.length - 3000] ^= 0x01;

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { decodeAudioSync, decodeFlac, parseFlacHeader } from '../../src/audio/index.js';
 import { SerError } from '../../src/errors.js';
 import { FIXTURES, RAVDESS, RAVDESS_WAV, hasRavdess, hasRavdessWav } from './helpers.js';
+import { flacFixture } from '../fixtures/audio/flac-fixtures.js';
 
 function sameSamples(a: Float32Array[], b: Float32Array[], what: string) {
   assert.equal(a.length, b.length, `${what}: channel count`);
@@ -13,22 +14,22 @@ function sameSamples(a: Float32Array[], b: Float32Array[], what: string) {
   }
 }
 
-// Fixtures made by libFLAC's `flac` from the .wav beside them (test/fixtures/audio/make-fixtures.py):
+// Fixtures encoded at test time by libFLAC's `flac` from the .wav beside them (test/fixtures/audio/flac-fixtures.ts):
 // stereo with mid/side + a silent stretch (CONSTANT), 24-bit LPC, wasted bits + a VERBATIM noise
 // burst + a non-power-of-two block size.
-for (const name of ['s16-stereo', 's24-mono', 's16-wasted']) {
+for (const name of ['s16-stereo', 's24-mono', 's16-wasted'] as const) {
   test(`FLAC fixture ${name} decodes bit-exactly to the WAV it was encoded from`, () => {
     const w = decodeAudioSync(readFileSync(FIXTURES + name + '.wav'), name + '.wav');
-    const f = decodeAudioSync(readFileSync(FIXTURES + name + '.flac'), name + '.flac');
+    const f = decodeAudioSync(readFileSync(flacFixture(name)), name + '.flac');
     assert.equal(f.sr, w.sr);
     sameSamples(f.channels, w.channels, name);
   });
 }
 
 test('STREAMINFO is parsed (rate, channels, bits, total samples)', () => {
-  const info = parseFlacHeader(readFileSync(FIXTURES + 's16-stereo.flac'), 'x.flac');
+  const info = parseFlacHeader(readFileSync(flacFixture('s16-stereo')), 'x.flac');
   assert.deepEqual([info.sr, info.channels, info.bitsPerSample, info.totalSamples], [44100, 2, 16, 8820]);
-  const w = parseFlacHeader(readFileSync(FIXTURES + 's16-wasted.flac'), 'x.flac');
+  const w = parseFlacHeader(readFileSync(flacFixture('s16-wasted')), 'x.flac');
   assert.deepEqual([w.sr, w.channels, w.bitsPerSample, w.totalSamples, w.maxBlockSize], [16000, 1, 16, 5000, 1000]);
 });
 
@@ -89,7 +90,7 @@ test('agrees with libFLAC (@wasm-audio-decoders/flac) on corpus files from sever
 });
 
 test('a corrupted frame is detected by the CRC (EFORMAT), a cut file is ETRUNC', () => {
-  const b = new Uint8Array(readFileSync(FIXTURES + 's16-stereo.flac'));
+  const b = new Uint8Array(readFileSync(flacFixture('s16-stereo')));
   const bad = b.slice();
   bad[Math.floor(b.length * 0.6)] ^= 0x10;
   assert.throws(() => decodeFlac(bad, 'bad.flac'), (e: unknown) => e instanceof SerError && e.code === 'EFORMAT' && /^bad\.flac: /.test(e.message));
@@ -98,7 +99,7 @@ test('a corrupted frame is detected by the CRC (EFORMAT), a cut file is ETRUNC',
 });
 
 test('a FLAC behind an ID3v2 tag, and one whose STREAMINFO sample count is 0 (unknown), decode the same', () => {
-  const f = new Uint8Array(readFileSync(FIXTURES + 's16-wasted.flac'));
+  const f = new Uint8Array(readFileSync(flacFixture('s16-wasted')));
   const want = decodeAudioSync(f, 'a.flac');
   // ID3v2.3 header with a 20-byte (syncsafe) body.
   const tag = new Uint8Array([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 20, ...new Array(20).fill(0x20)]);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { decodeAudio, decodeAudioSync, parseWavHeader, parseFlacHeader, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, type DecodedAudio } from '../../src/audio/index.js';
 import { SerError } from '../../src/errors.js';
 import { riff, chunk, fmtBody, sampleBytes, ascii, rng, FIXTURES } from './helpers.js';
+import { flacFixture } from '../fixtures/audio/flac-fixtures.js';
 
 function checkAudio(a: DecodedAudio, what: string) {
   assert.ok(a.sr >= MIN_SAMPLE_RATE && a.sr <= MAX_SAMPLE_RATE, `${what}: rate ${a.sr}`);
@@ -126,8 +127,8 @@ test('2000 mutated WAV files: finite audio or SerError', { timeout: 60_000 }, ()
 });
 
 test('1000 mutated FLAC files: finite audio or SerError', { timeout: 60_000 }, () => {
-  const a = new Uint8Array(readFileSync(FIXTURES + 's16-wasted.flac'));
-  const b = new Uint8Array(readFileSync(FIXTURES + 's16-stereo.flac'));
+  const a = new Uint8Array(readFileSync(flacFixture('s16-wasted')));
+  const b = new Uint8Array(readFileSync(flacFixture('s16-stereo')));
   // Keep decodes cheap: the first ~4 KB of each (the decoder rejects the cut as ETRUNC unless a
   // mutation happens to make it self-consistent), plus a few whole files.
   const short = [a.subarray(0, 4096), b.subarray(0, 4096)];

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadAudio, loadAudioSync, audioInfo, audioInfoSync, writeWav, decodeAudioSync, resample } from '../../src/audio/index.js';
 import { SerError } from '../../src/errors.js';
 import { FIXTURES, RAVDESS, hasRavdess, riff, chunk, fmtBody, sampleBytes } from './helpers.js';
+import { fixturePath } from '../fixtures/audio/flac-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-load-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +42,7 @@ test('mono is the mean of the channels; mono:false keeps each channel', async ()
 
 test('bytes and paths give the same result; loadAudioSync equals loadAudio for WAV/FLAC', async () => {
   for (const f of ['s24-mono.flac', 's16-stereo.flac', 's16-wasted.wav']) {
-    const p = FIXTURES + f;
+    const p = fixturePath(f);
     const a = await loadAudio(p, { sr: 22050 });
     const b = await loadAudio(new Uint8Array(readFileSync(p)), { sr: 22050, name: f });
     const c = loadAudioSync(p, { sr: 22050 });
@@ -82,7 +83,7 @@ test('MP3 and Ogg Vorbis decode to the 0.5-amplitude 440 Hz tone they encode', a
 
 test('audioInfo: header facts equal what decoding gives (WAV, FLAC, MP3, Ogg)', async () => {
   for (const f of ['s16-stereo.wav', 's16-stereo.flac', 's24-mono.flac', 's16-wasted.wav', 'sine440.mp3', 'sine440.ogg']) {
-    const p = FIXTURES + f;
+    const p = fixturePath(f);
     const info = await audioInfo(p);
     const a = await loadAudio(p, { sr: 'native', mono: false });
     assert.deepEqual([info.sr, info.channels, info.frames], [a.sr, a.channels, a.y.length], f);

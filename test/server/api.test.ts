@@ -14,6 +14,7 @@ import { toMono } from '../../src/audio/load.js';
 import { createServer, type SerServer, type ServerLimits } from '../../src/server/app.js';
 import { createInlineEngine } from '../../src/server/engine.js';
 import { FIXTURES, LABELS, SR, makeTinyBundle, rawRequest, sine, wavBytes } from './helpers.js';
+import { flacFixture } from '../fixtures/audio/flac-fixtures.js';
 
 let modelDir: string;
 let bundle: ModelBundle;
@@ -100,7 +101,7 @@ test('POST /v1/predict WAV (16-bit, 22.05 kHz, longer than a clip): same answer 
 });
 
 test('POST /v1/predict FLAC and the bit-identical WAV give the same prediction; raw and multipart agree', async () => {
-  const flac = await readFile(FIXTURES + 's16-stereo.flac');
+  const flac = await readFile(flacFixture('s16-stereo'));
   const wav = await readFile(FIXTURES + 's16-stereo.wav');
   const rf = await post(`${base}/v1/predict`, flac, 'audio/flac');
   const rw = await post(`${base}/v1/predict`, wav, 'application/octet-stream');

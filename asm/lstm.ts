@@ -1,6 +1,6 @@
 // AssemblyScript source of the WebAssembly LSTM recurrence kernels (SIMD, f32x4), plus two helpers
 // of other training kernels (column sums, max-pool gradient). Compiled by
-// scripts/build-wasm-kernels.mjs into src/model/kernels/lstm-wasm.generated.ts (base64). Not part
+// scripts/build-wasm.mjs into src/model/kernels/lstm-wasm.generated.ts (base64). Not part
 // of the tsc build. The JS side (src/model/kernels/lstm.ts) lays the buffers out in this module's
 // memory, calls one function for the whole sequence, and copies the results out.
 //

@@ -1,5 +1,5 @@
 // AssemblyScript source of the WebAssembly polyphase resampling kernels (SIMD, f32x4). Compiled by
-// scripts/build-resample-wasm.mjs into src/dsp/resample-wasm.generated.ts (base64). Not part of
+// scripts/build-wasm.mjs into src/dsp/resample-wasm.generated.ts (base64). Not part of
 // the tsc build.
 //
 // The JS side (src/dsp/resample-wasm.ts) owns the memory layout: a tap table (rows × K f32, K a

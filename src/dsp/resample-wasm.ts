@@ -3,7 +3,7 @@
  * product of K taps per output sample, for exact rational banks and for the interpolated fine
  * table, and the float32 FFT overlap-save low-pass of the two-stage path. The module (just under
  * 4 kB — the limit for synchronous compilation on a browser's main thread; a test checks it — built
- * from asm/resample.ts by scripts/build-resample-wasm.mjs) is compiled synchronously on first use.
+ * from asm/resample.ts by scripts/build-wasm.mjs) is compiled synchronously on first use.
  * Where WebAssembly or its SIMD extension is missing the functions here return false (or null)
  * and the caller uses its JS code. Browser-safe: no Node APIs.
  *

@@ -13,6 +13,7 @@
  * table + window seen so far (growing it is rare: only a new, larger bank triggers it).
  */
 import { RESAMPLE_WASM_BASE64 } from './resample-wasm.generated.js';
+import { wasmKernelModule } from './wasm-module.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -30,35 +31,19 @@ const BLOCK = 4096;
 /** Largest tap table (bytes) served by the kernel; larger banks use the JS loop. */
 export const WASM_MAX_TABLE_BYTES = 16 << 20;
 
-let ex: Exports | null | undefined;
 let disabled = false;
 let heap = 0;
 let f32: Float32Array | null = null;
 /** Identity of the tables currently at the start of the heap (a tap table or an FFT kernel). */
 let loaded: object | null = null;
 
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function load(): Exports | null {
-  if (ex !== undefined) return ex;
-  try {
-    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return (ex = null);
-    const mod = new WebAssembly.Module(decodeBase64(RESAMPLE_WASM_BASE64));
-    const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('resample wasm abort'); } } });
-    ex = inst.exports as unknown as Exports;
-    heap = (ex.heapBase() + 15) & ~15;
-    // One up-front size for the common ratios (48 kHz → 22050 / 16000 need < 0.5 MB).
-    reserve(ex, 1 << 20);
-  } catch {
-    ex = null; // no WebAssembly SIMD here: the JS loop is used
-  }
-  return ex;
-}
+const resampleModule = wasmKernelModule<Exports>('resample', RESAMPLE_WASM_BASE64, (e) => {
+  heap = (e.heapBase() + 15) & ~15;
+  // One up-front size for the common ratios (48 kHz → 22050 / 16000 need < 0.5 MB).
+  reserve(e, 1 << 20);
+  return e;
+});
+const load = (): Exports | null => resampleModule.get();
 
 function reserve(e: Exports, bytes: number): void {
   const have = e.memory.buffer.byteLength;

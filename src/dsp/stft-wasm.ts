@@ -23,6 +23,7 @@
  * arithmetic). Browser-safe: no Node APIs.
  */
 import { STFT_WASM_BASE64 } from './stft-wasm.generated.js';
+import { wasmKernelModule } from './wasm-module.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -42,7 +43,6 @@ interface Exports {
   binsAbove(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
 }
 
-let instance: Exports | null | undefined;
 let disabled = false;
 
 /** Total memory of the module (must equal the build's --initialMemory/--maximumMemory pages). */
@@ -51,13 +51,6 @@ const MEMORY_BYTES = 96 * 65536;
 const TABLE_BYTES = 1 << 20;
 /** Resident spectrogram region (2.5 MiB: 639 frames of n_fft 2048, ≈ 14.8 s at hop 512 / 22050 Hz). */
 const RES_BYTES = 5 << 19;
-
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 const align16 = (x: number) => (x + 15) & ~15;
 let TAB0 = 0;
@@ -74,19 +67,8 @@ function adopt(ex: Exports): Exports | null {
   return SCR1 >= MEMORY_BYTES && SCR0 + (1 << 20) <= SCR1 ? ex : null;
 }
 
-const imports = { env: { abort: () => { throw new Error('stft wasm abort'); } } };
-
-function load(): Exports | null {
-  if (instance !== undefined) return instance;
-  try {
-    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return (instance = null);
-    const mod = new WebAssembly.Module(decodeBase64(STFT_WASM_BASE64));
-    instance = adopt(new WebAssembly.Instance(mod, imports).exports as unknown as Exports);
-  } catch {
-    instance = null; // no WebAssembly SIMD (or a main thread refusing a synchronous compile): the JS paths are used
-  }
-  return instance;
-}
+const featureModule = wasmKernelModule<Exports>('stft', STFT_WASM_BASE64, adopt);
+const load = (): Exports | null => featureModule.get();
 
 /**
  * Compiles and instantiates the feature kernels asynchronously (idempotent; resolves true when
@@ -94,17 +76,8 @@ function load(): Exports | null {
  * 4 kB (this one is ~10 kB), so browser code should await this once before extracting features
  * there; in Node and in workers the synchronous first-use compile works and this is optional.
  */
-export async function loadFeatureWasm(): Promise<boolean> {
-  if (instance) return true;
-  try {
-    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return false;
-    const mod = await WebAssembly.compile(decodeBase64(STFT_WASM_BASE64));
-    const inst = await WebAssembly.instantiate(mod, imports);
-    instance = adopt(inst.exports as unknown as Exports);
-    return instance !== null;
-  } catch {
-    return false;
-  }
+export function loadFeatureWasm(): Promise<boolean> {
+  return featureModule.load();
 }
 
 let twoFrames = true;

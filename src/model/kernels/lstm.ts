@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { LSTM_WASM_BASE64 } from './lstm-wasm.generated.js';
+import { wasmKernelModule } from '../../dsp/wasm-module.js';
 
 export const LSTM_FORWARD = 'SerLstmForward';
 export const LSTM_BACKWARD = 'SerLstmBackward';
@@ -158,45 +159,17 @@ interface Exports {
   maxPoolGrad(x: number, dy: number, dx: number, B: number, IH: number, IW: number, C: number, OH: number, OW: number, FH: number, FW: number, sh: number, sw: number, pt: number, pl: number): void;
 }
 
-let instance: Exports | null | undefined;
+const lstmModule = wasmKernelModule<Exports>('lstm', LSTM_WASM_BASE64);
+const load = (): Exports | null => lstmModule.get();
 let wasmDisabled = false;
-
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function load(): Exports | null {
-  if (instance !== undefined) return instance;
-  try {
-    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return (instance = null);
-    const mod = new WebAssembly.Module(decodeBase64(LSTM_WASM_BASE64));
-    const inst = new WebAssembly.Instance(mod, { env: { abort: () => { throw new Error('lstm wasm abort'); } } });
-    instance = inst.exports as unknown as Exports;
-  } catch {
-    instance = null; // no WebAssembly SIMD (or a main thread refusing a synchronous compile): plain JS
-  }
-  return instance;
-}
 
 /**
  * Compiles and instantiates the module asynchronously (idempotent; resolves true when available).
  * A browser's main thread refuses the synchronous compile of modules over 4 kB, so initBackend
  * calls this first; the kernels then find the instance ready.
  */
-export async function loadLstmWasm(): Promise<boolean> {
-  if (instance !== undefined && instance !== null) return true;
-  try {
-    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return false;
-    const mod = await WebAssembly.compile(decodeBase64(LSTM_WASM_BASE64));
-    const inst = await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error('lstm wasm abort'); } } });
-    instance = inst.exports as unknown as Exports;
-    return true;
-  } catch {
-    return false;
-  }
+export function loadLstmWasm(): Promise<boolean> {
+  return lstmModule.load();
 }
 
 /** Turns the WebAssembly LSTM kernels off (true: plain JS) or back on, e.g. to compare both. */

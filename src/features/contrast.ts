@@ -25,11 +25,13 @@ export interface SpectralContrastOptions {
 }
 
 /** One band's bin range [lo, lo + len) and how many bins are averaged at each end. */
-interface Band {
+/** One spectral-contrast band: bins [lo, lo + len), q bins averaged at each end. */
+export interface ContrastBand {
   lo: number;
   len: number;
   q: number;
 }
+type Band = ContrastBand;
 
 /** Round half to even (np.rint). */
 function rint(x: number): number {
@@ -78,7 +80,7 @@ function bandLayout(sr: number, n_fft: number, nb: number, fmin: number, n_bands
 let lowBuf = new Float64Array(64);
 let highBuf = new Float64Array(64);
 
-/** Visiting stride for long bands: see extremeSums. */
+/** Visiting stride for long bands: see bandExtremeSums. */
 const STRIDE = 16;
 
 /**
@@ -87,9 +89,11 @@ const STRIDE = 16;
  * STRIDE-th bin first, then the next offset, ...): spectra trend smoothly with frequency, and a
  * monotone visiting order would make many bins an insertion; a spread-out first pass settles
  * both thresholds early. The sums do not depend on the visiting order (each buffer is summed in
- * sorted order). Writes [sumLow, sumHigh] into res (both NaN when the range holds a NaN).
+ * sorted order). Writes [sumLow, sumHigh] into res (both NaN when the range holds a NaN). With
+ * `sqrtValues` x holds power and the sums are of √ of the selected values (magnitudes): selection
+ * on the power is the same, √ being monotonic. Shared by spectralContrast and the stream extractor.
  */
-function extremeSums(x: Float32Array, lo: number, len: number, q: number, res: Float64Array, sqrtValues: boolean): void {
+export function bandExtremeSums(x: Float32Array, lo: number, len: number, q: number, res: Float64Array, sqrtValues: boolean): void {
   const end = lo + len;
   if (q === 1) {
     let mn = Infinity;
@@ -215,10 +219,7 @@ function contrastCore(o: SpectralContrastOptions, fromPower: boolean): Matrix {
   const fmin = o.fmin ?? 200.0;
   const n_bands = o.n_bands ?? 6;
   const quantile = o.quantile ?? 0.02;
-  check(Number.isInteger(n_bands) && n_bands >= 1, `${where}: n_bands must be a positive integer, got ${n_bands}`);
-  check(typeof quantile === 'number' && quantile > 0 && quantile < 1, `${where}: quantile must lie in the range (0, 1), got ${quantile}`);
-  check(typeof fmin === 'number' && Number.isFinite(fmin) && fmin > 0, `${where}: fmin must be a positive number, got ${fmin}`);
-  const bands = bandLayoutCached(sr, n_fft, S.cols, fmin, n_bands, quantile);
+  const bands = contrastBandLayout(sr, n_fft, S.cols, fmin, n_bands, quantile);
 
   const nOut = n_bands + 1;
   const nFrames = S.rows;
@@ -244,7 +245,7 @@ function contrastCore(o: SpectralContrastOptions, fromPower: boolean): Matrix {
       const off = t * nb;
       for (let k = 0; k < nOut; k++) {
         const b = bands[k];
-        extremeSums(data, off + b.lo, b.len, b.q, res, fromPower);
+        bandExtremeSums(data, off + b.lo, b.len, b.q, res, fromPower);
         if (res[0] !== res[0]) throw new SerError('ENONFINITE', `${where}: frame ${t} of the spectrogram contains NaN`);
         valley[t * nOut + k] = Math.fround(res[0] / b.q);
         peak[t * nOut + k] = Math.fround(res[1] / b.q);
@@ -264,7 +265,17 @@ function contrastCore(o: SpectralContrastOptions, fromPower: boolean): Matrix {
 
 const layoutCache = new Map<string, Band[]>();
 
-function bandLayoutCached(sr: number, n_fft: number, nb: number, fmin: number, n_bands: number, quantile: number): Band[] {
+/**
+ * The bands of librosa's spectral_contrast for `nb` = 1 + n_fft/2 bins (validated, cached): band k
+ * covers [fmin·2^(k−1), fmin·2^k] (band 0 is [0, fmin]) plus the bin below it, minus its top bin
+ * except for the top band; max(1, rint(quantile · band size)) bins are averaged at each end.
+ * Shared by spectralContrast and the streaming extractor.
+ */
+export function contrastBandLayout(sr: number, n_fft: number, nb: number, fmin: number, n_bands: number, quantile: number): readonly ContrastBand[] {
+  const where = 'spectral_contrast';
+  check(Number.isInteger(n_bands) && n_bands >= 1, `${where}: n_bands must be a positive integer, got ${n_bands}`);
+  check(typeof quantile === 'number' && quantile > 0 && quantile < 1, `${where}: quantile must lie in the range (0, 1), got ${quantile}`);
+  check(typeof fmin === 'number' && Number.isFinite(fmin) && fmin > 0, `${where}: fmin must be a positive number, got ${fmin}`);
   const key = `${sr}|${n_fft}|${nb}|${fmin}|${n_bands}|${quantile}`;
   let b = layoutCache.get(key);
   if (!b) {

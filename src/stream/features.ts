@@ -46,6 +46,9 @@ import {
   pitchTuning,
   rms as rmsFeature,
   zeroCrossingRate,
+  bandExtremeSums,
+  contrastBandLayout,
+  type ContrastBand,
   type FeatureConfig,
   type SparseFilterbank,
 } from '../features/index.js';
@@ -96,13 +99,6 @@ export interface StreamFeatureOptions {
   skip?: (start: number, length: number, samples: Float32Array) => boolean;
 }
 
-/** One spectral-contrast band: bins [lo, lo + len), q bins averaged at each end. */
-interface ContrastBand {
-  lo: number;
-  len: number;
-  q: number;
-}
-
 /** Counters of the work done so far (for tests and benchmarks). */
 export interface StreamFeatureCounters {
   /** STFT frames computed: each stream frame once, plus each window's edge frames. */
@@ -146,7 +142,7 @@ export class StreamFeatureExtractor {
   private readonly needContrast: boolean;
   private readonly needMel: boolean;
   private readonly needMfcc: boolean;
-  private readonly bands: ContrastBand[];
+  private readonly bands: readonly ContrastBand[];
   /** Column where each block starts in the output. */
   private readonly colOf = new Map<string, number>();
 
@@ -179,8 +175,6 @@ export class StreamFeatureExtractor {
   private readonly subMfcc: Float32Array;
   private readonly winMfcc: Float32Array;
   private readonly winDelta: Float32Array;
-  private readonly lowBuf: Float64Array;
-  private readonly highBuf: Float64Array;
   private readonly sums = new Float64Array(2);
   private peakPitchBuf = new Float32Array(0);
   private peakMagBuf = new Float32Array(0);
@@ -234,7 +228,7 @@ export class StreamFeatureExtractor {
     this.needMel = this.needMfcc || this.has('logmel_db') || this.has('mel_power');
     this.needPower = this.needChroma || this.needContrast || this.needMel;
     this.fb = melFilterbankSparse({ sr: c.sr, n_fft: c.n_fft, n_mels: c.n_mels, fmin: c.fmin, fmax: c.fmax ?? c.sr / 2, norm: 'slaney' });
-    this.bands = this.needContrast ? contrastBands(c.sr, c.n_fft, nb, c.contrast_fmin, c.n_bands, c.contrast_quantile) : [];
+    this.bands = this.needContrast ? contrastBandLayout(c.sr, c.n_fft, nb, c.contrast_fmin, c.n_bands, c.contrast_quantile) : [];
 
     const cap = (this.cap = F + this.hopFrames + 4);
     const nEdge = (this.nEdge = this.incremental ? this.jLo + (F - 1 - this.jHi) : 0);
@@ -267,9 +261,6 @@ export class StreamFeatureExtractor {
     this.winDelta = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.chromaRaw = new Float64Array(this.needChroma ? F * 12 : 0);
     this.chromaOut = new Float32Array(this.needChroma ? F * 12 : 0);
-    const qMax = this.bands.reduce((m, b) => Math.max(m, b.q), 1);
-    this.lowBuf = new Float64Array(qMax);
-    this.highBuf = new Float64Array(qMax);
     this.buf = new Float32Array(Math.max(1 << 14, 2 * (L + this.hopSamples)));
   }
 
@@ -446,7 +437,7 @@ export class StreamFeatureExtractor {
             lo = sums[2 * (i * nc + k)];
             hi = sums[2 * (i * nc + k) + 1];
           } else {
-            bandExtremeSums(pd, i * nb + band.lo, band.len, band.q, this.lowBuf, this.highBuf, this.sums);
+            bandExtremeSums(pd, i * nb + band.lo, band.len, band.q, this.sums, true);
             lo = this.sums[0];
             hi = this.sums[1];
           }
@@ -785,103 +776,6 @@ function chromaBankBinMajor(sr: number, n_fft: number, nb: number, tuning: numbe
   return w;
 }
 
-/** Round half to even (np.rint). */
-function rint(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
-
-/**
- * librosa.feature.spectral_contrast's band layout: band k covers [fmin·2^(k−1), fmin·2^k] (band 0
- * is [0, fmin]) plus the bin below it, minus its top bin; the top band extends to Nyquist; q =
- * max(1, rint(quantile · band size)) bins are averaged at each end.
- */
-function contrastBands(sr: number, n_fft: number, nb: number, fmin: number, n_bands: number, quantile: number): ContrastBand[] {
-  const where = 'stream features: spectral_contrast';
-  check(Number.isInteger(n_bands) && n_bands >= 1, `${where}: n_bands must be a positive integer, got ${n_bands}`);
-  check(quantile > 0 && quantile < 1, `${where}: quantile must lie in the range (0, 1), got ${quantile}`);
-  check(Number.isFinite(fmin) && fmin > 0, `${where}: fmin must be a positive number, got ${fmin}`);
-  const df = 1 / (n_fft * (1 / sr));
-  const edges = [0];
-  for (let i = 0; i <= n_bands; i++) edges.push(fmin * Math.pow(2.0, i));
-  const bands: ContrastBand[] = [];
-  for (let k = 0; k <= n_bands; k++) {
-    check(edges[k] < 0.5 * sr, `${where}: frequency band ${k} starts at ${edges[k]} Hz, at or above Nyquist (${0.5 * sr} Hz); reduce fmin or n_bands`);
-    let first = -1;
-    let last = -1;
-    for (let i = 0; i < nb; i++) {
-      const f = i * df;
-      if (f >= edges[k] && f <= edges[k + 1]) {
-        if (first < 0) first = i;
-        last = i;
-      }
-    }
-    check(first >= 0, `${where}: band ${k} (${edges[k]}–${edges[k + 1]} Hz) contains no FFT bin; increase n_fft or fmin`);
-    const lo = k > 0 ? first - 1 : first;
-    const hi = k === n_bands ? nb - 1 : last;
-    const count = hi - lo + 1;
-    const len = k < n_bands ? count - 1 : count;
-    check(len >= 1, `${where}: band ${k} has no usable FFT bin; increase n_fft`);
-    bands.push({ lo, len, q: Math.min(Math.max(rint(quantile * count), 1), len) });
-  }
-  return bands;
-}
-
-/** Bands at least this long are visited in a strided order (see bandExtremeSums). */
-const STRIDE = 16;
-
-/**
- * Of the POWER values p[lo, lo + len): res[0] = Σ √p over the q smallest, res[1] = Σ √p over the
- * q largest (√ rounded to float32, as a float32 magnitude spectrogram holds it), each summed from
- * the most extreme value inwards (ascending for the smallest, descending for the largest). √ is
- * monotonic, so these are the sums of the q smallest / largest magnitudes. Two insertion-sorted
- * buffers of q values (q is ~2 % of a band: a few bins); long bands are visited every STRIDE-th
- * bin first, so that smooth spectral slopes do not make most bins an insertion.
- */
-function bandExtremeSums(x: Float32Array, lo: number, len: number, q: number, low: Float64Array, high: Float64Array, res: Float64Array): void {
-  for (let j = 0; j < q; j++) {
-    low[j] = Infinity;
-    high[j] = -Infinity;
-  }
-  let lMax = Infinity; // largest of the q smallest so far
-  let hMin = -Infinity; // smallest of the q largest so far
-  const end = lo + len;
-  const stride = len >= 8 * STRIDE ? STRIDE : 1;
-  for (let r = 0; r < stride; r++) {
-    for (let i = lo + r; i < end; i += stride) {
-      const v = x[i];
-      if (v < lMax) {
-        let j = q - 2;
-        while (j >= 0 && low[j] > v) {
-          low[j + 1] = low[j];
-          j--;
-        }
-        low[j + 1] = v;
-        lMax = low[q - 1];
-      }
-      if (v > hMin) {
-        let j = q - 2;
-        while (j >= 0 && high[j] < v) {
-          high[j + 1] = high[j];
-          j--;
-        }
-        high[j + 1] = v;
-        hMin = high[q - 1];
-      }
-    }
-  }
-  let sl = 0;
-  let sh = 0;
-  for (let j = 0; j < q; j++) {
-    sl += Math.fround(Math.sqrt(low[j]));
-    sh += Math.fround(Math.sqrt(high[j]));
-  }
-  res[0] = sl;
-  res[1] = sh;
-}
 
 /** k-th smallest (0-based) of a[0, n) by quickselect; reorders a so that a[i] ≤ a[k] for i < k. */
 function selectKth(a: Float32Array, n: number, k: number): number {

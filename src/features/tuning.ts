@@ -368,6 +368,20 @@ function select(a: Float32Array, n: number, k: number): number {
 }
 
 /**
+ * np.median of a[0, n) (n ≥ 1) in float32 arithmetic: the middle element, or the float32 mean of
+ * the two middle elements. Reorders a (quickselect). Shared by estimateTuning and the streaming
+ * extractor's tuning.
+ */
+export function float32Median(a: Float32Array, n: number): number {
+  const h = n >> 1;
+  const hi = select(a, n, h);
+  if (n & 1) return hi;
+  let lo = -Infinity; // the (h−1)-th smallest: the largest of a[0, h) after the selection
+  for (let i = 0; i < h; i++) if (a[i] > lo) lo = a[i];
+  return Math.fround(Math.fround(lo + hi) / 2);
+}
+
+/**
  * librosa.estimate_tuning(S=S, sr=sr, n_fft=n_fft, bins_per_octave, resolution).
  * With S the POWER spectrogram (n_frames, 1 + n_fft/2) this is exactly the estimate
  * librosa.feature.chroma_stft makes internally (tuning=None); with S the MAGNITUDE spectrogram it
@@ -389,16 +403,7 @@ export function estimateTuning(o: EstimateTuningOptions): number {
   let m = 0;
   for (let i = 0; i < p.n; i++) if (p.pitch[i] > 0) magScratch[m++] = p.mag[i];
   if (m === 0) return 0.0;
-  // np.median in float32: middle element, or the float32 mean of the two middle elements.
-  let threshold: number;
-  const h = m >> 1;
-  if (m & 1) threshold = select(magScratch, m, h);
-  else {
-    const hi = select(magScratch, m, h);
-    let lo = -Infinity;
-    for (let i = 0; i < h; i++) if (magScratch[i] > lo) lo = magScratch[i];
-    threshold = fr(fr(lo + hi) / 2);
-  }
+  const threshold = float32Median(magScratch, m);
   // Keep pitches with mag >= threshold & pitch > 0 (compacted in place into the scratch pitch array).
   let c = 0;
   const pitch = p.pitch;

@@ -48,6 +48,7 @@ import {
   zeroCrossingRate,
   bandExtremeSums,
   contrastBandLayout,
+  float32Median,
   type ContrastBand,
   type FeatureConfig,
   type SparseFilterbank,
@@ -777,33 +778,6 @@ function chromaBankBinMajor(sr: number, n_fft: number, nb: number, tuning: numbe
 }
 
 
-/** k-th smallest (0-based) of a[0, n) by quickselect; reorders a so that a[i] ≤ a[k] for i < k. */
-function selectKth(a: Float32Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    // a[lo..j] ≤ pivot, a[j+1..i−1] = pivot, a[i..hi] ≥ pivot
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
-}
-
 /**
  * The tuning chroma_stft estimates (librosa.estimate_tuning on the power spectrogram) from the
  * window's piptrack peaks: keep the peaks whose magnitude is ≥ their float32 median, and return
@@ -815,14 +789,7 @@ export function tuningFromPeaks(pitches: Float32Array, mags: Float32Array, binsP
   if (n === 0) return 0;
   const a = scratch && scratch.length >= n ? scratch : new Float32Array(n);
   a.set(mags);
-  const h = n >> 1;
-  const fr = Math.fround;
-  let threshold = selectKth(a, n, h);
-  if ((n & 1) === 0) {
-    let below = -Infinity; // the (h−1)-th smallest: the largest of a[0, h)
-    for (let i = 0; i < h; i++) if (a[i] > below) below = a[i];
-    threshold = fr(fr(below + threshold) / 2);
-  }
+  const threshold = float32Median(a, n);
   let m = 0;
   for (let i = 0; i < n; i++) if (mags[i] >= threshold) a[m++] = pitches[i];
   if (m === 0) return 0;

@@ -83,74 +83,144 @@ export interface ZScoreJSON {
   std: number[];
 }
 
+/** Per-column mean and population variance in float64, with the number of frames. */
+export interface Moments {
+  count: number;
+  mean: Float64Array;
+  variance: Float64Array;
+}
+
+/** The std of a column; a (near-)constant column gets 1, as sklearn's StandardScaler does. */
+export function safeStd(variance: number, mean: number): number {
+  const s = Math.sqrt(Math.max(0, variance));
+  return s > 1e-8 * Math.max(1, Math.abs(mean)) ? s : 1;
+}
+
 /**
  * Streaming per-column mean and variance over the rows (frames) of any number of matrices, in
  * float64. Each matrix is reduced with a two-pass mean/M2 and merged with Chan et al.'s parallel
  * update (the batch form of Welford's algorithm), so large offsets and millions of frames stay
- * accurate and memory is O(columns).
+ * accurate and memory is O(columns). `label` prefixes its error messages.
  */
 export class ZScoreAccumulator {
-  private n = 0;
-  private mean: Float64Array | null = null;
+  protected n = 0;
+  private mu: Float64Array | null = null;
   private m2: Float64Array | null = null;
-  private cols = -1;
+  private c: number;
 
-  /** Adds every row of `m` (shape (n_frames, n_features)). */
-  add(m: Matrix): this {
-    if (this.cols < 0) {
-      this.cols = m.cols;
-      this.mean = new Float64Array(m.cols);
-      this.m2 = new Float64Array(m.cols);
+  /** `cols` (optional) fixes the number of feature columns up front. */
+  constructor(cols?: number, protected readonly label = 'z-score') {
+    this.c = cols ?? -1;
+    if (cols !== undefined) {
+      check(Number.isInteger(cols) && cols > 0, `${label}: cols must be a positive integer, got ${cols}`);
+      this.mu = new Float64Array(cols);
+      this.m2 = new Float64Array(cols);
     }
-    if (m.cols !== this.cols) throw new SerError('EPARAM', `z-score: matrix has ${m.cols} columns, expected ${this.cols}`);
-    const rows = m.rows;
-    if (rows === 0) return this;
-    const c = this.cols;
-    const d = m.data;
-    const bMean = new Float64Array(c);
-    for (let r = 0; r < rows; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) bMean[j] += d[o + j];
-    }
-    for (let j = 0; j < c; j++) bMean[j] /= rows;
-    const bM2 = new Float64Array(c);
-    for (let r = 0; r < rows; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) {
-        const v = d[o + j];
-        if (!Number.isFinite(v)) throw new SerError('ENONFINITE', `z-score: non-finite feature value at row ${r}, column ${j}`);
-        const dv = v - bMean[j];
-        bM2[j] += dv * dv;
-      }
-    }
+  }
+
+  /** Frames added so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Columns (−1 before the first matrix when not given to the constructor). */
+  get cols(): number {
+    return this.c;
+  }
+
+  private init(cols: number): void {
+    this.c = cols;
+    this.mu = new Float64Array(cols);
+    this.m2 = new Float64Array(cols);
+  }
+
+  /** Chan's merge of a block (count nb, mean bm, M2 bM2) into the running moments. */
+  private mergeBlock(nb: number, bm: ArrayLike<number>, bM2: ArrayLike<number>): void {
     const na = this.n;
-    const nb = rows;
     const nt = na + nb;
-    const mean = this.mean!;
+    const mu = this.mu!;
     const m2 = this.m2!;
-    for (let j = 0; j < c; j++) {
-      const delta = bMean[j] - mean[j];
-      mean[j] += (delta * nb) / nt;
+    for (let j = 0; j < this.c; j++) {
+      const delta = bm[j] - mu[j];
+      mu[j] += (delta * nb) / nt;
       m2[j] += bM2[j] + (delta * delta * na * nb) / nt;
     }
     this.n = nt;
+  }
+
+  /** Adds every row of `m` (shape (n_frames, n_features)); rows [from, to) only when given. */
+  add(m: Matrix, from = 0, to = m.rows): this {
+    if (this.c < 0) this.init(m.cols);
+    if (m.cols !== this.c) throw new SerError('EPARAM', `${this.label}: matrix has ${m.cols} columns, expected ${this.c}`);
+    const a = Math.max(0, from);
+    const b = Math.min(m.rows, to);
+    const rows = b - a;
+    if (rows <= 0) return this;
+    const c = this.c;
+    const d = m.data;
+    const bm = new Float64Array(c);
+    for (let r = a; r < b; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) bm[j] += d[o + j];
+    }
+    for (let j = 0; j < c; j++) bm[j] /= rows;
+    const bM2 = new Float64Array(c);
+    for (let r = a; r < b; r++) {
+      const o = r * c;
+      for (let j = 0; j < c; j++) {
+        const v = d[o + j];
+        if (!Number.isFinite(v)) throw new SerError('ENONFINITE', `${this.label}: non-finite feature value at row ${r}, column ${j}`);
+        const dv = v - bm[j];
+        bM2[j] += dv * dv;
+      }
+    }
+    this.mergeBlock(rows, bm, bM2);
     return this;
+  }
+
+  /** Merges another accumulator's frames into this one. */
+  merge(other: ZScoreAccumulator): this {
+    const o = other.moments();
+    if (o.count === 0) return this;
+    if (this.c < 0) this.init(o.mean.length);
+    if (o.mean.length !== this.c) throw new SerError('EPARAM', `${this.label}: cannot merge ${o.mean.length} columns into ${this.c}`);
+    const bM2 = new Float64Array(this.c);
+    for (let j = 0; j < this.c; j++) bM2[j] = o.variance[j] * o.count;
+    this.mergeBlock(o.count, o.mean, bM2);
+    return this;
+  }
+
+  /** Mean and population variance so far (copies; zero-length arrays before the first frame). */
+  moments(): Moments {
+    const c = Math.max(0, this.c);
+    const mean = new Float64Array(c);
+    const variance = new Float64Array(c);
+    if (this.n > 0) {
+      for (let j = 0; j < c; j++) {
+        mean[j] = this.mu![j];
+        variance[j] = this.m2![j] / this.n;
+      }
+    }
+    return { count: this.n, mean, variance };
   }
 
   /** The statistics so far. Throws SerError('EDATA') when no frame was added. */
   finish(): ZScoreStats {
-    if (this.n === 0 || !this.mean || !this.m2) throw new SerError('EDATA', 'z-score: no frames to fit the statistics on');
-    const c = this.cols;
-    const mean = new Float32Array(c);
-    const std = new Float32Array(c);
-    for (let j = 0; j < c; j++) {
-      mean[j] = this.mean[j];
-      const s = Math.sqrt(Math.max(0, this.m2[j] / this.n));
-      // A constant column would divide by ~0: use 1, as sklearn's StandardScaler does.
-      std[j] = s > 1e-8 * Math.max(1, Math.abs(this.mean[j])) ? s : 1;
-    }
-    return { mean, std, count: this.n };
+    if (this.n === 0) throw new SerError('EDATA', 'z-score: no frames to fit the statistics on');
+    return momentsToStats(this.moments());
   }
+}
+
+/** z-score statistics (float32 mean, std with the constant-column floor) of float64 moments. */
+export function momentsToStats(m: Moments): ZScoreStats {
+  const c = m.mean.length;
+  const mean = new Float32Array(c);
+  const std = new Float32Array(c);
+  for (let j = 0; j < c; j++) {
+    mean[j] = m.mean[j];
+    std[j] = safeStd(m.variance[j], m.mean[j]);
+  }
+  return { mean, std, count: m.count };
 }
 
 /**

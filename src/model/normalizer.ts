@@ -33,7 +33,8 @@
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
-import type { ZScoreStats } from '../data/preprocess.js';
+import { ZScoreAccumulator, momentsToStats, safeStd, type ZScoreStats } from '../data/preprocess.js';
+export type { Moments } from '../data/preprocess.js';
 
 export const NORMALIZATION_MODES = ['global', 'utterance', 'speaker'] as const;
 /** How features are normalised before the model (see the module comment). */
@@ -64,127 +65,15 @@ export interface BundleNormalization {
   speaker_prior?: SpeakerPrior;
 }
 
-/** std floor shared by every statistic of this module (and `fitZScore`). */
-function safeStd(variance: number, mean: number): number {
-  const s = Math.sqrt(Math.max(0, variance));
-  return s > 1e-8 * Math.max(1, Math.abs(mean)) ? s : 1;
-}
-
-/** Per-column mean and population variance in float64, with the number of frames. */
-export interface Moments {
-  count: number;
-  mean: Float64Array;
-  variance: Float64Array;
-}
-
 /**
  * Running per-column mean / variance over the frames (rows) of any number of matrices of shape
- * (n_frames, n_features), in float64: each matrix is reduced with a two-pass mean / M2 and merged
- * with Chan et al.'s parallel update (Welford's algorithm in batch form).
+ * (n_frames, n_features), in float64 — the project's one Chan/Welford accumulator
+ * (ZScoreAccumulator), with the messages and the `stats()` of a speaker's statistics.
  */
-export class SpeakerStatsAccumulator {
-  private n = 0;
-  private mu: Float64Array | null = null;
-  private m2: Float64Array | null = null;
-  private c: number;
-
+export class SpeakerStatsAccumulator extends ZScoreAccumulator {
   /** `cols` (optional) fixes the number of feature columns up front. */
   constructor(cols?: number) {
-    this.c = cols ?? -1;
-    if (cols !== undefined) {
-      check(Number.isInteger(cols) && cols > 0, `SpeakerStatsAccumulator: cols must be a positive integer, got ${cols}`);
-      this.mu = new Float64Array(cols);
-      this.m2 = new Float64Array(cols);
-    }
-  }
-
-  /** Frames added so far. */
-  get count(): number {
-    return this.n;
-  }
-
-  /** Columns (−1 before the first matrix when not given to the constructor). */
-  get cols(): number {
-    return this.c;
-  }
-
-  /** Adds every row of `m` (n_frames, n_features); rows [from, to) only when given. */
-  add(m: Matrix, from = 0, to = m.rows): this {
-    if (this.c < 0) {
-      this.c = m.cols;
-      this.mu = new Float64Array(m.cols);
-      this.m2 = new Float64Array(m.cols);
-    }
-    if (m.cols !== this.c) throw new SerError('EPARAM', `speaker statistics: matrix has ${m.cols} columns, expected ${this.c}`);
-    const a = Math.max(0, from);
-    const b = Math.min(m.rows, to);
-    const rows = b - a;
-    if (rows <= 0) return this;
-    const c = this.c;
-    const d = m.data;
-    const bm = new Float64Array(c);
-    for (let r = a; r < b; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) bm[j] += d[o + j];
-    }
-    for (let j = 0; j < c; j++) bm[j] /= rows;
-    const bM2 = new Float64Array(c);
-    for (let r = a; r < b; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) {
-        const v = d[o + j];
-        if (!Number.isFinite(v)) throw new SerError('ENONFINITE', `speaker statistics: non-finite feature value at row ${r}, column ${j}`);
-        const dv = v - bm[j];
-        bM2[j] += dv * dv;
-      }
-    }
-    const na = this.n;
-    const nt = na + rows;
-    const mu = this.mu!;
-    const m2 = this.m2!;
-    for (let j = 0; j < c; j++) {
-      const delta = bm[j] - mu[j];
-      mu[j] += (delta * rows) / nt;
-      m2[j] += bM2[j] + (delta * delta * na * rows) / nt;
-    }
-    this.n = nt;
-    return this;
-  }
-
-  /** Merges another accumulator's frames into this one. */
-  merge(other: SpeakerStatsAccumulator): this {
-    const o = other.moments();
-    if (o.count === 0) return this;
-    if (this.c < 0) {
-      this.c = o.mean.length;
-      this.mu = new Float64Array(this.c);
-      this.m2 = new Float64Array(this.c);
-    }
-    if (o.mean.length !== this.c) throw new SerError('EPARAM', `speaker statistics: cannot merge ${o.mean.length} columns into ${this.c}`);
-    const na = this.n;
-    const nb = o.count;
-    const nt = na + nb;
-    for (let j = 0; j < this.c; j++) {
-      const delta = o.mean[j] - this.mu![j];
-      this.mu![j] += (delta * nb) / nt;
-      this.m2![j] += o.variance[j] * nb + (delta * delta * na * nb) / nt;
-    }
-    this.n = nt;
-    return this;
-  }
-
-  /** Mean and population variance so far (copies; zero-length arrays before the first frame). */
-  moments(): Moments {
-    const c = Math.max(0, this.c);
-    const mean = new Float64Array(c);
-    const variance = new Float64Array(c);
-    if (this.n > 0) {
-      for (let j = 0; j < c; j++) {
-        mean[j] = this.mu![j];
-        variance[j] = this.m2![j] / this.n;
-      }
-    }
-    return { count: this.n, mean, variance };
+    super(cols, 'speaker statistics');
   }
 
   /** The frames' own z-score statistics (no prior). Throws SerError('EDATA') when empty. */
@@ -192,17 +81,6 @@ export class SpeakerStatsAccumulator {
     if (this.n === 0) throw new SerError('EDATA', 'speaker statistics: no frames');
     return momentsToStats(this.moments());
   }
-}
-
-function momentsToStats(m: Moments): ZScoreStats {
-  const c = m.mean.length;
-  const mean = new Float32Array(c);
-  const std = new Float32Array(c);
-  for (let j = 0; j < c; j++) {
-    mean[j] = m.mean[j];
-    std[j] = safeStd(m.variance[j], m.mean[j]);
-  }
-  return { mean, std, count: m.count };
 }
 
 /** The z-score statistics of one matrix's own frames (utterance mode). */

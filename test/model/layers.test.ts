@@ -7,22 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/model/backend.js';
 import { FusedLSTM, lstmSequence, orthogonalMatrix } from '../../src/model/layers/lstm.js';
 import { AttentionPooling, LastTimeStep } from '../../src/model/layers/pooling.js';
-
-function rand(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * scale;
-  }
-  return out;
-}
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+import { rand, maxAbsDiff } from './helpers.js';
 
 const B = 2, T = 5, F = 3, H = 4;
 

@@ -7,16 +7,7 @@ import { buildModel } from '../../src/model/build.js';
 import { validateModelConfig } from '../../src/model/config.js';
 import { createParallelTrainer } from '../../src/model/parallel.js';
 import type { Batch } from '../../src/model/train.js';
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
+import { rand } from './helpers.js';
 
 function batch(B: number, T: number, F: number, K: number, seed: number): Batch {
   const labels = Int32Array.from({ length: B }, (_, i) => (i * 7 + seed) % K);

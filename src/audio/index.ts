@@ -11,7 +11,7 @@ export type { FlacInfo } from './flac.js';
 export { encodeWav } from './wav-write.js';
 export type { EncodeWavOptions } from './wav-write.js';
 export { writeWav } from './write.js';
-export { loadAudio, loadAudioSync, audioInfo, audioInfoSync, readBytes, readBytesSync, toMono } from './load.js';
+export { loadAudio, loadAudioSync, audioInfo, audioInfoSync, readBytes, readBytesSync, readBytesReused, toMono } from './load.js';
 export type { LoadOptions, LoadedAudio, AudioInfo } from './load.js';
 export { resample, resampledLength } from '../dsp/resample.js';
 export type { ResampleOptions } from '../dsp/resample.js';

@@ -6,8 +6,8 @@
  * Pipeline per task: decode (native rate) → resample to `sr` → [augmentation] → [clip] →
  * features. Feature matrices are frame-major (n_frames, n_features).
  */
-import { readFile } from 'node:fs/promises';
-import { loadAudio } from '../audio/index.js';
+import { createHash } from 'node:crypto';
+import { loadAudio, loadAudioSync, readBytesReused, sniffFormat, type LoadedAudio, type LoadOptions } from '../audio/index.js';
 import { resample } from '../dsp/resample.js';
 import {
   extractFeatures,
@@ -149,17 +149,10 @@ async function decode(task: BaseTask & { contentSha256?: string }): Promise<{ y:
   };
   let t = now();
   let c = cpuNow();
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(task.file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new SerError('ENOENT', 'no such file', { file: task.file, cause: err });
-    if (code === 'EISDIR') throw new SerError('EISDIR', 'is a directory, expected an audio file', { file: task.file, cause: err });
-    throw new SerError('EIO', `cannot read (${(err as Error).message})`, { file: task.file, cause: err });
-  }
+  // Read into this thread's reused buffer; the view is only valid until the next read, so WAV and
+  // FLAC are decoded synchronously right away and MP3/Ogg (asynchronous decoders) get a copy.
+  let bytes = readBytesReused(task.file);
   if (task.contentSha256) {
-    const { createHash } = await import('node:crypto');
     const h = createHash('sha256').update(bytes).digest('hex');
     if (h !== task.contentSha256) throw new SerError('EDATA', 'file changed while the cache was being built', { file: task.file });
   }
@@ -167,7 +160,14 @@ async function decode(task: BaseTask & { contentSha256?: string }): Promise<{ y:
   times.cpu.read = cpuNow() - c;
   t = now();
   c = cpuNow();
-  const audio = await loadAudioNamed(bytes, task.file);
+  const format = sniffFormat(bytes, task.file).format;
+  let audio: LoadedAudio;
+  if (format === 'wav' || format === 'flac') {
+    audio = loadAudioNamed(bytes, task.file, loadAudioSync);
+  } else {
+    bytes = bytes.slice();
+    audio = await loadAudioNamed(bytes, task.file, loadAudio);
+  }
   times.decodeMs = now() - t;
   times.cpu.decode = cpuNow() - c;
   let y = audio.y;
@@ -182,11 +182,9 @@ async function decode(task: BaseTask & { contentSha256?: string }): Promise<{ y:
   return { y, sr, nativeSr: audio.sr, channels: audio.channels, times };
 }
 
-/** Decodes bytes at the native rate; errors name `file` (not "<bytes>"). */
-async function loadAudioNamed(bytes: Uint8Array, file: string) {
-  try {
-    return await loadAudio(bytes, { sr: 'native', mono: true, name: file });
-  } catch (err) {
+/** Decodes bytes at the native rate with `load` (sync or async); errors name `file` (not "<bytes>"). */
+function loadAudioNamed<R extends LoadedAudio | Promise<LoadedAudio>>(bytes: Uint8Array, file: string, load: (b: Uint8Array, o: LoadOptions) => R): R {
+  const rename = (err: unknown): never => {
     if (err instanceof SerError && err.file === file) throw err;
     if (err instanceof SerError) {
       const prefix = err.file !== undefined ? `${err.file}: ` : '';
@@ -194,6 +192,12 @@ async function loadAudioNamed(bytes: Uint8Array, file: string) {
       throw new SerError(err.code, msg, { file, cause: err });
     }
     throw new SerError('EFORMAT', `cannot decode audio (${(err as Error).message})`, { file, cause: err });
+  };
+  try {
+    const r = load(bytes, { sr: 'native', mono: true, name: file });
+    return (r instanceof Promise ? r.catch(rename) : r) as R;
+  } catch (err) {
+    return rename(err);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The per-recording work of the training pipeline's feature stage (Node: reads files):
- * decode → resample to `sr` → [trim silence (librosa.effects.trim)] → [augmentation] →
+ * decode → resample to `sr` (src/workers/feature-tasks.ts decodeForFeatures, shared with `ser features`
+ * and the dataset cache) → [trim silence (librosa.effects.trim)] → [augmentation] →
  * crop / pad to the clip length exactly as `predictClip` does (src/model/predict.ts fitClip) →
  * features → one checksummed cache entry (src/io/featfile.ts) written atomically.
  *
@@ -9,15 +10,13 @@
  * prediction time: trim → fitClip(crop, pad) → extractFeatures.
  * Runs in-process (jobs = 1) or in the worker (./feature-worker.ts): same output either way.
  */
-import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { loadAudio } from '../audio/load.js';
 import { SerError } from '../errors.js';
 import { extractFeatures, type FeatureConfig } from '../features/extract.js';
 import { encodeFeatureEntry } from '../io/featfile.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { trim } from '../dsp/trim.js';
 import { fitClip } from '../model/predict.js';
+import { decodeForFeatures } from '../workers/feature-tasks.js';
 import type { ClipCrop, ClipPad } from '../model/bundle.js';
 
 export interface PipelineFeatureTask {
@@ -44,17 +43,7 @@ export interface PipelineFeatureResult {
 
 /** Runs one task: writes the entry at `task.outPath`. Errors are SerErrors naming the file. */
 export async function runPipelineFeatureTask(task: PipelineFeatureTask): Promise<PipelineFeatureResult> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(task.file);
-  } catch (err) {
-    throw new SerError('ENOENT', `cannot read (${(err as Error).message})`, { file: task.file, cause: err });
-  }
-  if (createHash('sha256').update(bytes).digest('hex') !== task.contentSha256) {
-    throw new SerError('EDATA', 'file changed while the features were being extracted', { file: task.file });
-  }
-  const audio = await loadAudio(bytes, { sr: task.sr, mono: true, name: task.file });
-  let y = audio.y;
+  let y = (await decodeForFeatures(task)).y;
   if (y.length === 0) throw new SerError('EEMPTY', 'the audio is empty', { file: task.file });
   if (task.trimDb !== null) {
     const t = trim(y, { top_db: task.trimDb }).y;

@@ -137,7 +137,22 @@ const cpuNow = () => {
   return (u.user + u.system) / 1000;
 };
 
-async function decode(task: BaseTask & { contentSha256?: string }): Promise<{ y: Float32Array; sr: number; nativeSr: number; channels: number; times: StageTimes }> {
+/** Audio decoded by {@link decodeForFeatures}: mono `y` (n,) at `sr`, with per-stage times. */
+export interface DecodedForFeatures {
+  y: Float32Array;
+  sr: number;
+  nativeSr: number;
+  channels: number;
+  times: StageTimes;
+}
+
+/**
+ * The audio half of every feature task (`ser features`, the dataset cache, the training
+ * pipeline): read `file` → decode at the native rate → mono → resample to `sr` ('native' keeps
+ * the file's rate). With `contentSha256`, a file whose bytes no longer hash to it is refused
+ * (SerError 'EDATA'). Errors are SerErrors naming the file.
+ */
+export async function decodeForFeatures(task: { file: string; sr: number | 'native'; contentSha256?: string }): Promise<DecodedForFeatures> {
   const times: StageTimes = {
     readMs: 0,
     decodeMs: 0,
@@ -154,7 +169,7 @@ async function decode(task: BaseTask & { contentSha256?: string }): Promise<{ y:
   let bytes = readBytesReused(task.file);
   if (task.contentSha256) {
     const h = createHash('sha256').update(bytes).digest('hex');
-    if (h !== task.contentSha256) throw new SerError('EDATA', 'file changed while the cache was being built', { file: task.file });
+    if (h !== task.contentSha256) throw new SerError('EDATA', 'file changed while its features were being extracted', { file: task.file });
   }
   times.readMs = now() - t;
   times.cpu.read = cpuNow() - c;
@@ -207,7 +222,7 @@ function toMatrix(m: { rows: number; cols: number; data: Float32Array }): Matrix
 
 /** Runs one task. Used directly for `--jobs 1` and by the worker for `--jobs N`. */
 export async function runFeatureTask(task: FeatureTask): Promise<FeatureResult> {
-  const d = await decode(task as BaseTask & { contentSha256?: string });
+  const d = await decodeForFeatures(task as BaseTask & { contentSha256?: string });
   let y = d.y;
   const times = d.times;
   const info = (): AudioInfo => ({ file: task.file, sr: d.sr, nativeSr: d.nativeSr, channels: d.channels, duration: y.length / d.sr, samples: y.length, times });

@@ -31,14 +31,14 @@ import './build.js';
 export const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_FILES = { bundle: 'bundle.json', model: 'model.json', weights: 'weights.bin', history: 'history.json' } as const;
 
-export type ClipCrop = 'center' | 'start';
+import type { ClipCrop, ClipPad } from '../dsp/clip.js';
+export type { ClipCrop, ClipPad } from '../dsp/clip.js';
 /** librosa.effects.trim parameters (ref = max). */
 export interface BundleTrim {
   top_db: number;
   frame_length: number;
   hop_length: number;
 }
-export type ClipPad = 'both' | 'end';
 
 /** How features are normalised before the model ('global', 'utterance', 'speaker'): see ./normalizer.ts. */
 export type { BundleNormalization, NormalizationMode, SpeakerPrior } from './normalizer.js';

@@ -23,7 +23,11 @@ import { resample } from '../dsp/resample.js';
 import { extractFeatures } from '../features/index.js';
 import { trim, type ZScoreStats } from '../data/preprocess.js';
 import type { Matrix } from '../dsp/matrix.js';
-import { bundleNormalizer, type ClipCrop, type ClipPad, type ModelBundle } from './bundle.js';
+import { bundleNormalizer, type ModelBundle } from './bundle.js';
+import { fitClip, fitClipOffset } from '../dsp/clip.js';
+
+/** Re-exported: the clip fitting every stage shares (src/dsp/clip.ts). */
+export { fitClip };
 import { SpeakerStatsAccumulator } from './normalizer.js';
 import { predictProbabilities } from './train.js';
 
@@ -40,25 +44,6 @@ export interface Prediction {
   windows: PredictionWindow[];
   /** Seconds of audio analysed (after trimming, when the bundle trims). */
   duration: number;
-}
-
-/** Crops / zero-pads `y` to exactly `length` samples the way training did (see BundleMeta crop/pad). */
-export function fitClip(y: Float32Array, length: number, crop: ClipCrop, pad: ClipPad): Float32Array {
-  const n = y.length;
-  if (n === length) return y;
-  const out = new Float32Array(length);
-  if (n > length) {
-    const s = crop === 'center' ? Math.floor((n - length) / 2) : 0;
-    out.set(y.subarray(s, s + length));
-  } else {
-    out.set(y, pad === 'both' ? Math.floor((length - n) / 2) : 0);
-  }
-  return out;
-}
-
-/** Start sample of the part {@link fitClip} keeps of a clip of n > length samples. */
-function fitClipOffset(n: number, length: number, crop: ClipCrop): number {
-  return crop === 'center' ? Math.floor((n - length) / 2) : 0;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The per-recording work of the training pipeline's feature stage (Node: reads files):
  * decode → resample to `sr` (src/workers/feature-tasks.ts decodeForFeatures, shared with `ser features`
  * and the dataset cache) → [trim silence (librosa.effects.trim)] → [augmentation] →
- * crop / pad to the clip length exactly as `predictClip` does (src/model/predict.ts fitClip) →
+ * crop / pad to the clip length exactly as `predictClip` does (src/dsp/clip.ts fitClip) →
  * features → one checksummed cache entry (src/io/featfile.ts) written atomically.
  *
  * Trimming happens BEFORE augmentation so that a noisy copy is trimmed like its source, and so
@@ -15,9 +15,9 @@ import { extractFeatures, type FeatureConfig } from '../features/extract.js';
 import { encodeFeatureEntry } from '../io/featfile.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { trim } from '../dsp/trim.js';
-import { fitClip } from '../model/predict.js';
+import { fitClip } from '../dsp/clip.js';
 import { decodeForFeatures } from '../workers/feature-tasks.js';
-import type { ClipCrop, ClipPad } from '../model/bundle.js';
+import type { ClipCrop, ClipPad } from '../dsp/clip.js';
 
 export interface PipelineFeatureTask {
   file: string;

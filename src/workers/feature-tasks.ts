@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { loadAudio, loadAudioSync, readBytesReused, sniffFormat, type LoadedAudio, type LoadOptions } from '../audio/index.js';
 import { resample } from '../dsp/resample.js';
+import { fitClip } from '../dsp/clip.js';
 import {
   extractFeatures,
   extractAllFeatures,
@@ -34,19 +35,11 @@ export function describeClip(clip: ClipPolicy | undefined): string {
   return clip ? `clip(${clip.seconds}s,${clip.align ?? 'start'})` : '';
 }
 
-/** Trims or zero-pads `y` to exactly round(seconds·sr) samples. */
+/** Trims (keeping clip.align) or zero-pads at the end `y` to exactly round(seconds·sr) samples (src/dsp/clip.ts fitClip). */
 export function applyClip(y: Float32Array, sr: number, clip: ClipPolicy): Float32Array {
   const n = Math.round(clip.seconds * sr);
   if (!(n > 0)) throw new SerError('EPARAM', `clip length must be positive, got ${clip.seconds} s`);
-  if (y.length === n) return y;
-  const out = new Float32Array(n);
-  if (y.length > n) {
-    const start = clip.align === 'center' ? Math.floor((y.length - n) / 2) : 0;
-    out.set(y.subarray(start, start + n));
-  } else {
-    out.set(y);
-  }
-  return out;
+  return fitClip(y, n, clip.align ?? 'start', 'end');
 }
 
 /** Wall-clock milliseconds per stage (and, in `cpu`, process CPU milliseconds per stage). */

@@ -60,6 +60,29 @@ export function readBytesSync(path: string): Uint8Array {
   }
 }
 
+/**
+ * Opens `path` for reading and runs `read(fd, size)`; a directory, a missing file or a failed read
+ * becomes SerError (EISDIR, ENOENT, EIO) naming the file; the descriptor is always closed.
+ */
+function withOpenFile<T>(path: string, read: (fd: number, size: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw ioError(err, path);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new SerError('EISDIR', 'is a directory, expected an audio file', { file: path });
+    return read(fd, st.size);
+  } catch (err) {
+    if (err instanceof SerError) throw err;
+    throw ioError(err, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Per-thread buffer reused by {@link readBytesReused}. */
 let reuseBuf: Uint8Array | null = null;
 /** Files above this size get a buffer of their own instead of growing the shared one. */
@@ -74,17 +97,9 @@ const REUSE_MAX = 64 << 20;
  * EIO). Shape: (n_bytes,).
  */
 export function readBytesReused(path: string): Uint8Array {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw ioError(err, path);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new SerError('EISDIR', 'is a directory, expected an audio file', { file: path });
-    // st.size can be 0 for special files (pipes, /proc): read until EOF, growing as needed.
-    let buf = st.size > REUSE_MAX ? new Uint8Array(st.size + 1) : reuseBuf && reuseBuf.length > st.size ? reuseBuf : new Uint8Array(Math.max(st.size + 1, 1 << 16));
+  return withOpenFile(path, (fd, size) => {
+    // size can be 0 for special files (pipes, /proc): read until EOF, growing as needed.
+    let buf = size > REUSE_MAX ? new Uint8Array(size + 1) : reuseBuf && reuseBuf.length > size ? reuseBuf : new Uint8Array(Math.max(size + 1, 1 << 16));
     let got = 0;
     for (;;) {
       if (got === buf.length) {
@@ -98,12 +113,7 @@ export function readBytesReused(path: string): Uint8Array {
     }
     if (buf.length <= REUSE_MAX) reuseBuf = buf;
     return buf.subarray(0, got);
-  } catch (err) {
-    if (err instanceof SerError) throw err;
-    throw ioError(err, path);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 export async function readBytes(path: string): Promise<Uint8Array> {
@@ -173,32 +183,18 @@ const HEAD_BYTES = 1 << 14;
  * count in STREAMINFO is decoded in full). MP3 / Ogg → SerError 'ECODEC' (use audioInfo).
  */
 export function audioInfoSync(path: string): AudioInfo {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw ioError(err, path);
-  }
-  let head: Uint8Array;
-  let size: number;
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new SerError('EISDIR', 'is a directory, expected an audio file', { file: path });
-    size = st.size;
-    head = new Uint8Array(Math.min(size, HEAD_BYTES));
+  let size = 0;
+  const head = withOpenFile(path, (fd, n) => {
+    size = n;
+    const h = new Uint8Array(Math.min(n, HEAD_BYTES));
     let got = 0;
-    while (got < head.length) {
-      const r = readSync(fd, head, got, head.length - got, got);
+    while (got < h.length) {
+      const r = readSync(fd, h, got, h.length - got, got);
       if (r <= 0) break;
       got += r;
     }
-    head = head.subarray(0, got);
-  } catch (err) {
-    if (err instanceof SerError) throw err;
-    throw ioError(err, path);
-  } finally {
-    closeSync(fd);
-  }
+    return h.subarray(0, got);
+  });
   const { format, offset } = sniffFormat(head, path);
   const rateCheck = (sr: number) => {
     if (sr < MIN_SAMPLE_RATE || sr > MAX_SAMPLE_RATE) {

@@ -4,11 +4,13 @@
  * (src/io/featfile.ts, docs/formats.md) named by its key:
  *
  *   key = sha256(JSON {v, content: sha256(file bytes), config: featureConfigHash(config),
- *                      sr, augmentation: describeAugmentation(aug) | 'none', clip: describeClip(clip)})
+ *                      sr, augmentation: describeAugmentation(aug) | 'none', clip: describeClip(clip)
+ *                      [, trim: top_db when silence is trimmed]})
  *   file = CACHEDIR/<key>.serf
  *
  * So renaming or moving audio keeps its entries, while any change of content, feature parameters,
- * rate, augmentation or clip policy makes a new entry.
+ * rate, trimming, augmentation or clip policy makes a new entry. The one cache of the project: `ser
+ * train` (src/pipeline/features.ts) and the library's buildFeatureCache both write it.
  *
  * Crash safety and resume: entries are written to a temporary name in the cache directory, fsynced
  * and renamed; a run killed at any moment (SIGKILL, power loss after the rename) leaves only
@@ -56,6 +58,8 @@ export interface FeatureCacheOptions {
   sr?: number;
   /** Optional fixed-length policy applied after augmentation, before features. */
   clip?: ClipPolicy;
+  /** librosa.effects.trim top_db applied to each recording before augmentation (default null: none). */
+  trimDb?: number | null;
   cacheDir: string;
 }
 
@@ -68,6 +72,8 @@ export interface FeatureCacheBuildOptions extends FeatureCacheOptions {
    */
   pool?: WorkerPool<FeatureTask, FeatureResult>;
   onProgress?: (p: CacheProgress) => void;
+  /** Abort: no new entry is started (those finished stay in the cache); see `interrupted` in the result. */
+  signal?: AbortSignal;
 }
 
 export interface CacheProgress {
@@ -103,6 +109,8 @@ export interface CacheBuildResult {
   failed: { ref: CacheEntryRef; file: string; error: Error }[];
   /** Temporary files of killed runs removed before starting. */
   staleTempsRemoved: number;
+  /** True when `signal` aborted the build before every missing entry was built. */
+  interrupted: boolean;
   elapsedMs: number;
 }
 
@@ -140,7 +148,7 @@ export async function fileSha256(path: string): Promise<string> {
 }
 
 /** The cache key of one (content, config, rate, augmentation, clip) combination. */
-export function cacheKey(parts: { contentSha256: string; configHash: string; sr: number; augmentation: string; clip?: ClipPolicy }): string {
+export function cacheKey(parts: { contentSha256: string; configHash: string; sr: number; augmentation: string; clip?: ClipPolicy; trimDb?: number | null }): string {
   const recipe = JSON.stringify({
     v: CACHE_KEY_VERSION,
     content: parts.contentSha256,
@@ -148,6 +156,7 @@ export function cacheKey(parts: { contentSha256: string; configHash: string; sr:
     sr: parts.sr,
     augmentation: parts.augmentation,
     clip: describeClip(parts.clip),
+    ...(parts.trimDb != null ? { trim: parts.trimDb } : {}),
   });
   return createHash('sha256').update(recipe).digest('hex');
 }
@@ -194,7 +203,7 @@ async function plan(opts: FeatureCacheOptions): Promise<Plan> {
     const list = augList(opts, item, i);
     for (let a = 0; a < list.length; a++) {
       const augmentation = await describeAug(list[a]);
-      const key = cacheKey({ contentSha256: h, configHash, sr, augmentation, clip: opts.clip });
+      const key = cacheKey({ contentSha256: h, configHash, sr, augmentation, clip: opts.clip, trimDb: opts.trimDb });
       entries.push({ ref: { key, path: join(opts.cacheDir, key + CACHE_EXTENSION), itemIndex: i, augmentation, augIndex: a }, aug: list[a], contentSha256: h });
     }
   }
@@ -279,6 +288,7 @@ export async function buildFeatureCache(opts: FeatureCacheBuildOptions): Promise
       outPath: e.ref.path,
       augmentation: e.aug ?? undefined,
       seed: augmentationSeed(e.contentSha256, e.ref.augmentation),
+      trimDb: opts.trimDb ?? null,
       clip: opts.clip,
       contentSha256: e.contentSha256,
       meta: {
@@ -290,6 +300,7 @@ export async function buildFeatureCache(opts: FeatureCacheBuildOptions): Promise
         dataset: item.dataset,
         augmentation: e.ref.augmentation,
         clip: describeClip(opts.clip),
+        trim_db: opts.trimDb ?? null,
         content_sha256: e.contentSha256,
         feature_config_hash: configHash,
         hop_length: config.hop_length,
@@ -314,12 +325,21 @@ export async function buildFeatureCache(opts: FeatureCacheBuildOptions): Promise
   report();
 
   const jobs = opts.jobs === 0 ? 0 : opts.jobs ?? 1;
+  const signal = opts.signal;
+  // tasks are handed out lazily, so an abort stops new ones from starting
+  function* tasks() {
+    for (const e of missing) {
+      if (signal?.aborted) return;
+      yield toTask(e);
+    }
+  }
   if (opts.pool) {
-    for await (const r of opts.pool.map(missing.map(toTask))) {
+    for await (const r of opts.pool.map(tasks(), { total: missing.length })) {
       record(missing[r.index], r.ok ? { ok: true } : { ok: false, error: r.error });
     }
   } else if (jobs === 1 || missing.length <= 1) {
     for (const e of missing) {
+      if (signal?.aborted) break;
       try {
         await runFeatureTask(toTask(e));
         record(e, { ok: true });
@@ -330,7 +350,7 @@ export async function buildFeatureCache(opts: FeatureCacheBuildOptions): Promise
   } else {
     const pool = createFeaturePool(jobs === 0 ? 0 : Math.min(jobs, missing.length));
     try {
-      for await (const r of pool.map(missing.map(toTask))) {
+      for await (const r of pool.map(tasks(), { total: missing.length })) {
         record(missing[r.index], r.ok ? { ok: true } : { ok: false, error: r.error });
       }
     } finally {
@@ -345,6 +365,7 @@ export async function buildFeatureCache(opts: FeatureCacheBuildOptions): Promise
     built,
     failed,
     staleTempsRemoved,
+    interrupted: done < missing.length,
     elapsedMs: performance.now() - t0,
   };
 }

@@ -1,28 +1,19 @@
 /**
  * Feature stage of the training pipeline: every (recording, augmentation) pair a run needs is
- * extracted once into the feature cache folder (one checksummed `.serf` entry per pair, written
- * atomically, src/io/featfile.ts), in parallel over a worker pool, and re-used by later runs and
- * by every fold of a cross-validation. Interrupted runs resume: existing valid entries are kept.
- *
- * Entry key = sha256 of {pipeline key version, sha256(file bytes), featureConfigHash, sr,
- * augmentation key, trim, clip seconds, crop, pad}: any change of content or recipe makes a new entry.
+ * extracted once into the project's feature cache (src/data/cache.ts: one checksummed `.serf`
+ * entry per pair, written atomically, keyed by content, feature config, rate, trimming,
+ * augmentation and clip policy), in parallel over the feature worker pool, and re-used by later
+ * runs and by every fold of a cross-validation. Interrupted runs resume: existing valid entries
+ * are kept.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SerError } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import type { DatasetItem } from '../data/types.js';
-import { augmentationSeed, fileSha256, isValidEntryFile } from '../data/cache.js';
-import { featureConfigHash, normalizeFeatureConfig, type FeatureConfig } from '../features/extract.js';
+import { buildFeatureCache } from '../data/cache.js';
+import { normalizeFeatureConfig, type FeatureConfig } from '../features/extract.js';
 import { decodeFeatureEntry } from '../io/featfile.js';
-import { removeStaleTemps } from '../util/atomic.js';
-import { createPool, workerUrl } from '../util/pool.js';
-import type { ClipCrop, ClipPad } from '../model/bundle.js';
-import { runPipelineFeatureTask, type PipelineFeatureResult, type PipelineFeatureTask } from './feature-task.js';
-import { ensureDir } from '../util/dirs.js';
-
-export const PIPELINE_CACHE_VERSION = 'ser-train-features/1';
+import type { ClipCrop, ClipPad } from '../dsp/clip.js';
 
 export interface FeatureRequest {
   item: DatasetItem;
@@ -64,123 +55,46 @@ export const requestKey = (path: string, augmentation: string): string => `${pat
 export async function extractRequests(requests: readonly FeatureRequest[], opts: FeatureStageOptions): Promise<FeatureStageResult> {
   const t0 = performance.now();
   const config = normalizeFeatureConfig(opts.featureConfig);
-  const configHash = featureConfigHash(config);
-  try {
-    await ensureDir(opts.cacheDir);
-  } catch (err) {
-    throw new SerError('EIO', `cannot create the feature cache folder (${(err as Error).message})`, { file: opts.cacheDir, cause: err });
-  }
-  await removeStaleTemps(opts.cacheDir);
   const { parseAugmentation } = await import('../augment/keys.js');
-
-  // hash every distinct file once
-  const paths = [...new Set(requests.map((r) => r.item.path))];
-  const hashes = new Map<string, string | Error>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(8, paths.length) }, async () => {
-      while (next < paths.length) {
-        const p = paths[next++];
-        hashes.set(p, await fileSha256(p).catch((e: Error) => e));
-      }
-    }),
-  );
+  // one cache item per distinct file, with the augmentation keys requested for it
+  const byPath = new Map<string, { item: DatasetItem; augs: string[] }>();
+  for (const r of requests) {
+    const e = byPath.get(r.item.path) ?? byPath.set(r.item.path, { item: r.item, augs: [] }).get(r.item.path)!;
+    if (!e.augs.includes(r.augmentation)) e.augs.push(r.augmentation);
+  }
+  const groups = [...byPath.values()];
+  const res = await buildFeatureCache({
+    items: groups.map((g) => g.item),
+    augmentations: groups.map((g) => g.augs.map((k) => (k === 'none' ? null : parseAugmentation(k)))),
+    featureConfig: config,
+    trimDb: opts.trimDb,
+    clip: { seconds: opts.clipSeconds, align: opts.crop, pad: opts.pad },
+    cacheDir: opts.cacheDir,
+    jobs: opts.jobs,
+    signal: opts.signal,
+    onProgress: (p) => opts.onProgress?.(p.done, p.toBuild, p.failed),
+  });
+  if (res.interrupted) throw new SerError('EDATA', `interrupted during feature extraction (${res.built} entries built; the cache keeps them, run again to resume)`);
 
   const failed: FeatureStageResult['failed'] = [];
-  const planned: { key: string; entryPath: string; task: PipelineFeatureTask | null }[] = [];
-  const seenKeys = new Set<string>();
-  const toBuild: { entryPath: string; task: PipelineFeatureTask; rkey: string }[] = [];
-  let existing = 0;
-  for (const r of requests) {
-    const rkey = requestKey(r.item.path, r.augmentation);
-    if (seenKeys.has(rkey)) continue;
-    seenKeys.add(rkey);
-    const h = hashes.get(r.item.path)!;
-    if (h instanceof Error) {
-      failed.push({ file: r.item.path, augmentation: r.augmentation, error: h });
-      continue;
-    }
-    const clip = { seconds: opts.clipSeconds, crop: opts.crop, pad: opts.pad };
-    const ekey = createHash('sha256')
-      .update(JSON.stringify({ v: PIPELINE_CACHE_VERSION, content: h, config: configHash, sr: config.sr, augmentation: r.augmentation, trim: opts.trimDb, clip }))
-      .digest('hex');
-    const entryPath = join(opts.cacheDir, `${ekey}.serf`);
-    planned.push({ key: rkey, entryPath, task: null });
-    if (await isValidEntryFile(entryPath)) {
-      existing++;
-      continue;
-    }
-    toBuild.push({
-      rkey,
-      entryPath,
-      task: {
-        file: r.item.path,
-        sr: config.sr,
-        config,
-        augmentation: r.augmentation === 'none' ? null : parseAugmentation(r.augmentation),
-        seed: augmentationSeed(h, r.augmentation),
-        trimDb: opts.trimDb,
-        clipSeconds: opts.clipSeconds,
-        crop: opts.crop,
-        pad: opts.pad,
-        outPath: entryPath,
-        contentSha256: h,
-        meta: { format: PIPELINE_CACHE_VERSION, file: r.item.path, label: r.item.label, speaker: r.item.speaker, augmentation: r.augmentation, trim_db: opts.trimDb, clip, feature_config_hash: configHash },
-      },
-    });
-  }
-
-  let done = 0;
-  let built = 0;
   const bad = new Set<string>();
-  const record = (i: number, ok: boolean, error?: Error) => {
-    done++;
-    if (ok) built++;
-    else {
-      const b = toBuild[i];
-      bad.add(b.rkey);
-      failed.push({ file: b.task.file, augmentation: b.task.augmentation === null ? 'none' : String(b.task.meta.augmentation), error: error! });
-    }
-    opts.onProgress?.(done, toBuild.length, failed.length);
-  };
-  opts.onProgress?.(0, toBuild.length, failed.length);
-  if (opts.jobs <= 1 || toBuild.length <= 1) {
-    for (let i = 0; i < toBuild.length; i++) {
-      if (opts.signal?.aborted) break;
-      try {
-        await runPipelineFeatureTask(toBuild[i].task);
-        record(i, true);
-      } catch (e) {
-        record(i, false, e as Error);
-      }
-    }
-  } else {
-    const pool = createPool<PipelineFeatureTask, PipelineFeatureResult>({
-      workerUrl: workerUrl(import.meta.url, './feature-worker'),
-      size: Math.min(opts.jobs, toBuild.length),
-    });
-    try {
-      const signal = opts.signal;
-      async function* tasks() {
-        for (const b of toBuild) {
-          if (signal?.aborted) return;
-          yield b.task;
-        }
-      }
-      for await (const r of pool.map(tasks(), { total: toBuild.length })) record(r.index, r.ok, r.ok ? undefined : r.error);
-    } finally {
-      await pool.close();
+  for (const f of res.failed) {
+    const g = groups[f.ref.itemIndex];
+    // an unreadable file fails every augmentation of it (augIndex -1)
+    const augs = f.ref.augIndex >= 0 ? [g.augs[f.ref.augIndex]] : g.augs;
+    for (const aug of augs) {
+      failed.push({ file: f.file, augmentation: aug, error: f.error });
+      bad.add(f.ref.augIndex >= 0 ? f.ref.path : requestKey(g.item.path, aug));
     }
   }
-  if (opts.signal?.aborted) throw new SerError('EDATA', `interrupted during feature extraction (${done}/${toBuild.length} entries built; the cache keeps them, run again to resume)`);
-
   const features = new Map<string, Matrix>();
-  for (const p of planned) {
-    if (bad.has(p.key)) continue;
-    const bytes = await readFile(p.entryPath).catch((err: Error) => {
-      throw new SerError('EIO', `cannot read cache entry (${err.message})`, { file: p.entryPath, cause: err });
+  for (const ref of res.entries) {
+    const key = requestKey(groups[ref.itemIndex].item.path, groups[ref.itemIndex].augs[ref.augIndex]);
+    if (bad.has(ref.path) || features.has(key)) continue;
+    const bytes = await readFile(ref.path).catch((err: Error) => {
+      throw new SerError('EIO', `cannot read cache entry (${err.message})`, { file: ref.path, cause: err });
     });
-    features.set(p.key, decodeFeatureEntry(bytes, p.entryPath).features);
+    features.set(key, decodeFeatureEntry(bytes, ref.path).features);
   }
-  return { features, failed, built, existing, config, elapsedMs: performance.now() - t0 };
+  return { features, failed, built: res.built, existing: res.existing, config, elapsedMs: performance.now() - t0 };
 }

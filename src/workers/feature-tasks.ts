@@ -3,13 +3,16 @@
  * function runs in-process (`--jobs 1`) and inside worker threads (features.worker.ts), so the
  * output cannot depend on the number of workers.
  *
- * Pipeline per task: decode (native rate) → resample to `sr` → [augmentation] → [clip] →
- * features. Feature matrices are frame-major (n_frames, n_features).
+ * Pipeline per task: decode (native rate) → resample to `sr` → [trim silence] → [augmentation]
+ * → [clip] → features. The training pipeline (src/pipeline) and the dataset cache (src/data/cache.ts)
+ * both build their entries with the 'cache' task, so a trained model's features and a predicted
+ * clip's come from the same steps (src/model/predict.ts: resample → trim → fitClip → features). Feature matrices are frame-major (n_frames, n_features).
  */
 import { createHash } from 'node:crypto';
 import { loadAudio, loadAudioSync, readBytesReused, sniffFormat, type LoadedAudio, type LoadOptions } from '../audio/index.js';
 import { resample } from '../dsp/resample.js';
-import { fitClip } from '../dsp/clip.js';
+import { fitClip, type ClipCrop, type ClipPad } from '../dsp/clip.js';
+import { trim } from '../dsp/trim.js';
 import {
   extractFeatures,
   extractAllFeatures,
@@ -22,24 +25,27 @@ import { encodeFeatureEntry } from '../io/featfile.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { transfer } from '../util/pool.js';
 
-/** Fixed-length policy applied to the (augmented) waveform before features. */
+/** Fixed-length policy applied to the (augmented) waveform before features (src/dsp/clip.ts fitClip). */
 export interface ClipPolicy {
-  /** Target length in seconds: longer audio is trimmed, shorter is zero-padded at the end. */
+  /** Target length in seconds: longer audio is cropped, shorter is zero-padded. */
   seconds: number;
-  /** Which part to keep when trimming: the start (default) or the centre. */
-  align?: 'start' | 'center';
+  /** Which part to keep when cropping: the start (default) or the centre. */
+  align?: ClipCrop;
+  /** Where shorter audio gets its zeros: at the end (default) or split before and after. */
+  pad?: ClipPad;
 }
 
 /** Human-readable, stable description of a clip policy, for cache keys ('' = whole clip). */
 export function describeClip(clip: ClipPolicy | undefined): string {
-  return clip ? `clip(${clip.seconds}s,${clip.align ?? 'start'})` : '';
+  if (!clip) return '';
+  return `clip(${clip.seconds}s,${clip.align ?? 'start'}${clip.pad === 'both' ? ',pad-both' : ''})`;
 }
 
-/** Trims (keeping clip.align) or zero-pads at the end `y` to exactly round(seconds·sr) samples (src/dsp/clip.ts fitClip). */
+/** Crops (keeping clip.align) or zero-pads (clip.pad) `y` to exactly round(seconds·sr) samples (src/dsp/clip.ts fitClip). */
 export function applyClip(y: Float32Array, sr: number, clip: ClipPolicy): Float32Array {
   const n = Math.round(clip.seconds * sr);
   if (!(n > 0)) throw new SerError('EPARAM', `clip length must be positive, got ${clip.seconds} s`);
-  return fitClip(y, n, clip.align ?? 'start', 'end');
+  return fitClip(y, n, clip.align ?? 'start', clip.pad ?? 'end');
 }
 
 /** Wall-clock milliseconds per stage (and, in `cpu`, process CPU milliseconds per stage). */
@@ -83,6 +89,8 @@ export interface CacheTask extends BaseTask {
   meta: Record<string, unknown>;
   augmentation?: unknown;
   seed?: number;
+  /** librosa.effects.trim top_db applied before augmentation (null / absent: no trimming); an all-silent clip stays whole. */
+  trimDb?: number | null;
   clip?: ClipPolicy;
   /** Expected sha256 of the file's content; the entry is not written when the file changed. */
   contentSha256?: string;
@@ -232,6 +240,12 @@ export async function runFeatureTask(task: FeatureTask): Promise<FeatureResult> 
     return { kind: 'blocks', ...info(), blocks, errors: { ...errors }, tuning };
   }
 
+  if (task.kind === 'cache' && task.trimDb != null) {
+    // before augmentation: a noisy copy is trimmed like its source, and the original goes through
+    // exactly what prediction does (trim → fitClip → features)
+    const trimmed = trim(y, { top_db: task.trimDb }).y;
+    if (trimmed.length > 0) y = trimmed;
+  }
   if (task.kind === 'cache' && task.augmentation != null) {
     const t = now();
     const c = cpuNow();

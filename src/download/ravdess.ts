@@ -19,7 +19,7 @@ import { parseRavdessName } from '../data/adapters/ravdess.js';
 import { verifyChecksum, type Checksum } from './checksum.js';
 import { downloadResumable, defaultStatePath, type DownloadEvent, type ResumableDownloadResult } from './http.js';
 import { extractZipAtomic, removeStaleExtractions } from './zip.js';
-import { ensureDir } from '../util/dirs.js';
+import { ensureDir, pathExists } from '../util/dirs.js';
 
 /**
  * The speech part of RAVDESS (Livingstone & Russo 2018, CC BY-NC-SA 4.0) on Zenodo, record 1188976.
@@ -98,15 +98,6 @@ export function manualDownloadHint(dir: string): string {
   );
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Counts RAVDESS-named audio files and distinct actors under `root`. */
 export async function countRavdess(root: string): Promise<{ recordings: number; actors: number; files: number }> {
   const { audio, other } = await walkAudio(root);
@@ -177,8 +168,8 @@ export async function downloadRavdess(dir: string, options: RavdessDownloadOptio
   if ((await stat(root)).isDirectory() === false) throw new SerError('EPARAM', 'not a directory', { file: dir });
   await removeStaleExtractions(root);
 
-  if (await exists(target)) {
-    if (await exists(join(target, DONE_MARKER))) {
+  if (await pathExists(target)) {
+    if (await pathExists(join(target, DONE_MARKER))) {
       const c = await countRavdess(target);
       log(`${shownTarget} is already complete; nothing to do`);
       let checksum: Checksum | undefined;
@@ -209,7 +200,7 @@ export async function downloadRavdess(dir: string, options: RavdessDownloadOptio
     }
     if (!st.isFile()) throw new SerError('EISDIR', 'is a folder, not a zip archive', { file: options.from });
     if (st.size === 0) throw new SerError('EEMPTY', 'empty file, not a zip archive', { file: options.from });
-  } else if (options.url === undefined && (await exists(keptArchive))) {
+  } else if (options.url === undefined && (await pathExists(keptArchive))) {
     archive = keptArchive;
     log(`using the archive already in ${dir}: ${RAVDESS_SPEECH.fileName}`);
   } else {

@@ -20,7 +20,8 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import yauzl from 'yauzl';
 import { SerError } from '../errors.js';
-import { ensureDir } from '../util/dirs.js';
+import { ensureDir, pathExists } from '../util/dirs.js';
+import { removeOrphans } from '../util/atomic.js';
 
 export interface ExtractOptions {
   /**
@@ -236,15 +237,6 @@ export function tempDirFor(target: string): string {
   return join(dirname(target), `.tmp-${basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Extracts `zipPath` into the folder `target` atomically: into `tempDirFor(target)` first (same
  * parent, so the final rename is atomic), then `verify(tempDir)`, then one rename to `target`. On
@@ -252,7 +244,7 @@ async function exists(p: string): Promise<boolean> {
  * when `target` already exists, plus the errors of {@link extractZip} and of `verify`.
  */
 export async function extractZipAtomic(zipPath: string, target: string, options: AtomicExtractOptions = {}): Promise<ExtractResult> {
-  if (await exists(target)) throw new SerError('EPARAM', 'already exists: remove it first or choose another folder', { file: target });
+  if (await pathExists(target)) throw new SerError('EPARAM', 'already exists: remove it first or choose another folder', { file: target });
   await ensureDir(dirname(target));
   const tmp = tempDirFor(target);
   try {
@@ -278,30 +270,9 @@ export async function extractZipAtomic(zipPath: string, target: string, options:
  * Removes temporary extraction folders (`.tmp-*-PID-*`) left in `dir` by processes that no longer
  * run (a killed unpack). Returns how many were removed.
  */
-export async function removeStaleExtractions(dir: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
+export function removeStaleExtractions(dir: string): Promise<number> {
+  return removeOrphans(dir, (name) => {
     const m = /^\.tmp-.+-(\d+)-[0-9a-f]{8}$/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    let alive = pid === process.pid;
-    if (!alive) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch (e) {
-        alive = (e as NodeJS.ErrnoException).code === 'EPERM';
-      }
-    }
-    if (alive) continue;
-    await rm(join(dir, name), { recursive: true, force: true }).catch(() => {});
-    removed++;
-  }
-  return removed;
+    return m ? Number(m[1]) : null;
+  }, (p) => rm(p, { recursive: true, force: true }));
 }

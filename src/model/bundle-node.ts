@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SerError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { ensureDir } from '../util/dirs.js';
+import { ensureDir, pathExists } from '../util/dirs.js';
 import { BUNDLE_FILES, createBundleFiles, parseBundle, type BundleFiles, type CreateBundleInput, type ModelBundle } from './bundle.js';
 import { historyToJson, type TrainResult, type WeightSnapshot } from './train.js';
 
@@ -21,15 +21,6 @@ async function writeSynced(path: string, data: string | Uint8Array): Promise<voi
     await fh.sync();
   } finally {
     await fh.close();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -49,7 +40,7 @@ export async function writeBundleFiles(dir: string, files: BundleFiles): Promise
     const st = await stat(target).catch(() => null);
     if (st && !st.isDirectory()) throw new SerError('EMODEL', 'exists and is not a folder; refusing to replace it with a model bundle', { file: dir });
     if (st) {
-      if (!(await exists(join(target, BUNDLE_FILES.bundle)))) {
+      if (!(await pathExists(join(target, BUNDLE_FILES.bundle)))) {
         throw new SerError('EMODEL', 'exists and is not a model bundle (no bundle.json); refusing to overwrite it', { file: dir });
       }
       await rename(target, old);

@@ -17,6 +17,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, basename, resolve } from 'node:path';
 import { SerError } from '../errors.js';
+import { pathExists } from '../util/dirs.js';
 import { metricsFromConfusion, type EvaluationMetrics, type ClassMetrics } from '../model/metrics.js';
 import type { HistoryEntry } from '../model/train.js';
 import type { Protocol } from '../data/splits.js';
@@ -27,15 +28,6 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function readText(path: string, what: string): Promise<string> {
   try {
@@ -59,7 +51,7 @@ async function readJson(path: string, what: string): Promise<Json> {
 }
 
 async function readJsonOptional(path: string, what: string): Promise<Json | undefined> {
-  if (!(await exists(path))) return undefined;
+  if (!(await pathExists(path))) return undefined;
   return readJson(path, what);
 }
 
@@ -264,7 +256,7 @@ export async function loadRunDir(dir: string): Promise<RunSummary> {
 
   const config = await readJsonOptional(join(dir, 'config.json'), 'the training configuration (JSON)');
   const commandPath = join(dir, 'command.txt');
-  const command = (await exists(commandPath)) ? (await readText(commandPath, 'the command line')).trim() : null;
+  const command = (await pathExists(commandPath)) ? (await readText(commandPath, 'the command line')).trim() : null;
   const bundleMeta = await readJsonOptional(join(dir, 'bundle', 'bundle.json'), 'the model bundle description');
   const runMeta = await readJsonOptional(join(dir, 'run.json'), 'run information');
   const bundleLabels =
@@ -273,7 +265,7 @@ export async function loadRunDir(dir: string): Promise<RunSummary> {
 
   const histPath = join(dir, 'history.json');
   const metPath = join(dir, 'metrics.json');
-  const haveTop = (await exists(histPath)) || (await exists(metPath));
+  const haveTop = (await pathExists(histPath)) || (await pathExists(metPath));
   const folds = haveTop ? [] : await foldDirs(dir);
 
   let parts: RunPart[] = [];

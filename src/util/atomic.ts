@@ -104,10 +104,10 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Deletes temporary files in `dir` left by processes that no longer run (a killed run).
- * Temp files of live processes (another run in progress) are kept. Returns the number removed.
+ * Removes the entries of `dir` that `pidOf` recognises as temporaries (it returns their creator's
+ * pid, else null) and whose process no longer runs; `remove` deletes one. Returns how many went.
  */
-export async function removeStaleTemps(dir: string): Promise<number> {
+export async function removeOrphans(dir: string, pidOf: (name: string) => number | null, remove: (path: string) => Promise<void>): Promise<number> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -116,13 +116,23 @@ export async function removeStaleTemps(dir: string): Promise<number> {
   }
   let removed = 0;
   for (const name of names) {
-    const m = TEMP_RE.exec(name);
-    if (!m) continue;
-    if (processAlive(Number(m[2]))) continue;
+    const pid = pidOf(name);
+    if (pid === null || processAlive(pid)) continue;
     try {
-      await unlink(join(dir, name));
+      await remove(join(dir, name));
       removed++;
     } catch { /* raced with someone else */ }
   }
   return removed;
+}
+
+/**
+ * Deletes temporary files in `dir` left by processes that no longer run (a killed run).
+ * Temp files of live processes (another run in progress) are kept. Returns the number removed.
+ */
+export function removeStaleTemps(dir: string): Promise<number> {
+  return removeOrphans(dir, (name) => {
+    const m = TEMP_RE.exec(name);
+    return m ? Number(m[2]) : null;
+  }, (p) => unlink(p));
 }

@@ -8,6 +8,16 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { SerError } from '../errors.js';
 
+/** True when something (file or folder) exists at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function make(dir: string): Promise<void> {
   try {
     await mkdir(dir);

@@ -12,7 +12,7 @@
  *   tree is removed and the target is untouched (no partial tree is ever visible under its name).
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';

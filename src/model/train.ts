@@ -25,7 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { SerError, check } from '../errors.js';
 import { Rng } from '../util/random.js';
-import { EarlyStopping, ReduceLrOnPlateau, type MonitorName } from './callbacks.js';
+import { EarlyStopping, ReduceLrOnPlateau, type EarlyStoppingOptions, type MonitorName, type ReduceLrOnPlateauOptions } from './callbacks.js';
 import { argmaxRows, uar as uarOf } from './metrics.js';
 import { augmentBatch, isIdentityBatchAugment, validateBatchAugment, type BatchAugmentConfig } from '../augment/batch.js';
 
@@ -108,21 +108,10 @@ export interface TrainProgress {
   etaMs: number;
 }
 
-export interface EarlyStoppingConfig {
-  patience?: number;
-  monitor?: MonitorName;
-  minDelta?: number;
-  restoreBestWeights?: boolean;
-}
-
-export interface ReduceLrConfig {
-  factor?: number;
-  patience?: number;
-  minLr?: number;
-  monitor?: MonitorName;
-  minDelta?: number;
-  cooldown?: number;
-}
+/** Early-stopping settings of {@link train} (the callback's options, src/model/callbacks.ts). */
+export type EarlyStoppingConfig = EarlyStoppingOptions;
+/** Learning-rate reduction settings of {@link train} (the callback's options). */
+export type ReduceLrConfig = ReduceLrOnPlateauOptions;
 
 export interface TrainOptions {
   model: LayersModel;

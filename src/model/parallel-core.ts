@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { weightedCategoricalCrossentropy, withUnseededDropout } from './train.js';
+import { Rng } from '../util/random.js';
 
 export interface ShardInput {
   x: Float32Array;
@@ -27,16 +28,10 @@ export interface ShardResult {
   probs: Float32Array;
 }
 
-/** Tiny seeded PRNG (mulberry32) for dropout masks. */
+/** Seeded uniform [0, 1) draws for dropout masks (the project's Rng, src/util/random.ts). */
 export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.uniform();
 }
 
 /** Forward + backward of one shard; reads results outside tidy (cheap) and frees every tensor. */

@@ -13,6 +13,7 @@
  * a hang or an out-of-range read.
  */
 import { SerError } from '../errors.js';
+import { decodeFlacWasm } from './flac-wasm.js';
 
 export interface FlacInfo {
   sr: number;
@@ -178,8 +179,31 @@ function slackCopy(bytes: Uint8Array): Uint8Array {
 
 const frameScratch: Int32Array[] = [];
 
-/** Decodes a whole FLAC file (optionally starting at `off`, e.g. after an ID3 tag). */
+/** Initial output length per channel: the declared length, but never more than the file could plausibly hold. */
+function initialCapacity(info: FlacInfo, n: number): number {
+  const cap = info.totalSamples > 0 ? info.totalSamples : 1 << 16;
+  return Math.min(cap, Math.max(1 << 16, n * 64));
+}
+
+/**
+ * Decodes a whole FLAC file (optionally starting at `off`, e.g. after an ID3 tag) into float32
+ * channels (each of shape (n_samples,), scaled by 2^-(bitsPerSample-1)). Uses the WebAssembly
+ * decoder (src/audio/flac-wasm.ts) when it is available and accepts the stream, else the JS
+ * decoder (decodeFlacJs); both give bit-identical samples, and every error comes from the JS
+ * decoder.
+ */
 export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels: Float32Array[]; sr: number; info: FlacInfo } {
+  if (Object.getPrototypeOf(bytes) !== Uint8Array.prototype) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const info = parseFlacHeader(bytes, file, off);
+  if (info.totalSamples <= FLAC_MAX_SAMPLES) {
+    const channels = decodeFlacWasm(bytes, info, initialCapacity(info, bytes.length));
+    if (channels) return { channels, sr: info.sr, info };
+  }
+  return decodeFlacJs(bytes, file, off);
+}
+
+/** The JS FLAC decoder alone (the fallback of decodeFlac; same result and errors). */
+export function decodeFlacJs(bytes: Uint8Array, file: string, off = 0): { channels: Float32Array[]; sr: number; info: FlacInfo } {
   // A plain Uint8Array view (Node passes Buffers): keeps every byte access in here monomorphic.
   if (Object.getPrototypeOf(bytes) !== Uint8Array.prototype) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const info = parseFlacHeader(bytes, file, off);
@@ -189,9 +213,7 @@ export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels
   const n = bytes.length;
   const bits = new Bits(buf, n * 8);
   if (info.totalSamples > FLAC_MAX_SAMPLES) throw new SerError('EFORMAT', `FLAC declares ${info.totalSamples} samples, more than the supported ${FLAC_MAX_SAMPLES}`, { file });
-  let cap = info.totalSamples > 0 ? info.totalSamples : 1 << 16;
-  // Never trust the declared length for allocation beyond what the file could plausibly hold.
-  cap = Math.min(cap, Math.max(1 << 16, n * 64));
+  let cap = initialCapacity(info, n);
   // Integer work buffers for one frame; each decoded frame is scaled straight into the float output.
   let out: Float32Array[] = [];
   for (let c = 0; c < nc; c++) out.push(new Float32Array(cap));

@@ -13,28 +13,13 @@ import {
 } from '../../src/augment/index.js';
 import { SerError } from '../../src/errors.js';
 import { Rng } from '../../src/util/random.js';
+import { zeroCrossingFreq } from './helpers.js';
 
 function tone(f: number, sr: number, seconds: number, amp = 0.5): Float32Array {
   const n = Math.round(sr * seconds);
   const y = new Float32Array(n);
   for (let i = 0; i < n; i++) y[i] = amp * Math.sin((2 * Math.PI * f * i) / sr);
   return y;
-}
-
-/** Frequency from rising zero crossings (linearly interpolated) over [a, b). */
-function zeroCrossingFreq(y: Float32Array, sr: number, a: number, b: number): number {
-  let first = -1;
-  let last = -1;
-  let count = 0;
-  for (let i = Math.max(1, a); i < b; i++) {
-    if (y[i - 1] < 0 && y[i] >= 0) {
-      const x = i - 1 + y[i - 1] / (y[i - 1] - y[i]);
-      if (first < 0) first = x;
-      else count++;
-      last = x;
-    }
-  }
-  return (count * sr) / (last - first);
 }
 
 function energy(y: ArrayLike<number>): number {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFloatWav } from './helpers.js';
+import { readFloatWav, zeroCrossingFreq } from './helpers.js';
 import { applyAugmentation } from '../../src/augment/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,21 +36,6 @@ function floatWav(y: Float32Array, sr: number): Buffer {
   b.writeUInt32LE(4 * y.length, 40);
   for (let i = 0; i < y.length; i++) b.writeFloatLE(y[i], 44 + 4 * i);
   return b;
-}
-
-function zeroCrossingFreq(y: Float32Array, sr: number, a: number, b: number): number {
-  let first = -1;
-  let last = -1;
-  let count = 0;
-  for (let i = Math.max(1, a); i < b; i++) {
-    if (y[i - 1] < 0 && y[i] >= 0) {
-      const x = i - 1 + y[i - 1] / (y[i - 1] - y[i]);
-      if (first < 0) first = x;
-      else count++;
-      last = x;
-    }
-  }
-  return (count * sr) / (last - first);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-augment-cli-'));

@@ -70,3 +70,19 @@ export function timeStretchCases(): StretchCase[] {
   }
   return out;
 }
+
+/** Frequency from rising zero crossings (linearly interpolated) over [a, b). */
+export function zeroCrossingFreq(y: Float32Array, sr: number, a: number, b: number): number {
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (let i = Math.max(1, a); i < b; i++) {
+    if (y[i - 1] < 0 && y[i] >= 0) {
+      const x = i - 1 + y[i - 1] / (y[i - 1] - y[i]);
+      if (first < 0) first = x;
+      else count++;
+      last = x;
+    }
+  }
+  return (count * sr) / (last - first);
+}

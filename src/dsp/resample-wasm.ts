@@ -8,9 +8,13 @@
  * and the caller uses its JS code. Browser-safe: no Node APIs.
  *
  * Memory: the tap table of the bank in use (or the FFT tables), then an input window and an output
- * block; a long signal is processed in blocks, so the memory stays small (about 1 MB for the usual
- * ratios) whatever the signal length. The memory is sized once, up front, for the largest
- * table + window seen so far (growing it is rare: only a new, larger bank triggers it).
+ * block; a long signal is processed in blocks, so the memory stays small whatever the signal
+ * length. Blocks are sized to fit the module's initial 64 kB page (48 kHz → 22050 / 16000 Hz and
+ * the usual up-sampling ratios fit), and the memory grows only for a table that cannot fit (a fine
+ * table for an arbitrary ratio, a single-stage bank of a large ratio). Growing a WebAssembly
+ * memory detaches its ArrayBuffer, which makes V8 add detach checks to typed-array accesses for
+ * the rest of the process (measured here: a plain Float32Array loop 2.5× slower), so the common
+ * paths avoid it.
  */
 import { RESAMPLE_WASM_BASE64 } from './resample-wasm.generated.js';
 import { wasmKernelModule } from './wasm-module.js';
@@ -26,7 +30,7 @@ interface Exports {
   polyFine(x: number, taps: number, K: number, P: number, t0: number, step: number, nOut: number, out: number): void;
 }
 
-/** Outputs per kernel call. */
+/** Outputs per kernel call (at most; fewer when the module's current memory holds less). */
 const BLOCK = 4096;
 /** Largest tap table (bytes) served by the kernel; larger banks use the JS loop. */
 export const WASM_MAX_TABLE_BYTES = 16 << 20;
@@ -39,11 +43,17 @@ let loaded: object | null = null;
 
 const resampleModule = wasmKernelModule<Exports>('resample', RESAMPLE_WASM_BASE64, (e) => {
   heap = (e.heapBase() + 15) & ~15;
-  // One up-front size for the common ratios (48 kHz → 22050 / 16000 need < 0.5 MB).
-  reserve(e, 1 << 20);
+  reserve(e, 0);
   return e;
 });
 const load = (): Exports | null => resampleModule.get();
+
+/** Bytes after the heap base available without growing the memory. */
+function room(e: Exports): number {
+  return e.memory.buffer.byteLength - heap;
+}
+
+const align16 = (x: number) => (x + 15) & ~15;
 
 function reserve(e: Exports, bytes: number): void {
   const have = e.memory.buffer.byteLength;
@@ -76,12 +86,12 @@ export function kernelTable(taps: Float32Array, rows: number, K: number): Kernel
   return { rows, Kp, data };
 }
 
-/** Byte layout for one call: table at heap, window, output block. */
-function layout(e: Exports, t: KernelTable, winLen: number): { T: number; X: number; O: number } {
+/** Byte layout for one call: table at heap, window of winLen floats, output block of outLen floats. */
+function layout(e: Exports, t: KernelTable, winLen: number, outLen: number): { T: number; X: number; O: number } {
   const T = heap;
-  const X = T + ((t.data.length * 4 + 15) & ~15);
-  const O = X + ((winLen * 4 + 15) & ~15);
-  reserve(e, O + BLOCK * 4);
+  const X = T + align16(t.data.length * 4);
+  const O = X + align16(winLen * 4);
+  reserve(e, O + outLen * 4);
   if (loaded !== t) {
     f32!.set(t.data, T >> 2);
     loaded = t;
@@ -114,9 +124,11 @@ export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, 
   // Groups of 4·up outputs (starting at phase 0) go through the 4-output kernel; the last, partial
   // group is computed whole (the window is zero past the signal) and cut.
   const gOut = 4 * up;
-  const G = Math.max(1, Math.floor(BLOCK / gOut));
+  // groups per call: up to BLOCK outputs, as many as the current memory holds (at least one)
+  const free = room(e) - align16(t.data.length * 4) - 4 * t.Kp - 32;
+  const G = Math.max(1, Math.min(Math.floor(BLOCK / gOut), Math.floor(free / (16 * (down + up)))));
   const winLen = G * 4 * down + t.Kp;
-  const { T, X, O } = layout(e, t, winLen);
+  const { T, X, O } = layout(e, t, winLen, G * gOut);
   const mem = f32!;
   for (let m0 = 0; m0 < nOut; ) {
     const g = Math.min(G, Math.ceil((nOut - m0) / gOut));
@@ -141,11 +153,14 @@ export function wasmPolyFine(y: Float32Array, t: KernelTable, half: number, P: n
   const e = load();
   if (!e) return false;
   const nOut = out.length;
-  const winLen = Math.ceil(BLOCK * ratio) + t.Kp + 4;
-  const { T, X, O } = layout(e, t, winLen);
+  // outputs per call: up to BLOCK, as many as the current memory holds (at least 64)
+  const free = room(e) - align16(t.data.length * 4) - 4 * t.Kp - 64;
+  const blk = Math.max(64, Math.min(BLOCK, Math.floor(free / (4 * (ratio + 1)))));
+  const winLen = Math.ceil(blk * ratio) + t.Kp + 4;
+  const { T, X, O } = layout(e, t, winLen, blk);
   const mem = f32!;
-  for (let m0 = 0; m0 < nOut; m0 += BLOCK) {
-    const cnt = Math.min(BLOCK, nOut - m0);
+  for (let m0 = 0; m0 < nOut; m0 += blk) {
+    const cnt = Math.min(blk, nOut - m0);
     const t0 = m0 * ratio;
     const i0 = Math.floor(t0) - 1; // one sample of margin for rounding of t0 + m·ratio
     const iLast = Math.floor((m0 + cnt - 1) * ratio) + 1;
@@ -171,14 +186,24 @@ export interface FftKernel {
   H: Float32Array;
 }
 
+/**
+ * Memory of the FFT stage: twiddles, the block pair's spectrum (RE, IM), the filtered blocks (ORE,
+ * OIM: the spectrum itself, transformed in place, for a single phase) and the phase spectra H.
+ */
 function fftLayout(N: number, u: number): { TW: number; RE: number; IM: number; ORE: number; OIM: number; H: number; end: number } {
   const TW = heap;
   const RE = TW + 8 * N;
   const IM = RE + 4 * N;
-  const ORE = IM + 4 * N;
-  const OIM = ORE + 4 * N;
+  const ORE = u === 1 ? RE : IM + 4 * N;
+  const OIM = u === 1 ? IM : ORE + 4 * N;
   const H = OIM + 4 * N;
   return { TW, RE, IM, ORE, OIM, H, end: H + 8 * N * u };
+}
+
+/** True when the FFT stage of size N with u phases fits the kernel's memory without growing it. */
+export function fftFitsMemory(N: number, u: number): boolean {
+  const e = disabled ? null : load();
+  return e !== null && fftLayout(N, u).end <= e.memory.buffer.byteLength;
 }
 
 /**

@@ -32,6 +32,7 @@
 import FFT from 'fft.js';
 import { check } from '../errors.js';
 import {
+  fftFitsMemory,
   fftKernel,
   kernelTable,
   wasmFftLowpass,
@@ -263,7 +264,8 @@ const wasmFftCache = new Map<string, WasmFft | null>();
 /**
  * Stage 1 in the WebAssembly kernel (same filter as fftLowpass: phase v/u of the Kaiser kernel,
  * taps at offsets −D .. D + 1, unit DC gain), or null without WebAssembly. FFT size: the power of
- * two ≥ 4L (the block then fits the L1 cache), smaller for short signals.
+ * two ≥ 4L (the block then fits the L1 cache), smaller for short signals, and halved (down to 2L)
+ * where that avoids growing the kernel's memory.
  */
 function wasmStage1(y: Float32Array, fc: number, df: number, att: number, u: number, E: number): Float32Array | null {
   if (!wasmResampleAvailable()) return null;
@@ -272,6 +274,8 @@ function wasmStage1(y: Float32Array, fc: number, df: number, att: number, u: num
   let N = 256;
   while (N < 4 * L) N *= 2;
   while (N > 2 * L && N / 2 >= y.length + 2 * E + L) N /= 2;
+  // a smaller FFT (still ≥ 2L) rather than growing the kernel's memory (see resample-wasm.ts)
+  while (N / 2 >= 2 * L && N / 2 >= 256 && !fftFitsMemory(N, u)) N /= 2;
   const key = `${fc}|${df}|${att}|${u}|${N}`;
   let f = wasmFftCache.get(key);
   if (f === undefined) {

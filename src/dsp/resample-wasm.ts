@@ -296,3 +296,9 @@ export function wasmFftLowpass(y: Float32Array, k: FftKernel, D: number, E: numb
   }
   return z;
 }
+
+/** Current size in bytes of the kernel module's memory (0 when unavailable); for tests. */
+export function wasmResampleMemoryBytes(): number {
+  const e = disabled ? null : load();
+  return e ? e.memory.buffer.byteLength : 0;
+}

@@ -1,0 +1,47 @@
+// The resampling kernels keep the common ratios inside the WebAssembly module's initial memory
+// page: growing a memory detaches its ArrayBuffer, after which V8 slows every typed-array access
+// of the process (see src/dsp/resample-wasm.ts). Its own file: a test process of its own, with a
+// memory no other test has grown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resample } from '../../src/dsp/resample.js';
+import { setWasmResampleDisabled, wasmResampleMemoryBytes } from '../../src/dsp/resample-wasm.js';
+import { RESAMPLE_WASM_BASE64 } from '../../src/dsp/resample-wasm.generated.js';
+import { decodeBase64 } from '../../src/dsp/wasm-module.js';
+
+function tone(n: number, sr: number, f: number): Float32Array {
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 0.5 * Math.sin((2 * Math.PI * f * i) / sr);
+  return y;
+}
+
+test('long signals at the usual rates are resampled without growing the kernel memory, and equal the JS path', () => {
+  // the memory size a fresh instance of the module starts with
+  const fresh = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(RESAMPLE_WASM_BASE64)), { env: { abort: () => {} } });
+  const initial = (fresh.exports.memory as WebAssembly.Memory).buffer.byteLength;
+  assert.equal(wasmResampleMemoryBytes(), initial, 'the kernel starts with the initial memory');
+  const cases: [number, number][] = [
+    [48000, 22050],
+    [48000, 16000],
+    [44100, 22050],
+    [44100, 16000],
+    [16000, 22050], // two phases in the FFT stage
+    [22050, 48000],
+    [48000, 44100],
+  ];
+  for (const [o, t] of cases) {
+    const y = tone(3 * o + 123, o, 440);
+    const a = resample(y, o, t);
+    assert.equal(wasmResampleMemoryBytes(), initial, `${o} → ${t} Hz grew the memory`);
+    setWasmResampleDisabled(true);
+    const b = resample(y, o, t);
+    setWasmResampleDisabled(false);
+    let e = 0;
+    let s = 0;
+    for (let i = 0; i < b.length; i++) {
+      e += (a[i] - b[i]) ** 2;
+      s += b[i] ** 2;
+    }
+    assert.ok(10 * Math.log10(s / e) >= 120, `${o} → ${t} Hz: kernel vs JS ${(10 * Math.log10(s / e)).toFixed(1)} dB`);
+  }
+});

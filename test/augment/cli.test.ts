@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFloatWav, zeroCrossingFreq } from './helpers.js';
 import { applyAugmentation } from '../../src/augment/index.js';
+import { monoWav } from '../fixtures/wav.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,24 +20,8 @@ function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-/** A minimal 32-bit float mono WAV (written here so the test does not depend on the project's writer). */
-function floatWav(y: Float32Array, sr: number): Buffer {
-  const b = Buffer.alloc(44 + 4 * y.length);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + 4 * y.length, 4);
-  b.write('WAVEfmt ', 8, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(3, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(sr, 24);
-  b.writeUInt32LE(4 * sr, 28);
-  b.writeUInt16LE(4, 32);
-  b.writeUInt16LE(32, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(4 * y.length, 40);
-  for (let i = 0; i < y.length; i++) b.writeFloatLE(y[i], 44 + 4 * i);
-  return b;
-}
+/** A minimal 32-bit float mono WAV (test/fixtures/wav.ts, independent of the project's writer). */
+const floatWav = (y: Float32Array, sr: number): Buffer => monoWav(y, sr);
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-augment-cli-'));
 const SR = 16000;

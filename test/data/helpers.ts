@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_EMOTIONS, type DatasetItem } from '../../src/data/types.js';
 import { ravdessAdapter } from '../../src/data/adapters/ravdess.js';
+import { monoWav } from '../fixtures/wav.js';
 
 /** Repo root and the shared folder beside it (CI clones the repo with shared/ next to it). */
 export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
@@ -16,23 +17,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A valid 16-bit PCM mono WAV of `samples` samples (a quiet ramp, so it is not empty). */
 export function wavBytes(samples = 160, sr = 16000): Buffer {
-  const dataLen = samples * 2;
-  const b = Buffer.alloc(44 + dataLen);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + dataLen, 4);
-  b.write('WAVE', 8, 'ascii');
-  b.write('fmt ', 12, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20); // PCM
-  b.writeUInt16LE(1, 22); // mono
-  b.writeUInt32LE(sr, 24);
-  b.writeUInt32LE(sr * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(dataLen, 40);
-  for (let i = 0; i < samples; i++) b.writeInt16LE(((i % 64) - 32) * 100, 44 + 2 * i);
-  return b;
+  return monoWav(Int16Array.from({ length: samples }, (_, i) => ((i % 64) - 32) * 100), sr);
 }
 
 export function tempDir(prefix = 'ser-data-'): { dir: string; cleanup: () => void } {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { monoWav } from '../fixtures/wav.js';
 
 export interface ZipMember {
   name: string;
@@ -75,32 +76,18 @@ export function buildZip(members: ZipMember[]): Buffer {
   return Buffer.concat([...locals, cd, eocd]);
 }
 
-/** A 16-bit PCM mono WAV of `samples` pseudo-random samples (seeded; incompressible enough). */
+/** A 16-bit PCM mono WAV of `samples` pseudo-random samples (seeded xorshift; incompressible enough). */
 export function noiseWav(samples: number, seed: number, sr = 16000): Buffer {
-  const dataLen = samples * 2;
-  const b = Buffer.alloc(44 + dataLen);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + dataLen, 4);
-  b.write('WAVE', 8, 'ascii');
-  b.write('fmt ', 12, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(sr, 24);
-  b.writeUInt32LE(sr * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(dataLen, 40);
+  const pcm = new Int16Array(samples);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < samples; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     x >>>= 0;
-    b.writeInt16LE((x % 8000) - 4000, 44 + 2 * i);
+    pcm[i] = (x % 8000) - 4000;
   }
-  return b;
+  return monoWav(pcm, sr);
 }
 
 /** RAVDESS-named recordings used in the test archive: [path inside the zip, emotion label]. */

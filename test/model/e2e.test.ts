@@ -19,6 +19,7 @@ import { saveBundle, loadBundle } from '../../src/model/bundle-node.js';
 import { disposeBundle } from '../../src/model/bundle.js';
 import { fitClip, predictClip } from '../../src/model/predict.js';
 import { Rng } from '../../src/util/random.js';
+import { monoWav, toInt16 } from '../fixtures/wav.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SR = 16000;
@@ -26,24 +27,8 @@ const CLIP = 1.0;
 const LABELS = ['angry', 'calm', 'sad'];
 let dir: string;
 
-/** 16-bit PCM mono WAV bytes (written here so the test does not depend on any writer of the project). */
-function wav16(y: Float32Array, sr: number): Buffer {
-  const b = Buffer.alloc(44 + y.length * 2);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + y.length * 2, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(sr, 24);
-  b.writeUInt32LE(sr * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(y.length * 2, 40);
-  for (let i = 0; i < y.length; i++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(y[i] * 32767))), 44 + 2 * i);
-  return b;
-}
+/** 16-bit PCM mono WAV bytes (test/fixtures/wav.ts, independent of the project's writer). */
+const wav16 = (y: Float32Array, sr: number): Buffer => monoWav(toInt16(y), sr);
 
 /** Class 0: 220 Hz tone, 1: 1760 Hz tone, 2: white noise; 16-bit quantised like the files. */
 function synth(cls: number, seconds: number, rng: Rng): Float32Array {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DatasetItem } from '../../src/data/types.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { monoWav, toInt16 } from '../fixtures/wav.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
@@ -23,23 +24,7 @@ export function tones(sr: number, seconds: number, parts: [number, number][]): F
 
 /** Writes a mono 16-bit PCM WAV (samples clipped to [-1, 1), scaled by 32768 as librosa reads them). */
 export function writeWav16(path: string, y: Float32Array, sr: number): void {
-  const data = Buffer.alloc(y.length * 2);
-  for (let i = 0; i < y.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(y[i] * 32768))), i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVE', 8);
-  h.write('fmt ', 12);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(sr, 24);
-  h.writeUInt32LE(sr * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([h, data]));
+  writeFileSync(path, monoWav(toInt16(y, 32768), sr));
 }
 
 export interface RunResult {

@@ -9,6 +9,7 @@ import { buildModel } from '../../src/model/build.js';
 import { defaultFeatureConfig, extractFeatures, type FeatureConfig } from '../../src/features/index.js';
 import { fitZScore } from '../../src/data/preprocess.js';
 import { saveBundle } from '../../src/model/bundle-node.js';
+import { monoWav, toInt16 } from '../fixtures/wav.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/audio/', import.meta.url));
 export const SR = 16000;
@@ -50,21 +51,9 @@ const u16 = (v: number) => [v & 0xff, (v >> 8) & 0xff];
 const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
 
-/** A RIFF/WAVE file written byte by byte: 16-bit PCM (values × 32767, rounded) or 32-bit float. */
+/** A RIFF/WAVE file written byte by byte (test/fixtures/wav.ts): 16-bit PCM (values × 32767, rounded) or 32-bit float. */
 export function wavBytes(y: Float32Array, sr: number, kind: 'i16' | 'f32' = 'i16'): Uint8Array {
-  const bps = kind === 'i16' ? 2 : 4;
-  const data = new Uint8Array(y.length * bps);
-  const dv = new DataView(data.buffer);
-  for (let i = 0; i < y.length; i++) {
-    if (kind === 'i16') dv.setInt16(i * 2, Math.round(Math.max(-1, Math.min(1, y[i])) * 32767), true);
-    else dv.setFloat32(i * 4, y[i], true);
-  }
-  const fmt = [...u16(kind === 'i16' ? 1 : 3), ...u16(1), ...u32(sr), ...u32(sr * bps), ...u16(bps), ...u16(bps * 8)];
-  const head = [...ascii('RIFF'), ...u32(4 + 8 + 16 + 8 + data.length), ...ascii('WAVE'), ...ascii('fmt '), ...u32(16), ...fmt, ...ascii('data'), ...u32(data.length)];
-  const out = new Uint8Array(head.length + data.length);
-  out.set(head);
-  out.set(data, head.length);
-  return out;
+  return monoWav(kind === 'i16' ? toInt16(y) : y, sr);
 }
 
 export interface RawResponse {

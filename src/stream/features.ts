@@ -98,6 +98,13 @@ export interface StreamFeatureOptions {
    * kept up to date lazily, so later windows are unaffected.
    */
   skip?: (start: number, length: number, samples: Float32Array) => boolean;
+  /**
+   * Compute the next window's stream frames as soon as their samples have arrived, in batches of
+   * this many frames (0: only when the window is complete). Spreads a window's frame work over the
+   * pushes that precede it, so the push that completes a window does only the window-global work
+   * (and the first window costs no more than the others). Default 4; windows are the same either way.
+   */
+  precompute_frames?: number;
 }
 
 /** Counters of the work done so far (for tests and benchmarks). */
@@ -131,6 +138,9 @@ export class StreamFeatureExtractor {
   private readonly flushMode: 'last' | 'none';
   private readonly pad: 'both' | 'end';
   private readonly skip?: (start: number, length: number, samples: Float32Array) => boolean;
+  private readonly batchFrames: number;
+  /** Stream frames [.., frameEnd) of the current and next windows are cached (contiguously from the next window's first). */
+  private frameEnd = 0;
   private readonly nBins: number;
   private readonly P: number;
   /** First / last window frame whose span lies inside the window (incremental when jLo ≤ jHi). */
@@ -207,6 +217,9 @@ export class StreamFeatureExtractor {
     this.flushMode = o.flush ?? 'last';
     this.pad = o.pad ?? 'both';
     this.skip = o.skip;
+    const pf = o.precompute_frames ?? 4;
+    check(Number.isInteger(pf) && pf >= 0, `stream features: precompute_frames must be an integer ≥ 0, got ${pf}`);
+    this.batchFrames = pf;
     const H = c.hop_length;
     const L = this.windowSamples;
     const F = (this.nFrames = 1 + Math.floor(L / H));
@@ -304,7 +317,22 @@ export class StreamFeatureExtractor {
         this.discardBefore(start); // the flush window may reach back to the last window's start
       }
     }
+    this.precompute();
     return out;
+  }
+
+  /**
+   * Computes the next window's interior stream frames whose samples have all arrived, once at
+   * least `precompute_frames` of them are pending (see StreamFeatureOptions.precompute_frames).
+   */
+  private precompute(): void {
+    if (this.batchFrames === 0 || !this.needPower || !this.incremental) return;
+    const c = this.config;
+    const k0 = this.nextWindow * this.hopFrames;
+    const a = Math.max(k0 + this.jLo, this.frameEnd);
+    // last frame whose n_fft samples (from k·H − P) are all in: k·H − P + n_fft ≤ total
+    const hi = Math.min(k0 + this.jHi, Math.floor((this.total - c.n_fft + this.P) / c.hop_length));
+    if (hi + 1 - a >= this.batchFrames) this.ensureFrames(a, hi + 1);
   }
 
   /**
@@ -480,6 +508,7 @@ export class StreamFeatureExtractor {
     this.counters.stftFrames += power.rows;
     this.deriveInto(power, (i) => this.slot(a + i));
     for (let k = a; k < k1; k++) this.slotId[this.slot(k)] = k;
+    if (k1 > this.frameEnd) this.frameEnd = k1;
   }
 
   /** Edge frames of the window `y` (zero padded as center=True pads the whole window) into the edge slots. */

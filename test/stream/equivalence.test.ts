@@ -65,18 +65,32 @@ test('default config, 3 s windows, 0.5 s hop: every window of a RAVDESS clip equ
   const c = normalizeFeatureConfig({ sr });
   const hopFrames = snapHopFrames(0.5, sr, c.hop_length);
   assert.equal(hopFrames, 21); // 0.5 s → 21 × 512 = 10752 samples
-  const ex = new StreamFeatureExtractor({ config: c, window_samples: 3 * sr, hop_frames: hopFrames });
-  assert.ok(ex.incremental);
-  const wins = streamWindows(ex, y, 7, 5000);
-  const regular = wins.filter((w) => !w.offline);
-  assert.equal(regular.length, Math.floor((y.length - 3 * sr) / 10752) + 1);
-  regular.forEach((w, i) => assert.equal(w.start, i * 10752));
-  assert.equal(wins.at(-1)!.start + wins.at(-1)!.length, y.length, 'the flush window ends at the last sample');
-  assertClose(compare(wins, y, c), 'default config');
-  // each stream frame's STFT was computed once: windows after the first add only hop_frames new
-  // frames plus their recomputed edge frames (2 at the start, 2 at the end with n_fft 2048)
-  const edges = ex.nFrames - (Math.floor((3 * sr - 1024) / 512) - 2 + 1);
-  assert.equal(ex.stftFrames, ex.nFrames + (regular.length - 1) * (hopFrames + edges));
+  // frames computed when their window completes (precompute_frames 0), and ahead of it, in
+  // batches of 4 frames as their samples arrive (the default)
+  const byMode: StreamFeatureWindow[][] = [];
+  for (const precompute_frames of [0, undefined]) {
+    const ex = new StreamFeatureExtractor({ config: c, window_samples: 3 * sr, hop_frames: hopFrames, precompute_frames });
+    assert.ok(ex.incremental);
+    const wins = streamWindows(ex, y, 7, 5000);
+    byMode.push(wins);
+    const regular = wins.filter((w) => !w.offline);
+    assert.equal(regular.length, Math.floor((y.length - 3 * sr) / 10752) + 1);
+    regular.forEach((w, i) => assert.equal(w.start, i * 10752));
+    assert.equal(wins.at(-1)!.start + wins.at(-1)!.length, y.length, 'the flush window ends at the last sample');
+    assertClose(compare(wins, y, c), `default config, precompute_frames ${precompute_frames}`);
+    // each stream frame's STFT was computed once: windows after the first add only hop_frames new
+    // frames plus their recomputed edge frames (2 at the start, 2 at the end with n_fft 2048)
+    const edges = ex.nFrames - (Math.floor((3 * sr - 1024) / 512) - 2 + 1);
+    const expected = ex.nFrames + (regular.length - 1) * (hopFrames + edges);
+    if (precompute_frames === 0) assert.equal(ex.stftFrames, expected);
+    else {
+      // plus, computed ahead, the frames of the window that never completed (fewer than a hop's)
+      assert.ok(ex.stftFrames >= expected && ex.stftFrames < expected + hopFrames, `${ex.stftFrames} STFT frames, expected ${expected} + < ${hopFrames}`);
+    }
+  }
+  // the same windows, bit for bit, whenever the frames are computed
+  assert.equal(byMode[0].length, byMode[1].length);
+  byMode[0].forEach((w, i) => assert.deepEqual(byMode[1][i].features, w.features, `window ${i}`));
 });
 
 test('every block, 1.5 s windows, hop 7 frames, at 16 kHz (RAVDESS) and on the synthetic fixtures', () => {

@@ -84,7 +84,8 @@ export function register(program: Command): void {
       try {
         const norm = bundleNormalizer(bundle);
         const pooled = norm.mode === 'speaker' && opts.sameSpeaker === true;
-        if (norm.mode === 'speaker') {
+        // a note only where there is a choice: with one file there is nothing to pool
+        if (norm.mode === 'speaker' && (pooled || files.length > 1)) {
           process.stderr.write(
             pooled
               ? `ser: speaker-normalised model: the ${files.length} file(s) are normalised together as one speaker's audio (--same-speaker)\n`

@@ -139,6 +139,10 @@ test('ser stream FILE.wav and the same audio as raw s16le stereo on stdin (2 spa
   const ev = events(pipedOut);
   assert.ok(ev.every((e) => e.speech));
   assert.equal(ev.at(-1)!.t_end, 2); // --duration 2 stops after 2 s of audio
+  // the engine warm-up (default for raw input, off for a decoded file) changes no output
+  const warmed = await ser(['stream', '--model', modelDir, '--warmup', join(tmp, 'clip.wav')]);
+  assert.equal(warmed.code, 0, warmed.stderr);
+  assert.equal(warmed.stdout, wav.stdout);
 });
 
 test('ser stream / ser listen errors (in-process main(): each is one SerError with a clear message)', async () => {

@@ -6,7 +6,8 @@
  * s16le at --rate on stdout. `--recorder CMD` (or the SER_RECORDER environment variable) replaces
  * the capture program with any shell command writing raw mono s16le at --rate to stdout (used by
  * the tests; also handy for `ffmpeg -f pulse …`). Ctrl-C (SIGINT) or --duration ends the stream
- * cleanly (the last events are flushed).
+ * cleanly (the last events are flushed). The engine is warmed up before the capture starts
+ * (`--no-warmup` skips it; see `ser stream`), so the first hops meet the latency of the later ones.
  */
 import type { Command } from 'commander';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -68,7 +69,7 @@ export function register(program: Command): void {
         'no audio capture program found: install alsa-utils (arecord) or sox (rec), or pass --recorder "COMMAND" writing raw mono s16le to stdout',
       );
     }
-    const { engine, dispose } = await openEngine(opts, rate);
+    const { engine, dispose } = await openEngine(opts, rate, true); // warmed up before the capture starts
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
       child = spawn(cap.cmd, cap.args, { shell: cap.shell, stdio: ['ignore', 'pipe', 'pipe'] });

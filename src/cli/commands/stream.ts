@@ -11,6 +11,11 @@
  * The model's normalisation applies (src/stream/engine.ts): a speaker-normalised model normalises by
  * a running estimate of the speaker's statistics from the speech windows so far, starting from
  * the model's prior (stderr says so); an utterance-normalised one each window by itself.
+ * With --raw input (a live source, e.g. `arecord … | ser stream --raw …`, and in `ser listen`) the
+ * engine is warmed up before the first sample is read (EmotionStream.warmup: synthetic audio through
+ * a twin engine, about a second of CPU) so that the first hops are as fast as the later ones; a
+ * decoded file is not (only throughput counts there). `--warmup` / `--no-warmup` override; the
+ * events are the same either way.
  */
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
@@ -27,6 +32,8 @@ export interface StreamCliOptions {
   vadDb: string;
   minSpeech: string;
   backend: string;
+  /** --warmup / --no-warmup; default (undefined): warm up for live (raw) input only. */
+  warmup?: boolean;
 }
 
 export type RawFormat = 's16le' | 'f32le';
@@ -54,11 +61,16 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--smoothing <alpha>', "exponential smoothing weight of the newest window in (0, 1], or 'none'", '0.5')
     .option('--vad-db <dB>', "voice-activity threshold in dBFS per 23 ms block, or 'off'", '-50')
     .option('--min-speech <ratio>', 'fraction of the new blocks above the threshold for a window to count as speech', '0.2')
-    .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm');
+    .option('--backend <name>', "TensorFlow.js backend: 'wasm' or 'cpu'", 'wasm')
+    .option('--warmup', 'warm the engine up before the first sample (synthetic audio through a twin engine, so that the first hops are not slower than the later ones); default for raw / live input')
+    .option('--no-warmup', 'skip the warm-up');
 }
 
-/** Loads the bundle (lazily importing tfjs) and creates the engine for input at `srIn` Hz. */
-export async function openEngine(opts: StreamCliOptions, srIn: number): Promise<{ engine: EmotionStream; dispose: () => void }> {
+/**
+ * Loads the bundle (lazily importing tfjs) and creates the engine for input at `srIn` Hz, warmed up
+ * (EmotionStream.warmup) when `opts.warmup` says so, by default when the input is `live`.
+ */
+export async function openEngine(opts: StreamCliOptions, srIn: number, live = false): Promise<{ engine: EmotionStream; dispose: () => void }> {
   const smoothing =
     opts.smoothing === 'none'
       ? ({ type: 'none' } as const)
@@ -87,6 +99,7 @@ export async function openEngine(opts: StreamCliOptions, srIn: number): Promise<
   const bundle = await loadBundle(resolveModelDir(opts.model));
   try {
     const engine = createEmotionStream({ bundle, sr_in: srIn, window_seconds: window, hop_seconds: hop, smoothing, vad });
+    if (opts.warmup ?? live) engine.warmup();
     if (engine.normalization_mode === 'speaker') {
       // how a speaker-normalised model behaves in a stream (src/stream/engine.ts)
       process.stderr.write(
@@ -236,7 +249,7 @@ export function register(program: Command): void {
       const channels = positiveInt(opts.channels, '--channels');
       if (channels > 64) throw new SerError('EPARAM', `--channels must be at most 64, got ${channels}`);
       if (opts.format !== 's16le' && opts.format !== 'f32le') throw new SerError('EPARAM', `--format must be 's16le' or 'f32le', got '${opts.format}'`);
-      const { engine, dispose } = await openEngine(opts, rate);
+      const { engine, dispose } = await openEngine(opts, rate, true);
       try {
         const dec = new RawPcmDecoder(opts.format, channels);
         const input = file === '-' ? process.stdin : createReadStream(file);

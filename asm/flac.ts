@@ -25,7 +25,11 @@ let CRC8: usize = 0; // 256 × u8
 let CRC16: usize = 0; // 8 × 256 × u16: table k = register after byte a then k zero bytes
 let COEF: usize = 0; // 36 × i32: LPC coefficients, zero padded
 let CVEC: usize = 0; // 32 × v128: (c[d], c[d+1], c[d+2], c[d+3])
+let RICE: usize = 0; // RICE_K tables of 2^RICE_BITS × u32 (built on first use, see riceTable)
+let riceBuilt: i32 = 0; // bit k: table k is built
 let TAB_END: usize = 0;
+const RICE_BITS: i32 = 10;
+const RICE_K: i32 = 8;
 
 /** Builds the tables at `at` (16-byte aligned); returns the first free address after them. */
 export function init(at: usize): usize {
@@ -33,7 +37,9 @@ export function init(at: usize): usize {
   CRC16 = at + 256;
   COEF = CRC16 + 8 * 512;
   CVEC = COEF + 36 * 4 + 16 - ((COEF + 36 * 4) & 15);
-  TAB_END = CVEC + 32 * 16;
+  RICE = CVEC + 32 * 16;
+  riceBuilt = 0;
+  TAB_END = RICE + (<usize>RICE_K << (RICE_BITS + 2));
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
@@ -146,6 +152,37 @@ function unary(): i32 {
 }
 
 // ---- residual -----------------------------------------------------------------------------------
+/**
+ * Multi-code Rice table for parameter k < RICE_K: entry b (the next RICE_BITS bits of the stream)
+ * holds how many whole codes (0–3) those bits start with (bits 0–1), the bits they take (bits
+ * 2–7) and their zig-zag-decoded values as int8 at bits 8, 16 and 24 (a code whose value does not
+ * fit in int8 ends the entry).
+ */
+function riceTable(k: i32): usize {
+  const t = RICE + (<usize>k << (RICE_BITS + 2));
+  if (riceBuilt & (1 << k)) return t;
+  for (let b = 0; b < 1 << RICE_BITS; b++) {
+    let pos = 0;
+    let n = 0;
+    let e: u32 = 0;
+    while (n < 3) {
+      let q = 0;
+      while (pos + q < RICE_BITS && ((b >> (RICE_BITS - 1 - pos - q)) & 1) == 0) q++;
+      if (pos + q + 1 + k > RICE_BITS) break;
+      const low = k == 0 ? 0 : (b >> (RICE_BITS - pos - q - 1 - k)) & ((1 << k) - 1);
+      const v = (q << k) | low;
+      const z = (v >>> 1) ^ -(v & 1);
+      if (z < -128 || z > 127) break;
+      e |= <u32>(z & 0xff) << <u32>(8 + 8 * n);
+      pos += q + 1 + k;
+      n++;
+    }
+    store<u32>(t + (<usize>b << 2), e | <u32>n | (<u32>pos << 2));
+  }
+  riceBuilt |= 1 << k;
+  return t;
+}
+
 /** Rice-coded residual of samples [order, blockSize) into x; false on a corrupt stream. */
 function residual(x: usize, blockSize: i32, order: i32): bool {
   const method = readU(2);
@@ -174,7 +211,30 @@ function residual(x: usize, blockSize: i32, order: i32): bool {
     let o = x + (<usize>i << 2);
     const oe = x + (<usize>end << 2);
     i = end;
+    const table = k < RICE_K ? riceTable(k) : 0;
     while (o < oe) {
+      if (table) {
+        // Up to three codes per table lookup while three more samples fit in the partition.
+        while (o + 12 <= oe) {
+          if (lc < RICE_BITS) {
+            lb |= load<u64>(lp) >>> <u64>lc;
+            lp -= <usize>((63 - lc) >>> 3);
+            lc |= 56;
+          }
+          const e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
+          const n = e & 3;
+          if (n == 0) break; // a code longer than the table's bits (or a large value)
+          store<i32>(o, (e << 16) >> 24);
+          store<i32>(o, (e << 8) >> 24, 4);
+          store<i32>(o, e >> 24, 8);
+          const len = (e >>> 2) & 63;
+          lb <<= <u64>len;
+          lc -= len;
+          o += <usize>n << 2;
+        }
+        if (o >= oe) break;
+      }
+      // One code.
       // Refill only when the counted bits do not hold the whole code (once per several samples):
       // the loop-carried chain is then clz → add → shift.
       let lz = <i32>clz<u64>(lb);

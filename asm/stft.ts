@@ -469,6 +469,27 @@ export function sqrtInPlace(p: usize, n: i32): void {
 let C_L: usize = 0; // f32 scratch, ascending q smallest
 let C_H: usize = 0; // f32 scratch, descending q largest
 let C_NAN: bool = false;
+let C_CL: usize = 0; // f32 scratch: candidates for the q smallest (band length + 16 values)
+let C_CH: usize = 0; // f32 scratch: candidates for the q largest
+// i8x16.swizzle patterns moving the f32 lanes set in a 4-bit mask to the front (255 = zero byte)
+const PACK4 = memory.data<u8>([
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  4, 5, 6, 7, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 255, 255, 255, 255, 255, 255, 255, 255,
+  8, 9, 10, 11, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 8, 9, 10, 11, 255, 255, 255, 255, 255, 255, 255, 255,
+  4, 5, 6, 7, 8, 9, 10, 11, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255, 255, 255, 255,
+  12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255,
+  4, 5, 6, 7, 12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 255, 255, 255, 255,
+  8, 9, 10, 11, 12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 255, 255, 255, 255,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+]);
 let C_LMAX: f32 = 0;
 let C_HMIN: f32 = 0;
 
@@ -494,7 +515,7 @@ let C_HMIN: f32 = 0;
     const v = load<f32>(tmp + (<usize>i << 2));
     const sv = f32x4.splat(v);
     const below = i32x4.bitmask(f32x4.lt(a, sv)) | (i32x4.bitmask(f32x4.lt(b, sv)) << 4) | (i32x4.bitmask(f32x4.lt(c, sv)) << 8) | (i32x4.bitmask(f32x4.lt(d, sv)) << 12);
-    if (popcnt(below) < q && v > best) best = v;
+    best = select<f32>(v, best, (<i32>popcnt(below) < q) & (v > best)); // branch-free
   }
   return best;
 }
@@ -511,9 +532,67 @@ let C_HMIN: f32 = 0;
     const v = load<f32>(tmp + (<usize>i << 2));
     const sv = f32x4.splat(v);
     const above = i32x4.bitmask(f32x4.gt(a, sv)) | (i32x4.bitmask(f32x4.gt(b, sv)) << 4) | (i32x4.bitmask(f32x4.gt(c, sv)) << 8) | (i32x4.bitmask(f32x4.gt(d, sv)) << 12);
-    if (popcnt(above) < q && v < best) best = v;
+    best = select<f32>(v, best, (<i32>popcnt(above) < q) & (v < best));
   }
   return best;
+}
+
+// Lanes of vector k (candidates 4k .. 4k+3) that come before candidate j: a 4-bit mask.
+// @ts-ignore: decorator
+@inline function before(j: i32, k: i32): i32 {
+  const d = j - 4 * k;
+  return d >= 4 ? 15 : d <= 0 ? 0 : (1 << d) - 1;
+}
+
+/** Candidates ranked with SIMD comparisons (the insertion buffer takes over above this many). */
+const RANK_MAX = 32;
+
+// The q smallest of the n candidates at C_CL (n ≥ q; no NaN), ascending into C_L[0..q). Up to
+// RANK_MAX candidates are ranked with SIMD comparisons (rank = number of smaller values + number
+// of equal ones before it) and stored at their rank; more go through the insertion buffer.
+function selectLow(n: i32, q: i32): void {
+  if (n > RANK_MAX) {
+    for (let j = 0; j < n; j++) {
+      const v = load<f32>(C_CL + (<usize>j << 2));
+      if (v < C_LMAX) C_LMAX = insertLow(C_L, q, v);
+    }
+    return;
+  }
+  const nv = (n + 3) >> 2;
+  for (let j = n; j < 4 * nv; j++) store<f32>(C_CL + (<usize>j << 2), Infinity);
+  for (let j = 0; j < n; j++) {
+    const v = load<f32>(C_CL + (<usize>j << 2));
+    const sv = f32x4.splat(v);
+    let r = 0;
+    for (let k = 0; k < nv; k++) {
+      const c = v128.load(C_CL + (<usize>k << 4));
+      r += <i32>popcnt(i32x4.bitmask(f32x4.lt(c, sv))) + <i32>popcnt(i32x4.bitmask(f32x4.eq(c, sv)) & before(j, k));
+    }
+    if (r < q) store<f32>(C_L + (<usize>r << 2), v);
+  }
+}
+
+// The q largest of the n candidates at C_CH (n ≥ q; no NaN), descending into C_H[0..q).
+function selectHigh(n: i32, q: i32): void {
+  if (n > RANK_MAX) {
+    for (let j = 0; j < n; j++) {
+      const v = load<f32>(C_CH + (<usize>j << 2));
+      if (v > C_HMIN) C_HMIN = insertHigh(C_H, q, v);
+    }
+    return;
+  }
+  const nv = (n + 3) >> 2;
+  for (let j = n; j < 4 * nv; j++) store<f32>(C_CH + (<usize>j << 2), -Infinity);
+  for (let j = 0; j < n; j++) {
+    const v = load<f32>(C_CH + (<usize>j << 2));
+    const sv = f32x4.splat(v);
+    let r = 0;
+    for (let k = 0; k < nv; k++) {
+      const c = v128.load(C_CH + (<usize>k << 4));
+      r += <i32>popcnt(i32x4.bitmask(f32x4.gt(c, sv))) + <i32>popcnt(i32x4.bitmask(f32x4.eq(c, sv)) & before(j, k));
+    }
+    if (r < q) store<f32>(C_H + (<usize>r << 2), v);
+  }
 }
 
 function resetBuffers(q: i32): void {
@@ -531,17 +610,20 @@ function resetBuffers(q: i32): void {
  * of the q largest of s[t, lo .. lo+len) — of their square roots when sqrtValues ≠ 0 (the
  * magnitudes of a power row: √ is monotone, so the selected bins are the same). Writes two f64 per
  * (frame, band) at out + 16·(t·nBands + k); the low sum is NaN when the band holds a NaN.
- * lb and hb are f32 scratch buffers of max(q) values each.
+ * lb and hb are f32 scratch buffers of max(max(q), 32) values each, cl and ch of (longest band + 16).
  *
  * Long bands with q ≤ 16 are first scanned with SIMD minima/maxima of 16 interleaved groups: the
- * q-th smallest group minimum is ≥ the band's q-th smallest value (the q group minima below it are
- * q distinct elements), so a block of 8 values all strictly between the two thresholds can be
- * skipped; the other values go through the same insertion as the plain scan. The selected values,
- * hence the sums, are exactly those of a full scan.
+ * q-th smallest group minimum tLo is ≥ the band's q-th smallest value (the q group minima up to it
+ * are q distinct elements), so only values ≤ tLo can be among the q smallest (likewise ≥ tHi for
+ * the largest). A second SIMD pass copies just those candidates (typically q + a few) and the q
+ * smallest / largest are picked among them. The selected values, hence the sums, are exactly
+ * those of a full scan.
  */
-export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32, lb: usize, hb: usize, sqrtValues: i32, out: usize): void {
+export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32, lb: usize, hb: usize, cl: usize, ch: usize, sqrtValues: i32, out: usize): void {
   C_L = lb;
   C_H = hb;
+  C_CL = cl;
+  C_CH = ch;
   let o = out;
   for (let t = 0; t < T; t++) {
     const row = s + (<usize>(t * nb) << 2);
@@ -611,21 +693,33 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
           if (C_NAN) {
             // a group minimum is NaN: the band holds a NaN (the caller reports it)
           } else if (tLo < tHi) {
+            // Only values ≤ tLo can be among the q smallest, only values ≥ tHi among the q largest:
+            // copy those (branch-free: each block of 4 lanes is packed by a shuffle) and select from them.
             const lo4 = f32x4.splat(tLo);
             const hi4 = f32x4.splat(tHi);
-            for (; i + 8 <= len; i += 8) {
-              const a = p + (<usize>i << 2);
-              const v0 = v128.load(a);
-              const v1 = v128.load(a, 16);
-              const in0 = v128.and(f32x4.gt(v0, lo4), f32x4.lt(v0, hi4));
-              const in1 = v128.and(f32x4.gt(v1, lo4), f32x4.lt(v1, hi4));
-              // lanes outside (tLo, tHi) — or NaN — are the only possible selections: visit those
-              let out8 = (i32x4.bitmask(in0) | (i32x4.bitmask(in1) << 4)) ^ 0xff;
-              while (out8) {
-                const j = ctz(out8);
-                visit(load<f32>(a + (<usize>j << 2)), q);
-                out8 &= out8 - 1;
-              }
+            let nl = 0;
+            let nh = 0;
+            let nan2 = f32x4.splat(0);
+            for (; i + 4 <= len; i += 4) {
+              const v = v128.load(p + (<usize>i << 2));
+              const ml = i32x4.bitmask(f32x4.le(v, lo4));
+              const mh = i32x4.bitmask(f32x4.ge(v, hi4));
+              nan2 = v128.or(nan2, f32x4.ne(v, v));
+              v128.store(C_CL + (<usize>nl << 2), i8x16.swizzle(v, v128.load(PACK4 + (<usize>ml << 4))));
+              v128.store(C_CH + (<usize>nh << 2), i8x16.swizzle(v, v128.load(PACK4 + (<usize>mh << 4))));
+              nl += <i32>popcnt(ml);
+              nh += <i32>popcnt(mh);
+            }
+            for (; i < len; i++) {
+              const v = load<f32>(p + (<usize>i << 2));
+              if (v != v) C_NAN = true;
+              if (v <= tLo) store<f32>(C_CL + (<usize>(nl++) << 2), v);
+              if (v >= tHi) store<f32>(C_CH + (<usize>(nh++) << 2), v);
+            }
+            if (v128.any_true(nan2)) C_NAN = true;
+            if (!C_NAN) {
+              selectLow(nl, q);
+              selectHigh(nh, q);
             }
           }
         }

@@ -35,7 +35,7 @@ interface Exports {
   matmulT(x: number, d: number, rows: number, nIn: number, nOut: number, out: number): void;
   sqrtInPlace(p: number, n: number): void;
   sparseApply(s: number, rows: number, nBins: number, start: number, len: number, off: number, w: number, nBands: number, out: number): void;
-  contrastSums(s: number, nb: number, T: number, tab: number, nBands: number, lb: number, hb: number, sqrtValues: number, out: number): void;
+  contrastSums(s: number, nb: number, T: number, tab: number, nBands: number, lb: number, hb: number, cl: number, ch: number, sqrtValues: number, out: number): void;
   chromaProject(w: number, s: number, out: number, nb: number, T: number): void;
   powerToDb(x: number, n: number, amin: number, refDb: number, out: number): number;
   savgolInterior(x: number, rows: number, F: number, h: number, taps: number, w: number, nTaps: number, out: number): void;
@@ -402,11 +402,17 @@ export function wasmContrastSums(
   if (!ex) return null;
   const nBands = bands.length;
   let qMax = 32;
-  for (const b of bands) qMax = Math.max(qMax, b.q);
+  let lenMax = 0;
+  for (const b of bands) {
+    qMax = Math.max(qMax, b.q);
+    lenMax = Math.max(lenMax, b.len);
+  }
   const tab = SCR0;
   const lb = align16(tab + 12 * nBands);
   const hb = align16(lb + 4 * qMax);
-  const fixed = align16(hb + 4 * qMax) - SCR0;
+  const cl = align16(hb + 4 * qMax);
+  const ch = align16(cl + 4 * (lenMax + 16));
+  const fixed = align16(ch + 4 * (lenMax + 16)) - SCR0;
   if (fixed > (SCR1 - SCR0) / 2) return null;
   const t = new Int32Array(ex.memory.buffer, tab, 3 * nBands);
   bands.forEach((b, i) => {
@@ -415,7 +421,7 @@ export function wasmContrastSums(
     t[3 * i + 2] = b.q;
   });
   const out = new Float64Array(rows * 2 * nBands);
-  const ok = chunked(ex, s, rows, nb, 16 * nBands, fixed, out, f64View, (p, n, o) => ex.contrastSums(p, nb, n, tab, nBands, lb, hb, sqrtValues ? 1 : 0, o));
+  const ok = chunked(ex, s, rows, nb, 16 * nBands, fixed, out, f64View, (p, n, o) => ex.contrastSums(p, nb, n, tab, nBands, lb, hb, cl, ch, sqrtValues ? 1 : 0, o));
   return ok ? out : null;
 }
 

@@ -126,8 +126,12 @@ test('live microphone: updating probabilities, in-page resampling, screenshot; d
   const lag = Number(await page.$eval('#status', (e) => (e as HTMLElement).dataset.lag));
   assert.ok(lag >= 0 && lag < 2, `the analysis is ${lag} s behind the microphone`);
 
+  // the LIVE badge shows exactly while listening
+  assert.equal(await page.$eval('#live-badge', (e) => (e as HTMLElement).hidden), false, 'LIVE badge hidden while listening');
+
   // a dropped file: same events as the Node streaming engine on the same file
   await page.click('#start'); // stop
+  assert.equal(await page.$eval('#live-badge', (e) => (e as HTMLElement).hidden), true, 'LIVE badge still shown after stopping');
   await page.setInputFiles('#file-input', WAV);
   await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('file-result')?.dataset.state ?? ''), null, { timeout: 30000 });
   assert.equal(await page.$eval('#file-result', (e) => (e as HTMLElement).dataset.state), 'done', await page.$eval('#file-status', (e) => e.textContent ?? ''));

@@ -19,6 +19,7 @@ import { drawTimeline, labelColors } from './timeline.js';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const startBtn = $<HTMLButtonElement>('start');
 const statusEl = $('status');
+const liveBadge = $('live-badge');
 const messageEl = $('message');
 const currentEl = $('current');
 const currentLabel = $('current-label');
@@ -67,6 +68,8 @@ let busyFile = false;
 function setStatus(state: string, text: string): void {
   statusEl.dataset.state = state;
   statusEl.textContent = text;
+  // the red LIVE badge in the header is on exactly while the microphone is being analysed
+  liveBadge.hidden = state !== 'listening';
 }
 
 function showMessage(text: string | null, kind = ''): void {

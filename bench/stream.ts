@@ -1,29 +1,33 @@
 /**
- * Real-time streaming benchmark (`npm run bench:stream [-- --rate 48000|22050] [-- --seconds 60] [-- --backend wasm|cpu] [-- --no-browser]`).
+ * Real-time streaming benchmark (`npm run bench:stream [-- --rate 48000|22050] [-- --seconds 60]
+ * [-- --backend wasm|cpu] [-- --runs 3] [-- --warmup SECONDS] [-- --no-browser]`).
  *
  * A 60-s signal made of RAVDESS recordings (../shared/data/ravdess, 48 kHz; without them the
  * librosa fixture clips, resampled) is pushed in 20-ms chunks through createEmotionStream with the
  * default feature config (227 columns, 3-s windows, 0.5-s hop → 21 STFT hops = 0.4876 s) and a
- * default-architecture CNN-LSTM: models/default when present, else a randomly initialised model
- * (which one is printed). The input rate defaults to 48000 Hz, so the streaming resampler is part
- * of the measurement (`--rate 22050` feeds the model rate directly).
+ * default-architecture CNN-LSTM: models/default when present (with its own normalisation), else a
+ * randomly initialised model (which one is printed). The input rate defaults to 48000 Hz, so the
+ * streaming resampler is part of the measurement (`--rate 22050` feeds the model rate directly).
+ * Measured: the latency of the push() calls that complete a hop (resampling + window features +
+ * model + normalisation + smoothing; p10 / p50 / p99 / max in ms), split into window features /
+ * model call / the rest, the other pushes, and the real-time factor (processing time ÷ audio time).
  *
- * Prints the latency of the push() calls that complete a hop (feature window + model + smoothing;
- * p10 / p50 / p99 / max in ms; the steady state: the third stream in the process, after two passes over
- * the signal — the first, cold one is printed too as `node_hop_p99_cold_ms`) split into resampling +
- * window features / model call / z-score + smoothing, the first hop's latency (a full window),
- * the streaming resampler's own cost per hop, the time of the other pushes, and the real-time
- * factor (processing time ÷ audio time), with the lines `node_rtf X`,
- * `node_hop_p50_ms X` and `node_hop_p99_ms X`. Then (unless --no-browser, or Debian's chromium is
- * missing) the same stream in headless Chromium (bench/stream-browser.ts), ending with
- * `browser_hop_p99_ms X`.
+ * The headline is what a freshly started `ser listen` / `ser stream --raw` sees: `--runs` fresh
+ * processes (one at a time), each loading the model, creating an engine, warming it up
+ * (EmotionStream.warmup, default length; its one-off cost is printed as `node_warmup_ms`) and
+ * streaming the signal once: `node_rtf`, `node_hop_p50_ms`, `node_hop_p99_ms` (median over the
+ * runs of each run's p99, with the range). For comparison, as many fresh processes without the
+ * warm-up (`node_hop_p99_cold_ms`: JS tier-up and tfjs set-up make a cold process's first ~10 hops
+ * 2–10× slower) and the steady state of one process (its third stream, after two passes:
+ * `node_hop_p99_steady_ms`). Then (unless --no-browser, or Debian's chromium is missing) the same
+ * stream in headless Chromium (bench/stream-browser.ts), ending with `browser_hop_p99_ms X`.
  * Targets: node_rtf ≤ 0.02, node_hop_p99_ms < 20, browser_hop_p99_ms < 50. Wall-clock figures
- * need an idle machine: the load average is printed next to them.
+ * need an idle machine: the load average is printed next to them (a run's p99 is its 2nd-slowest
+ * of ~117 hops, so one preemption by another process shows up in it).
  *
  * BROWSER HOOK: `benchStream(engine, signal, chunkSamples)` below is environment-agnostic (it uses
- * only `performance.now()` and the browser-safe engine), so a browser harness can import it,
- * build the engine from a bundle fetched with loadBundleFromUrl, and print `browser_rtf X` /
- * `browser_hop_p99_ms X` the same way. Everything Node-specific is in `main()` (dynamic imports).
+ * only `performance.now()` and the browser-safe engine). Everything Node-specific is in `main()`
+ * (dynamic imports). Internal: `--child FILE [--cold]` is one fresh-process run (prints JSON).
  */
 import type { EmotionStream } from '../src/stream/engine.js';
 
@@ -84,15 +88,128 @@ export function benchStream(
   return { audioSeconds, totalMs: total, hopMs, otherMs, events, speechEvents: speech, rtf: total / 1000 / audioSeconds };
 }
 
-async function main(): Promise<void> {
-  const { existsSync, readdirSync } = await import('node:fs');
+type ModelParts = {
+  model: import('@tensorflow/tfjs-layers').LayersModel;
+  engineParts: {
+    feature_config: import('../src/features/index.js').FeatureConfig;
+    stats: null;
+    normalization?: import('../src/model/normalizer.js').BundleNormalization;
+    labels: string[];
+    window_seconds: number;
+  };
+  desc: string;
+  dispose: () => void;
+};
+
+/** models/default when present (with its own normalisation, any mode), else a random default-architecture CNN-LSTM. */
+async function loadModelParts(): Promise<ModelParts> {
+  const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { fileURLToPath } = await import('node:url');
-  const { loadAudioSync } = await import('../src/audio/load.js');
-  const { resample } = await import('../src/dsp/resample.js');
-  const { initBackend } = await import('../src/model/backend.js');
-  const { createEmotionStream } = await import('../src/stream/engine.js');
   const { normalizeFeatureConfig, extractFeatures } = await import('../src/features/index.js');
+  const modelDir = fileURLToPath(new URL('../models/default', import.meta.url));
+  if (existsSync(join(modelDir, 'bundle.json'))) {
+    const { loadBundle } = await import('../src/model/bundle-node.js');
+    const { disposeBundle } = await import('../src/model/bundle.js');
+    const bundle = await loadBundle(modelDir);
+    return {
+      model: bundle.model,
+      // the bundle's own normalisation (a speaker-normalised model gets the running speaker
+      // estimate, as in `ser stream`), not just its global-stage statistics
+      engineParts: { feature_config: normalizeFeatureConfig(bundle.meta.feature_config), stats: null, normalization: bundle.meta.normalization, labels: bundle.meta.labels, window_seconds: bundle.meta.clip_seconds },
+      desc: `models/default (${bundle.meta.labels.length} classes, input ${bundle.meta.input_shape.join('×')}, ${bundle.meta.normalization.mode} normalisation)`,
+      dispose: () => disposeBundle(bundle),
+    };
+  }
+  const { buildModel } = await import('../src/model/build.js');
+  const { defaultModelConfig } = await import('../src/model/config.js');
+  const fc = normalizeFeatureConfig({ sr: 22050 });
+  const probe = extractFeatures(new Float32Array(3 * 22050), 22050, fc);
+  const labels = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
+  const m = buildModel(defaultModelConfig, [probe.rows, probe.cols], labels.length);
+  return {
+    model: m,
+    engineParts: { feature_config: fc, stats: null, labels, window_seconds: 3 },
+    desc: `randomly initialised default CNN-LSTM (models/default not found; input ${probe.rows}×${probe.cols}, ${labels.length} classes)`,
+    dispose: () => m.dispose(),
+  };
+}
+
+/** One measured stream: latencies, their split, CPU time, and the warm-up before it (if any). */
+interface RunResult {
+  r: StreamBenchResult;
+  split: { features: number[]; model: number[]; rest: number[] };
+  cpuMs: number;
+  warmup: { ms: number; hops: number; seconds: number } | null;
+  desc: string;
+  engine: { window_seconds: number; hop_seconds: number; hop_samples: number; sr: number };
+}
+
+/**
+ * Creates an engine (model as a classifier function that calls predictProbabilities as the
+ * engine's own LayersModel path does, so that the model call can be timed on its own), optionally
+ * warms it up (`warmupSeconds`, not timed per hop), and measures one stream over `signal`.
+ * `passes` extra unmeasured streams run first (the in-process steady state).
+ */
+async function measureStream(parts: ModelParts, signal: Float32Array, srIn: number, warmupSeconds: number | null, passes = 0): Promise<RunResult> {
+  const { createEmotionStream } = await import('../src/stream/engine.js');
+  const { predictProbabilities } = await import('../src/model/train.js');
+  // split of each hop push: [push start → onWindow] = resampling + window features,
+  // the classifier call = the model, the rest = normalisation, smoothing, events
+  let pushStart = 0;
+  const split = { features: [] as number[], model: [] as number[], rest: [] as number[] };
+  let timing = false;
+  const classify = (x: Float32Array): Float32Array => {
+    const t0 = performance.now();
+    const p = predictProbabilities(parts.model, x, 1, 1);
+    if (timing) split.model.push(performance.now() - t0);
+    return p;
+  };
+  const onWindow = (): void => {
+    if (timing) split.features.push(performance.now() - pushStart);
+  };
+  const engineOpts = { model: classify, ...parts.engineParts, sr_in: srIn, vad: false as const, onWindow };
+  const chunk = Math.round(0.02 * srIn);
+  for (let k = 0; k < passes; k++) benchStream(createEmotionStream(engineOpts), signal, chunk, srIn);
+  const engine = createEmotionStream(engineOpts);
+  const warmup = warmupSeconds === null ? null : engine.warmup(warmupSeconds);
+  timing = true;
+  const cpu0 = process.cpuUsage();
+  const r = benchStream(engine, signal, chunk, srIn, (t) => (pushStart = t));
+  const cpu = process.cpuUsage(cpu0);
+  timing = false;
+  // 20-ms pushes are shorter than a hop: each hop push completed exactly one window, in order
+  // (the flush window, not a hop push, is last)
+  for (let i = 0; i < r.hopMs.length; i++) split.rest.push(r.hopMs[i] - split.features[i] - split.model[i]);
+  return {
+    r,
+    split,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    warmup,
+    desc: parts.desc,
+    engine: { window_seconds: engine.window_seconds, hop_seconds: engine.hop_seconds, hop_samples: engine.hop_samples, sr: engine.sr },
+  };
+}
+
+/** Child mode: a fresh process measures one stream (signal from a raw float32 file) and prints its RunResult as JSON. */
+async function child(signalFile: string, srIn: number, backend: 'wasm' | 'cpu', warmupSeconds: number | null): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const { initBackend } = await import('../src/model/backend.js');
+  const b = readFileSync(signalFile);
+  const signal = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  await initBackend(backend);
+  const parts = await loadModelParts();
+  const res = await measureStream(parts, signal, srIn, warmupSeconds);
+  parts.dispose();
+  process.stdout.write(JSON.stringify(res) + '\n');
+}
+
+async function main(): Promise<void> {
+  const { existsSync, readdirSync, writeFileSync, rmSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir, loadavg } = await import('node:os');
+  const { fileURLToPath } = await import('node:url');
+  const { execFileSync } = await import('node:child_process');
   const args = process.argv.slice(2);
   const opt = (name: string): string | undefined => {
     const i = args.indexOf(name);
@@ -101,7 +218,15 @@ async function main(): Promise<void> {
   const srIn = Number(opt('--rate') ?? 48000);
   const seconds = Number(opt('--seconds') ?? 60);
   const backend = (opt('--backend') ?? 'wasm') as 'wasm' | 'cpu';
-  await initBackend(backend);
+  const { WARMUP_SECONDS } = await import('../src/stream/engine.js');
+  const warmupSeconds = Number(opt('--warmup') ?? WARMUP_SECONDS);
+  const runs = Number(opt('--runs') ?? 3);
+  if (opt('--child') !== undefined) {
+    await child(opt('--child')!, srIn, backend, args.includes('--cold') ? null : warmupSeconds);
+    return;
+  }
+  const { loadAudioSync } = await import('../src/audio/load.js');
+  const { initBackend } = await import('../src/model/backend.js');
 
   // --- the signal: RAVDESS recordings (48 kHz) concatenated up to `seconds`
   const shared = fileURLToPath(new URL('../../shared/', import.meta.url));
@@ -142,109 +267,69 @@ async function main(): Promise<void> {
     o += p.length;
   }
 
-  // --- the model: models/default, else a random default-architecture CNN-LSTM. The engine gets the
-  // parts (model as a classifier function that calls predictProbabilities as the engine's own
-  // LayersModel path does), so that the model call can be timed on its own.
-  const { predictProbabilities } = await import('../src/model/train.js');
-  const modelDir = fileURLToPath(new URL('../models/default', import.meta.url));
-  let model: import('@tensorflow/tfjs-layers').LayersModel;
-  let engineParts: { feature_config: ReturnType<typeof normalizeFeatureConfig>; stats: import('../src/data/preprocess.js').ZScoreStats | null; normalization?: import('../src/model/normalizer.js').BundleNormalization; labels: string[]; window_seconds: number };
-  let modelDesc: string;
-  let dispose = (): void => undefined;
-  if (existsSync(join(modelDir, 'bundle.json'))) {
-    const { loadBundle } = await import('../src/model/bundle-node.js');
-    const { disposeBundle } = await import('../src/model/bundle.js');
-    const bundle = await loadBundle(modelDir);
-    dispose = () => disposeBundle(bundle);
-    modelDesc = `models/default (${bundle.meta.labels.length} classes, input ${bundle.meta.input_shape.join('×')})`;
-    model = bundle.model;
-    // the bundle's own normalisation (any mode: a speaker-normalised model gets the running speaker
-    // estimate, as in `ser stream`), not just its global-stage statistics
-    engineParts = { feature_config: normalizeFeatureConfig(bundle.meta.feature_config), stats: null, normalization: bundle.meta.normalization, labels: bundle.meta.labels, window_seconds: bundle.meta.clip_seconds };
-  } else {
-    const { buildModel } = await import('../src/model/build.js');
-    const { defaultModelConfig } = await import('../src/model/config.js');
-    const fc = normalizeFeatureConfig({ sr: 22050 });
-    const probe = extractFeatures(new Float32Array(3 * 22050), 22050, fc);
-    const labels = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
-    const m = buildModel(defaultModelConfig, [probe.rows, probe.cols], labels.length);
-    dispose = () => m.dispose();
-    model = m;
-    modelDesc = `randomly initialised default CNN-LSTM (models/default not found; input ${probe.rows}×${probe.cols}, ${labels.length} classes)`;
-    engineParts = { feature_config: fc, stats: null, labels, window_seconds: 3 };
-  }
-  // split of each hop push: [push start → onWindow] = resampling + VAD + window features,
-  // the classifier call = the model, the rest = z-score, smoothing, events
-  let pushStart = 0;
-  const split = { features: [] as number[], model: [] as number[], rest: [] as number[] };
-  let timing = false;
-  const classify = (x: Float32Array): Float32Array => {
-    const t0 = performance.now();
-    const p = predictProbabilities(model, x, 1, 1);
-    if (timing) split.model.push(performance.now() - t0);
-    return p;
+  // --- 1. fresh processes (the headline): each loads the model, creates an engine, warms it up as
+  // `ser listen` / `ser stream --raw` do (or not: --cold), and streams the signal once. Warm and
+  // cold runs alternate, one process at a time.
+  const tmp = mkdtempSync(join(tmpdir(), 'ser-bench-stream-'));
+  const sigFile = join(tmp, 'signal.f32');
+  writeFileSync(sigFile, new Uint8Array(signal.buffer, signal.byteOffset, signal.byteLength));
+  const self = fileURLToPath(import.meta.url);
+  const spawnRun = (cold: boolean): RunResult => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', sigFile, '--rate', String(srIn), '--backend', backend, '--warmup', String(warmupSeconds), ...(cold ? ['--cold'] : [])], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as RunResult;
   };
-  const onWindow = (): void => {
-    if (timing) split.features.push(performance.now() - pushStart);
-  };
-  const engineOpts = { model: classify, ...engineParts, sr_in: srIn, vad: false as const, onWindow };
-  const chunk = Math.round(0.02 * srIn);
-  // 1. cold: the process's first stream over the whole signal (V8 has not optimised the per-hop
-  //    code yet: what a freshly started `ser stream` / `ser listen` sees in its first minutes);
-  // 2. one more pass, not measured; 3. the steady state, measured with the split below. Measured
-  //    here: the first ~10 hops of the first and second streams are 2-4x slower than later ones
-  //    (JS tier-up; not wasm tiering, not GC), and from the third stream on a new stream starts at
-  //    full speed. Each stream's first hop (a full window) is included and printed on its own.
-  const cold = benchStream(createEmotionStream(engineOpts), signal, chunk, srIn);
-  benchStream(createEmotionStream(engineOpts), signal, chunk, srIn);
-  const engine = createEmotionStream(engineOpts);
-  timing = true;
-  const cpu0 = process.cpuUsage();
-  const r = benchStream(engine, signal, chunk, srIn, (t) => (pushStart = t));
-  const cpu = process.cpuUsage(cpu0);
-  timing = false;
-  // 20-ms pushes are shorter than a hop: each hop push completed exactly one window, in order
-  // (the flush window, not a hop push, is last)
-  for (let i = 0; i < r.hopMs.length; i++) split.rest.push(r.hopMs[i] - split.features[i] - split.model[i]);
-  // the streaming resampler alone, amortised per hop
-  let resampleMs = 0;
-  if (srIn !== engine.sr) {
-    const { StreamResampler } = await import('../src/stream/resampler.js');
-    const rs = new StreamResampler(srIn, engine.sr, 0.25);
-    const t0 = performance.now();
-    for (let i = 0; i < signal.length; i += chunk) rs.push(signal.subarray(i, i + chunk));
-    rs.flush();
-    resampleMs = (performance.now() - t0) / Math.max(1, r.hopMs.length);
+  const warm: RunResult[] = [];
+  const cold: RunResult[] = [];
+  const load0 = loadavg()[0];
+  try {
+    for (let k = 0; k < runs; k++) {
+      warm.push(spawnRun(false));
+      cold.push(spawnRun(true));
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  dispose();
+
+  // --- 2. the steady state in this process: the third stream, after two unmeasured passes
+  await initBackend(backend);
+  const model = await loadModelParts();
+  const steady = await measureStream(model, signal, srIn, null, 2);
+  model.dispose();
+
   const f = (x: number): string => x.toFixed(2);
-  const { loadavg } = await import('node:os');
-  console.log(`signal: ${r.audioSeconds.toFixed(1)} s of ${source} at ${srIn} Hz, pushed in ${chunk}-sample (20 ms) chunks`);
-  console.log(`model: ${modelDesc}; backend ${backend}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`engine: window ${engine.window_seconds} s, hop ${engine.hop_seconds.toFixed(4)} s (${engine.hop_samples} samples at ${engine.sr} Hz), VAD off (every window classified)`);
-  console.log(`events: ${r.events} (${r.speechEvents} classified)`);
-  console.log(
-    `hop pushes (window + model): n=${r.hopMs.length} p10 ${f(percentile(r.hopMs, 10))} ms  p50 ${f(percentile(r.hopMs, 50))} ms  ` +
-      `p99 ${f(percentile(r.hopMs, 99))} ms  max ${f(Math.max(...r.hopMs))} ms  (p10 ≈ the cost when no other process competes for the core)`,
-  );
+  const median = (xs: number[]): number => percentile(xs, 50);
+  const range = (xs: number[], d = 2): string => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
   const q = (xs: number[]): string => `${f(percentile(xs, 10))} / ${f(percentile(xs, 50))} / ${f(percentile(xs, 99))}`;
+  const e = steady.engine;
+  const hops = (x: RunResult): number[] => x.r.hopMs;
+  console.log(`signal: ${steady.r.audioSeconds.toFixed(1)} s of ${source} at ${srIn} Hz, pushed in ${Math.round(0.02 * srIn)}-sample (20 ms) chunks`);
+  console.log(`model: ${steady.desc}; backend ${backend}; load average ${load0.toFixed(2)} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
+  console.log(`engine: window ${e.window_seconds} s, hop ${e.hop_seconds.toFixed(4)} s (${e.hop_samples} samples at ${e.sr} Hz), VAD off (every window classified); ${steady.r.events} events`);
+  console.log(`fresh process + warm-up (as \`ser listen\` / \`ser stream --raw\`), ${runs} runs, one process at a time:`);
+  const w0 = warm.map((x) => x.warmup!);
+  console.log(`  warm-up: ${range(w0.map((w) => w.ms), 0)} ms for ${w0[0].seconds} s of synthetic audio (${w0[0].hops} hops), once per engine, before the first sample`);
+  for (const [k, x] of warm.entries()) {
+    console.log(
+      `  run ${k + 1}: hop p10 ${f(percentile(hops(x), 10))}  p50 ${f(percentile(hops(x), 50))}  p99 ${f(percentile(hops(x), 99))}  max ${f(Math.max(...hops(x)))} ms; ` +
+        `first 3 hops ${hops(x).slice(0, 3).map(f).join(' ')} ms; rtf ${x.r.rtf.toFixed(4)}, cpu_rtf ${(x.cpuMs / 1000 / x.r.audioSeconds).toFixed(4)}`,
+    );
+  }
+  const all = warm.flatMap(hops);
+  console.log(`  split over all runs p10 / p50 / p99: resampling + window features ${q(warm.flatMap((x) => x.split.features))} ms, model ${q(warm.flatMap((x) => x.split.model))} ms, normalisation + smoothing ${q(warm.flatMap((x) => x.split.rest))} ms`);
+  console.log(`  other pushes (buffer + resampler + frames computed ahead): p50 ${f(percentile(warm.flatMap((x) => x.r.otherMs), 50))} ms  p99 ${f(percentile(warm.flatMap((x) => x.r.otherMs), 99))} ms`);
+  console.log(`fresh process without warm-up (--no-warmup), ${runs} runs: hop p99 ${cold.map((x) => f(percentile(hops(x), 99))).join(' / ')} ms, max ${cold.map((x) => f(Math.max(...hops(x)))).join(' / ')} ms, first 3 hops (run 1) ${hops(cold[0]).slice(0, 3).map(f).join(' ')} ms, rtf ${cold.map((x) => x.r.rtf.toFixed(4)).join(' / ')}`);
   console.log(
-    `  split p10 / p50 / p99: resampling + window features ${q(split.features)} ms, model ${q(split.model)} ms, z-score + smoothing ${q(split.rest)} ms`,
+    `steady state (third stream in one process): hop p10 ${f(percentile(hops(steady), 10))}  p50 ${f(percentile(hops(steady), 50))}  p99 ${f(percentile(hops(steady), 99))}  max ${f(Math.max(...hops(steady)))} ms; rtf ${steady.r.rtf.toFixed(4)}  (p10 ≈ the cost when no other process competes for the core)`,
   );
-  console.log(`  first hop (a full window: all of its frames computed): ${f(r.hopMs[0])} ms`);
-  if (srIn !== engine.sr) console.log(`  streaming resampler alone: ${f(resampleMs)} ms per hop of audio (amortised over all pushes)`);
-  console.log(`other pushes (buffer + resampler): n=${r.otherMs.length} p50 ${f(percentile(r.otherMs, 50))} ms  p99 ${f(percentile(r.otherMs, 99))} ms`);
-  console.log(`processing ${f(r.totalMs)} ms for ${r.audioSeconds.toFixed(1)} s of audio (process cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms)`);
-  // wall-clock figures suffer when other processes share the cores; the CPU figure does less
-  console.log(`cpu_rtf ${((cpu.user + cpu.system) / 1000 / 1000 / r.audioSeconds).toFixed(4)}  (process CPU time ÷ audio time; includes GC and tfjs threads)`);
-  console.log(
-    `cold process (first stream, before the warm-up): hop p50 ${f(percentile(cold.hopMs, 50))} ms  p99 ${f(percentile(cold.hopMs, 99))} ms  ` +
-      `max ${f(Math.max(...cold.hopMs))} ms  rtf ${cold.rtf.toFixed(4)}  (the lines below are the steady state: third stream in the process)`,
-  );
-  console.log(`node_hop_p99_cold_ms ${f(percentile(cold.hopMs, 99))}`);
-  console.log(`node_rtf ${r.rtf.toFixed(4)}`);
-  console.log(`node_hop_p50_ms ${f(percentile(r.hopMs, 50))}`);
-  console.log(`node_hop_p99_ms ${f(percentile(r.hopMs, 99))}`);
+  console.log(`node_warmup_ms ${f(median(w0.map((w) => w.ms)))}`);
+  console.log(`node_hop_p99_cold_ms ${f(median(cold.map((x) => percentile(hops(x), 99))))}`);
+  console.log(`node_hop_p99_steady_ms ${f(percentile(hops(steady), 99))}`);
+  console.log(`node_rtf ${median(warm.map((x) => x.r.rtf)).toFixed(4)}`);
+  console.log(`node_hop_p50_ms ${f(percentile(all, 50))}`);
+  console.log(`node_hop_p99_ms ${f(median(warm.map((x) => percentile(hops(x), 99))))}  (median of the runs' p99; range ${range(warm.map((x) => percentile(hops(x), 99)))})`);
   if (!args.includes('--no-browser')) {
     const { runBrowserStreamBench } = await import('./stream-browser.js');
     const { CHROMIUM } = await import('../test/web/harness.js');
@@ -252,7 +337,7 @@ async function main(): Promise<void> {
       console.log(`browser: skipped (${CHROMIUM} is missing)`);
     } else {
       const b = await runBrowserStreamBench({ seconds, sr_in: srIn });
-      console.log(`browser (${b.backend}, ${b.threads} thread${b.threads === 1 ? '' : 's'}): hop p50 ${f(b.hop_p50_ms)} ms, p99 ${f(b.hop_p99_ms)} ms; resampling + features p50 ${f(b.features_p50_ms)} ms, model p50 ${f(b.model_p50_ms)} ms; rtf ${b.real_time_factor.toFixed(4)}; renderer CPU share ${b.cpu_share.toFixed(2)}`);
+      console.log(`browser (${b.backend}, ${b.threads} thread${b.threads === 1 ? '' : 's'}): warm-up ${b.warmup_ms.toFixed(0)} ms; hop p50 ${f(b.hop_p50_ms)} ms, p99 ${f(b.hop_p99_ms)} ms; resampling + features p50 ${f(b.features_p50_ms)} ms, model p50 ${f(b.model_p50_ms)} ms; rtf ${b.real_time_factor.toFixed(4)}; renderer CPU share ${b.cpu_share.toFixed(2)}`);
       console.log(`browser_hop_p99_ms ${f(b.hop_p99_ms)}`);
     }
   }

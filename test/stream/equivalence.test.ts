@@ -69,7 +69,7 @@ test('default config, 3 s windows, 0.5 s hop: every window of a RAVDESS clip equ
   // batches of 4 frames as their samples arrive (the default)
   const byMode: StreamFeatureWindow[][] = [];
   for (const precompute_frames of [0, undefined]) {
-    const ex = new StreamFeatureExtractor({ config: c, window_samples: 3 * sr, hop_frames: hopFrames, precompute_frames });
+    const ex: StreamFeatureExtractor = new StreamFeatureExtractor({ config: c, window_samples: 3 * sr, hop_frames: hopFrames, precompute_frames });
     assert.ok(ex.incremental);
     const wins = streamWindows(ex, y, 7, 5000);
     byMode.push(wins);
@@ -81,7 +81,7 @@ test('default config, 3 s windows, 0.5 s hop: every window of a RAVDESS clip equ
     // each stream frame's STFT was computed once: windows after the first add only hop_frames new
     // frames plus their recomputed edge frames (2 at the start, 2 at the end with n_fft 2048)
     const edges = ex.nFrames - (Math.floor((3 * sr - 1024) / 512) - 2 + 1);
-    const expected = ex.nFrames + (regular.length - 1) * (hopFrames + edges);
+    const expected: number = ex.nFrames + (regular.length - 1) * (hopFrames + edges);
     if (precompute_frames === 0) assert.equal(ex.stftFrames, expected);
     else {
       // plus, computed ahead, the frames of the window that never completed (fewer than a hop's)

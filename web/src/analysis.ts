@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../../src/model/backend.js';
 import { loadBundleFromUrl, type ModelBundle } from '../../src/model/bundle.js';
-import { createEmotionStream, type EmotionStream, type StreamEvent } from '../../src/stream/index.js';
+import { createEmotionStream, type EmotionStream, type StreamEvent, type WarmupReport } from '../../src/stream/index.js';
 import { SerError } from '../../src/errors.js';
 import { loadFeatureWasm } from '../../src/features/index.js';
 
@@ -81,6 +81,15 @@ export const STREAM_HOP_SECONDS = 0.5;
  */
 export function newStream(bundle: ModelBundle, srIn: number, speaker?: EmotionStream['speaker']): EmotionStream {
   return createEmotionStream({ bundle, sr_in: Math.round(srIn), hop_seconds: STREAM_HOP_SECONDS, smoothing: { type: 'ema', alpha: 0.5 }, speaker: speaker ?? undefined });
+}
+
+/**
+ * Warms the streaming code up once for this thread (EmotionStream.warmup on a throw-away engine at
+ * `srIn`): the optimised code and tfjs's kernel set-up serve every later engine, so a live
+ * session's first hops are as fast as its later ones. Blocks the calling thread for about a second.
+ */
+export function warmUp(bundle: ModelBundle, srIn = 48000): WarmupReport {
+  return newStream(bundle, srIn).warmup();
 }
 
 /**

@@ -10,7 +10,7 @@
  *      {type: 'file', id, y, sr}                     → {type: 'file-events', id, events, fraction, done}
  * Errors of a live session or a file: {type: 'live-error', session, message} / {type: 'file-error', id, message}.
  */
-import { startBackend, loadModel, newStream, type ModelBundle, type EmotionStream, type StreamEvent } from './analysis.js';
+import { startBackend, loadModel, newStream, warmUp, type ModelBundle, type EmotionStream, type StreamEvent } from './analysis.js';
 
 export interface WorkerMeta {
   labels: string[];
@@ -57,6 +57,8 @@ self.onmessage = async (e: MessageEvent) => {
       try {
         const backend = await startBackend(m.wasmBase as string);
         bundle = await loadModel(m.modelUrl as string);
+        // before 'ready': the first hops of the first live session are then as fast as the later ones
+        warmUp(bundle);
         const meta: WorkerMeta = { labels: bundle.meta.labels, sample_rate: bundle.meta.sample_rate, clip_seconds: bundle.meta.clip_seconds, source: bundle.source, normalization: bundle.meta.normalization.mode };
         post({ type: 'ready', meta, backend });
       } catch (err) {

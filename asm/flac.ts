@@ -214,7 +214,45 @@ function residual(x: usize, blockSize: i32, order: i32): bool {
     const table = k < RICE_K ? riceTable(k) : 0;
     while (o < oe) {
       if (table) {
-        // Up to three codes per table lookup while three more samples fit in the partition.
+        // Up to three codes per table lookup while three more samples fit in the partition; one
+        // refill serves four lookups (at most 4 · RICE_BITS ≤ 56 − RICE_BITS bits).
+        while (o + 48 <= oe) {
+          lb |= load<u64>(lp) >>> <u64>lc;
+          lp -= <usize>((63 - lc) >>> 3);
+          lc |= 56;
+          let e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
+          if ((e & 3) == 0) break; // a code longer than the table's bits (or a large value)
+          store<i32>(o, (e << 16) >> 24);
+          store<i32>(o, (e << 8) >> 24, 4);
+          store<i32>(o, e >> 24, 8);
+          lb <<= <u64>((e >>> 2) & 63);
+          lc -= (e >>> 2) & 63;
+          o += <usize>(e & 3) << 2;
+          e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
+          if ((e & 3) == 0) break;
+          store<i32>(o, (e << 16) >> 24);
+          store<i32>(o, (e << 8) >> 24, 4);
+          store<i32>(o, e >> 24, 8);
+          lb <<= <u64>((e >>> 2) & 63);
+          lc -= (e >>> 2) & 63;
+          o += <usize>(e & 3) << 2;
+          e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
+          if ((e & 3) == 0) break;
+          store<i32>(o, (e << 16) >> 24);
+          store<i32>(o, (e << 8) >> 24, 4);
+          store<i32>(o, e >> 24, 8);
+          lb <<= <u64>((e >>> 2) & 63);
+          lc -= (e >>> 2) & 63;
+          o += <usize>(e & 3) << 2;
+          e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
+          if ((e & 3) == 0) break;
+          store<i32>(o, (e << 16) >> 24);
+          store<i32>(o, (e << 8) >> 24, 4);
+          store<i32>(o, e >> 24, 8);
+          lb <<= <u64>((e >>> 2) & 63);
+          lc -= (e >>> 2) & 63;
+          o += <usize>(e & 3) << 2;
+        }
         while (o + 12 <= oe) {
           if (lc < RICE_BITS) {
             lb |= load<u64>(lp) >>> <u64>lc;
@@ -223,7 +261,7 @@ function residual(x: usize, blockSize: i32, order: i32): bool {
           }
           const e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
           const n = e & 3;
-          if (n == 0) break; // a code longer than the table's bits (or a large value)
+          if (n == 0) break;
           store<i32>(o, (e << 16) >> 24);
           store<i32>(o, (e << 8) >> 24, 4);
           store<i32>(o, e >> 24, 8);
@@ -342,9 +380,9 @@ function restoreFixed(x: usize, n: i32, order: i32): void {
 }
 
 // @ts-ignore: decorator
-@inline function tap(xi: usize, d: i32): v128 {
+@inline function tap(xi: usize, d: i32, cv: v128): v128 {
   // splat(x[i − 1 − d]) · (c[d], c[d+1], c[d+2], c[d+3])
-  return i32x4.mul(v128.load32_splat(xi - 4 - (<usize>d << 2)), v128.load(CVEC + (<usize>d << 4)));
+  return i32x4.mul(v128.load32_splat(xi - 4 - (<usize>d << 2)), cv);
 }
 
 /**
@@ -366,16 +404,26 @@ function restoreFixed(x: usize, n: i32, order: i32): void {
   if (i + 4 > n) return i;
   let l1 = load<i32>(x + (<usize>(i - 1) << 2));
   let l2 = load<i32>(x + (<usize>(i - 2) << 2));
+  const v2 = v128.load(CVEC + 32);
+  const v3 = v128.load(CVEC + 48);
+  const v4 = v128.load(CVEC + 64);
+  const v5 = v128.load(CVEC + 80);
+  const v6 = v128.load(CVEC + 96);
+  const v7 = v128.load(CVEC + 112);
+  const v8 = v128.load(CVEC + 128);
+  const v9 = v128.load(CVEC + 144);
+  const v10 = v128.load(CVEC + 160);
+  const v11 = v128.load(CVEC + 176);
   for (; i + 4 <= n; i += 4) {
     const xi = x + (<usize>i << 2);
-    let acc = i32x4.add(tap(xi, 3), tap(xi, 2));
+    let acc = i32x4.add(tap(xi, 3, v3), tap(xi, 2, v2));
     if (T > 4) {
-      acc = i32x4.add(acc, i32x4.add(tap(xi, 7), tap(xi, 6)));
-      acc = i32x4.add(acc, i32x4.add(tap(xi, 5), tap(xi, 4)));
+      acc = i32x4.add(acc, i32x4.add(tap(xi, 7, v7), tap(xi, 6, v6)));
+      acc = i32x4.add(acc, i32x4.add(tap(xi, 5, v5), tap(xi, 4, v4)));
     }
     if (T > 8) {
-      acc = i32x4.add(acc, i32x4.add(tap(xi, 11), tap(xi, 10)));
-      acc = i32x4.add(acc, i32x4.add(tap(xi, 9), tap(xi, 8)));
+      acc = i32x4.add(acc, i32x4.add(tap(xi, 11, v11), tap(xi, 10, v10)));
+      acc = i32x4.add(acc, i32x4.add(tap(xi, 9, v9), tap(xi, 8, v8)));
     }
     const x0 = load<i32>(xi) + (((i32x4.extract_lane(acc, 0) + c1 * l2) + c0 * l1) >> s);
     store<i32>(xi, x0);

@@ -114,8 +114,12 @@ export interface WarmupReport {
   ms: number;
 }
 
-/** Default warm-up length (seconds of synthetic audio); see `EmotionStream.warmup`. */
-export const WARMUP_SECONDS = 30;
+/**
+ * Default warm-up length (seconds of synthetic audio; ~117 hops at the default 0.5-s hop); see
+ * `EmotionStream.warmup`. Measured with models/default in fresh processes: after 30 s the first
+ * hops still cost ~1.4× the steady state in CPU, after 60 s ~1.1×; without warm-up 2–10×.
+ */
+export const WARMUP_SECONDS = 60;
 
 export interface EmotionStream {
   /** Pushes mono samples at sr_in (any length, including 0 and 1); returns the events completed. */
@@ -128,7 +132,7 @@ export interface EmotionStream {
    * engine with this engine's options (its classifier is called for every hop; no onWindow, no
    * voice-activity gate, a fresh speaker estimate). This engine's state is unchanged; call it
    * before the first push. Synchronous: blocks for roughly `seconds` × the real-time factor of a
-   * cold process (a few hundred ms for the default).
+   * cold process (about a second of CPU for the default with a default-size model).
    */
   warmup(seconds?: number): WarmupReport;
   readonly labels: string[];
@@ -350,7 +354,9 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
 /**
  * A deterministic speech-like signal of n samples at sr (for warm-ups): a harmonic voice with a
  * gliding pitch (90–330 Hz), a 4-Hz syllable envelope, breath noise, and a level between about
- * −40 and −10 dBFS, so that every feature path (tuning, contrast, the top-db clip) sees varied input.
+ * −45 and −10 dBFS, so that every feature path (tuning, contrast, the top-db clip) sees varied
+ * input, with 1.5 s of digital silence every 30 s (from 12 s on: all-zero frames take their own
+ * branches, e.g. the unscaled chroma of a silent frame, which the optimised code must have seen).
  */
 export function warmupSignal(n: number, sr: number): Float32Array {
   const y = new Float32Array(n);
@@ -366,7 +372,8 @@ export function warmupSignal(n: number, sr: number): Float32Array {
     const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t + Math.sin(2 * Math.PI * 0.3 * t));
     const level = 0.02 + 0.2 * (0.5 + 0.5 * Math.sin(2 * Math.PI * 0.11 * t));
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    y[i] = level * (env * v * 0.5 + 0.05 * (seed / 2 ** 32 - 0.5));
+    const silent = t % 30 >= 12 && t % 30 < 13.5;
+    y[i] = silent ? 0 : level * (env * v * 0.5 + 0.05 * (seed / 2 ** 32 - 0.5));
   }
   return y;
 }

@@ -154,9 +154,9 @@ function unary(): i32 {
 // ---- residual -----------------------------------------------------------------------------------
 /**
  * Multi-code Rice table for parameter k < RICE_K: entry b (the next RICE_BITS bits of the stream)
- * holds how many whole codes (0–3) those bits start with (bits 0–1), the bits they take (bits
- * 2–7) and their zig-zag-decoded values as int8 at bits 8, 16 and 24 (a code whose value does not
- * fit in int8 ends the entry).
+ * holds the bits taken by the whole codes those bits start with (bits 0–5: a 64-bit shift by the
+ * entry consumes them), how many codes (0–3, bits 6–7) and their zig-zag-decoded values as int8
+ * at bits 8, 16 and 24 (a code whose value does not fit in int8 ends the entry).
  */
 function riceTable(k: i32): usize {
   const t = RICE + (<usize>k << (RICE_BITS + 2));
@@ -177,7 +177,7 @@ function riceTable(k: i32): usize {
       pos += q + 1 + k;
       n++;
     }
-    store<u32>(t + (<usize>b << 2), e | <u32>n | (<u32>pos << 2));
+    store<u32>(t + (<usize>b << 2), e | <u32>pos | (<u32>n << 6));
   }
   riceBuilt |= 1 << k;
   return t;
@@ -220,38 +220,39 @@ function residual(x: usize, blockSize: i32, order: i32): bool {
           lb |= load<u64>(lp) >>> <u64>lc;
           lp -= <usize>((63 - lc) >>> 3);
           lc |= 56;
-          let e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
-          if ((e & 3) == 0) break; // a code longer than the table's bits (or a large value)
-          store<i32>(o, (e << 16) >> 24);
-          store<i32>(o, (e << 8) >> 24, 4);
-          store<i32>(o, e >> 24, 8);
-          lb <<= <u64>((e >>> 2) & 63);
-          lc -= (e >>> 2) & 63;
-          o += <usize>(e & 3) << 2;
+          let e: i32;
           e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
-          if ((e & 3) == 0) break;
+          if ((e & 0xc0) == 0) break; // a code longer than the table's bits (or a large value)
           store<i32>(o, (e << 16) >> 24);
           store<i32>(o, (e << 8) >> 24, 4);
           store<i32>(o, e >> 24, 8);
-          lb <<= <u64>((e >>> 2) & 63);
-          lc -= (e >>> 2) & 63;
-          o += <usize>(e & 3) << 2;
+          lb <<= <u64>e; // by e & 63
+          lc -= e & 63;
+          o += <usize>(e >> 4) & 12;
           e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
-          if ((e & 3) == 0) break;
+          if ((e & 0xc0) == 0) break; // a code longer than the table's bits (or a large value)
           store<i32>(o, (e << 16) >> 24);
           store<i32>(o, (e << 8) >> 24, 4);
           store<i32>(o, e >> 24, 8);
-          lb <<= <u64>((e >>> 2) & 63);
-          lc -= (e >>> 2) & 63;
-          o += <usize>(e & 3) << 2;
+          lb <<= <u64>e; // by e & 63
+          lc -= e & 63;
+          o += <usize>(e >> 4) & 12;
           e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
-          if ((e & 3) == 0) break;
+          if ((e & 0xc0) == 0) break; // a code longer than the table's bits (or a large value)
           store<i32>(o, (e << 16) >> 24);
           store<i32>(o, (e << 8) >> 24, 4);
           store<i32>(o, e >> 24, 8);
-          lb <<= <u64>((e >>> 2) & 63);
-          lc -= (e >>> 2) & 63;
-          o += <usize>(e & 3) << 2;
+          lb <<= <u64>e; // by e & 63
+          lc -= e & 63;
+          o += <usize>(e >> 4) & 12;
+          e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
+          if ((e & 0xc0) == 0) break; // a code longer than the table's bits (or a large value)
+          store<i32>(o, (e << 16) >> 24);
+          store<i32>(o, (e << 8) >> 24, 4);
+          store<i32>(o, e >> 24, 8);
+          lb <<= <u64>e; // by e & 63
+          lc -= e & 63;
+          o += <usize>(e >> 4) & 12;
         }
         while (o + 12 <= oe) {
           if (lc < RICE_BITS) {
@@ -259,16 +260,15 @@ function residual(x: usize, blockSize: i32, order: i32): bool {
             lp -= <usize>((63 - lc) >>> 3);
             lc |= 56;
           }
-          const e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
-          const n = e & 3;
-          if (n == 0) break;
+          let e: i32;
+          e = load<i32>(table + <usize>((lb >>> <u64>(64 - RICE_BITS)) << 2));
+          if ((e & 0xc0) == 0) break;
           store<i32>(o, (e << 16) >> 24);
           store<i32>(o, (e << 8) >> 24, 4);
           store<i32>(o, e >> 24, 8);
-          const len = (e >>> 2) & 63;
-          lb <<= <u64>len;
-          lc -= len;
-          o += <usize>n << 2;
+          lb <<= <u64>e; // by e & 63
+          lc -= e & 63;
+          o += <usize>(e >> 4) & 12;
         }
         if (o >= oe) break;
       }

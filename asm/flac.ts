@@ -3,8 +3,8 @@
 //
 // The JS side (src/audio/flac-wasm.ts) owns the memory (fixed size, never grown): tables built by
 // init(), an input window holding bytes [winStart, winStart + winLen) of the file followed by 32
-// zero bytes, room for its byte-reversed copy, and an output region of nc channels × chanCap samples. decodeFrames() decodes whole
-// frames from the window start into the output (as int32, then scaled to float32 in place) until
+// zero bytes, room for its byte-reversed copy, and an output region of nc channels × chanCap
+// samples. decodeFrames() decodes whole frames from the window start into the output (as int32, then scaled to float32 in place) until
 // the file ends (END), the next frame needs more input or output room (MORE), or something is
 // wrong (ERROR). It mirrors every check of the JS decoder (src/audio/flac.ts), so that a stream
 // the JS decoder rejects is never accepted here; on ERROR the JS side re-runs its own decoder,
@@ -14,6 +14,10 @@
 // predictors, wasted bits and stereo decorrelation wrap modulo 2^32 (Int32Array stores); LPC uses
 // wrapping int32 sums under the JS decoder's rule (Σ|coef| · 2^(sbps−1) < 2^31 and order ≤ 12),
 // else exact int64 sums.
+//
+// Speed (RAVDESS, 48 kHz 16-bit speech, ~3.8 bits per residual): Rice codes are read through a
+// 64-bit bit buffer, up to three per lookup in a 4 kB table per Rice parameter; LPC runs four
+// outputs per step with SIMD for the older taps; CRC-16 by slicing-by-8.
 
 const END: i32 = 0;
 const MORE: i32 = 1;

@@ -1,5 +1,9 @@
 /**
- * FLAC decoder written for this project (browser-safe: typed arrays only).
+ * FLAC decoder written for this project (browser-safe: typed arrays only). decodeFlac runs the
+ * WebAssembly frame decoder (asm/flac.ts via src/audio/flac-wasm.ts, ~2.5× faster) when it is
+ * available and falls back to the JS decoder below (decodeFlacJs) otherwise — and for every stream
+ * the wasm decoder does not accept, so all errors and their messages come from the JS decoder.
+ * Both give bit-identical samples.
  *
  * Implements the FLAC format (RFC 9639): STREAMINFO, frame headers with UTF-8-coded numbers,
  * CRC-8 (header) and CRC-16 (frame) checks, CONSTANT / VERBATIM / FIXED / LPC subframes, wasted

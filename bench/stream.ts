@@ -140,7 +140,8 @@ interface RunResult {
   r: StreamBenchResult;
   split: { features: number[]; model: number[]; rest: number[] };
   cpuMs: number;
-  warmup: { ms: number; hops: number; seconds: number } | null;
+  /** The warm-up before the stream (wall ms, hops, audio seconds, process CPU ms), if any. */
+  warmup: { ms: number; hops: number; seconds: number; cpuMs: number } | null;
   desc: string;
   engine: { window_seconds: number; hop_seconds: number; hop_samples: number; sr: number };
 }
@@ -172,7 +173,12 @@ async function measureStream(parts: ModelParts, signal: Float32Array, srIn: numb
   const chunk = Math.round(0.02 * srIn);
   for (let k = 0; k < passes; k++) benchStream(createEmotionStream(engineOpts), signal, chunk, srIn);
   const engine = createEmotionStream(engineOpts);
-  const warmup = warmupSeconds === null ? null : engine.warmup(warmupSeconds);
+  const wcpu0 = process.cpuUsage();
+  const warmup = warmupSeconds === null ? null : { ...engine.warmup(warmupSeconds), cpuMs: 0 };
+  if (warmup) {
+    const c = process.cpuUsage(wcpu0);
+    warmup.cpuMs = (c.user + c.system) / 1000;
+  }
   timing = true;
   const cpu0 = process.cpuUsage();
   const r = benchStream(engine, signal, chunk, srIn, (t) => (pushStart = t));
@@ -310,7 +316,7 @@ async function main(): Promise<void> {
   console.log(`engine: window ${e.window_seconds} s, hop ${e.hop_seconds.toFixed(4)} s (${e.hop_samples} samples at ${e.sr} Hz), VAD off (every window classified); ${steady.r.events} events`);
   console.log(`fresh process + warm-up (as \`ser listen\` / \`ser stream --raw\`), ${runs} runs, one process at a time:`);
   const w0 = warm.map((x) => x.warmup!);
-  console.log(`  warm-up: ${range(w0.map((w) => w.ms), 0)} ms for ${w0[0].seconds} s of synthetic audio (${w0[0].hops} hops), once per engine, before the first sample`);
+  console.log(`  warm-up: ${range(w0.map((w) => w.ms), 0)} ms (process CPU ${range(w0.map((w) => w.cpuMs), 0)} ms) for ${w0[0].seconds} s of synthetic audio (${w0[0].hops} hops), once per engine, before the first sample`);
   for (const [k, x] of warm.entries()) {
     console.log(
       `  run ${k + 1}: hop p10 ${f(percentile(hops(x), 10))}  p50 ${f(percentile(hops(x), 50))}  p99 ${f(percentile(hops(x), 99))}  max ${f(Math.max(...hops(x)))} ms; ` +

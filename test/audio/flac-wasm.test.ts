@@ -108,6 +108,41 @@ test('small input windows and output blocks (refills between and inside frames) 
   }
 });
 
+test('unknown total length, a stream at an offset, a trailing ID3v1 tag: decoded by wasm, as by JS', () => {
+  const base = new Uint8Array(readFileSync(flacFixture('s16-stereo')));
+  // STREAMINFO total samples (36 bits from byte 8 + 13 of the block, i.e. 4 bits of byte 21, bytes 22–25) zeroed.
+  const unknown = base.slice();
+  unknown[21] &= 0xf0;
+  unknown.fill(0, 22, 26);
+  assert.equal(decodeFlacJs(unknown, 'u.flac').info.totalSamples, 0);
+  checkWasm(unknown, 'unknown length');
+  // Output buffers then start at 65536 samples per channel: a longer stream grows them.
+  if (hasRavdess) {
+    const long = new Uint8Array(readFileSync(RAVDESS + 'Actor_03/03-01-03-02-01-01-03.flac'));
+    long[21] &= 0xf0;
+    long.fill(0, 22, 26);
+    assert.ok(decodeFlacJs(long, 'long.flac').channels[0].length > 65536);
+    checkWasm(long, 'unknown length, > 65536 samples');
+    setFlacWasmLimits(0, 4096);
+    try {
+      checkWasm(long, 'unknown length, output in blocks of 4096');
+    } finally {
+      setFlacWasmLimits();
+    }
+  }
+  const tagged = new Uint8Array(base.length + 128);
+  tagged.set(base);
+  tagged.set([0x54, 0x41, 0x47], base.length);
+  checkWasm(tagged, 'ID3v1 tag');
+  // A stream after 100 other bytes (as after an ID3v2 tag): decodeFlac(bytes, file, 100).
+  const shifted = new Uint8Array(base.length + 100);
+  shifted.set(base, 100);
+  const before = flacWasmStats.decoded;
+  const w = decodeFlac(shifted, 'shifted.flac', 100);
+  assert.equal(flacWasmStats.decoded, before + 1);
+  sameSamples(w.channels, decodeFlacJs(base, 'x.flac').channels, 'at offset 100');
+});
+
 test('a window smaller than a frame: the JS decoder answers (same samples)', () => {
   const bytes = new Uint8Array(readFileSync(flacFixture('s16-stereo')));
   setFlacWasmLimits(64, 0);

@@ -502,39 +502,83 @@ let C_HMIN: f32 = 0;
   if (v > C_HMIN) C_HMIN = insertHigh(C_H, q, v);
 }
 
-// The q-th smallest (1 ≤ q ≤ 16) of the 16 lanes of a, b, c, d (no NaN): the largest lane value
-// with fewer than q lanes strictly below it. tmp: 64 bytes of scratch.
+// ---- sorting 16 f32 lanes (no NaN) with a SIMD network ------------------------------------------
+
+// [x3, x2, x1, x0]
+// @ts-ignore: decorator
+@inline function rev4(x: v128): v128 {
+  return v128.shuffle<f32>(x, x, 3, 2, 1, 0);
+}
+
+// Sorts a bitonic sequence of 4 lanes ascending (half-cleaners at distance 2, then 1).
+// @ts-ignore: decorator
+@inline function bitonic4(x: v128): v128 {
+  let y = v128.shuffle<f32>(x, x, 2, 3, 0, 1);
+  x = v128.shuffle<f32>(f32x4.pmin(x, y), f32x4.pmax(x, y), 0, 1, 6, 7);
+  y = v128.shuffle<f32>(x, x, 1, 0, 3, 2);
+  return v128.shuffle<f32>(f32x4.pmin(x, y), f32x4.pmax(x, y), 0, 5, 2, 7);
+}
+
+/**
+ * The 16 lanes of a, b, c, d sorted ascending into tmp (64 bytes): columns sorted across the
+ * four vectors, a transpose (each vector then sorted), and bitonic merges 4 + 4 → 8, 8 + 8 → 16.
+ */
+function sort16(a: v128, b: v128, c: v128, d: v128, tmp: usize): void {
+  // sort each lane across a ≤ b ≤ c ≤ d
+  let t = f32x4.pmin(a, b);
+  b = f32x4.pmax(a, b);
+  a = t;
+  t = f32x4.pmin(c, d);
+  d = f32x4.pmax(c, d);
+  c = t;
+  t = f32x4.pmin(a, c);
+  c = f32x4.pmax(a, c);
+  a = t;
+  t = f32x4.pmin(b, d);
+  d = f32x4.pmax(b, d);
+  b = t;
+  t = f32x4.pmin(b, c);
+  c = f32x4.pmax(b, c);
+  b = t;
+  // transpose: r_l = [a_l, b_l, c_l, d_l], each sorted
+  const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  const r0 = v128.shuffle<f32>(t0, t2, 0, 1, 4, 5);
+  const r1 = rev4(v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  const r2 = v128.shuffle<f32>(t1, t3, 0, 1, 4, 5);
+  const r3 = rev4(v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+  // 4 + 4 → 8: (A0, A1) from r0, r1 and (B0, B1) from r2, r3
+  const A0 = bitonic4(f32x4.pmin(r0, r1));
+  const A1 = bitonic4(f32x4.pmax(r0, r1));
+  const B0 = bitonic4(f32x4.pmin(r2, r3));
+  const B1 = bitonic4(f32x4.pmax(r2, r3));
+  // 8 + 8 → 16: against B reversed, then half-cleaners at distance 4, 2, 1
+  const rb1 = rev4(B1);
+  const rb0 = rev4(B0);
+  const L0 = f32x4.pmin(A0, rb1);
+  const L1 = f32x4.pmin(A1, rb0);
+  const H0 = f32x4.pmax(A0, rb1);
+  const H1 = f32x4.pmax(A1, rb0);
+  v128.store(tmp, bitonic4(f32x4.pmin(L0, L1)));
+  v128.store(tmp, bitonic4(f32x4.pmax(L0, L1)), 16);
+  v128.store(tmp, bitonic4(f32x4.pmin(H0, H1)), 32);
+  v128.store(tmp, bitonic4(f32x4.pmax(H0, H1)), 48);
+}
+
+// The q-th smallest (1 ≤ q ≤ 16) of the 16 lanes of a, b, c, d (no NaN). tmp: 64 bytes of scratch.
 // @ts-ignore: decorator
 @inline function kthSmallest16(a: v128, b: v128, c: v128, d: v128, q: i32, tmp: usize): f32 {
-  v128.store(tmp, a);
-  v128.store(tmp, b, 16);
-  v128.store(tmp, c, 32);
-  v128.store(tmp, d, 48);
-  let best: f32 = -Infinity;
-  for (let i = 0; i < 16; i++) {
-    const v = load<f32>(tmp + (<usize>i << 2));
-    const sv = f32x4.splat(v);
-    const below = i32x4.bitmask(f32x4.lt(a, sv)) | (i32x4.bitmask(f32x4.lt(b, sv)) << 4) | (i32x4.bitmask(f32x4.lt(c, sv)) << 8) | (i32x4.bitmask(f32x4.lt(d, sv)) << 12);
-    best = select<f32>(v, best, (<i32>popcnt(below) < q) & (v > best)); // branch-free
-  }
-  return best;
+  sort16(a, b, c, d, tmp);
+  return load<f32>(tmp + (<usize>(q - 1) << 2));
 }
 
 // The q-th largest (1 ≤ q ≤ 16) of the 16 lanes of a, b, c, d (no NaN).
 // @ts-ignore: decorator
 @inline function kthLargest16(a: v128, b: v128, c: v128, d: v128, q: i32, tmp: usize): f32 {
-  v128.store(tmp, a);
-  v128.store(tmp, b, 16);
-  v128.store(tmp, c, 32);
-  v128.store(tmp, d, 48);
-  let best: f32 = Infinity;
-  for (let i = 0; i < 16; i++) {
-    const v = load<f32>(tmp + (<usize>i << 2));
-    const sv = f32x4.splat(v);
-    const above = i32x4.bitmask(f32x4.gt(a, sv)) | (i32x4.bitmask(f32x4.gt(b, sv)) << 4) | (i32x4.bitmask(f32x4.gt(c, sv)) << 8) | (i32x4.bitmask(f32x4.gt(d, sv)) << 12);
-    best = select<f32>(v, best, (<i32>popcnt(above) < q) & (v < best));
-  }
-  return best;
+  sort16(a, b, c, d, tmp);
+  return load<f32>(tmp + (<usize>(16 - q) << 2));
 }
 
 // Lanes of vector k (candidates 4k .. 4k+3) that come before candidate j: a 4-bit mask.

@@ -221,6 +221,32 @@ test('spectral contrast selections equal a sort on long noisy bands (the SIMD pr
   }
 });
 
+test('spectral contrast selections equal a sort for random bands and q on rows with many ties (SIMD sort of the group extremes, candidate ranking and its insertion fallback)', () => {
+  const r = rng(29);
+  const nb = 1025;
+  const T = 24;
+  const P: Matrix = { rows: T, cols: nb, data: new Float32Array(T * nb) };
+  for (let t = 0; t < T; t++)
+    for (let k = 0; k < nb; k++) {
+      const u = r() + 0.5;
+      // quantised (ties, many equal to a threshold), sparse zeros, or smooth noise, by frame
+      P.data[t * nb + k] = t % 3 === 0 ? Math.floor(u * 6) : t % 3 === 1 ? (u < 0.3 ? 0 : u * u) : u ** 4 / (1 + k / 100);
+    }
+  const M: Matrix = { ...P, data: P.data.map((v) => Math.fround(Math.sqrt(v))) };
+  for (let trial = 0; trial < 40; trial++) {
+    const lo = Math.floor((r() + 0.5) * 500);
+    const len = 64 + Math.floor((r() + 0.5) * (nb - lo - 64));
+    const q = 2 + Math.floor((r() + 0.5) * 15);
+    const bands = [{ lo, len, q }];
+    const want = sortedContrast(M, bands);
+    const sums = wasmContrastSums(P.data, P.rows, nb, bands, true)!;
+    for (let i = 0; i < want.length; i++) {
+      assert.equal(sums[2 * i], want[i][0], `band ${lo}+${len} q ${q}: low sum of frame ${i}`);
+      assert.equal(sums[2 * i + 1], want[i][1], `band ${lo}+${len} q ${q}: high sum of frame ${i}`);
+    }
+  }
+});
+
 test('extractFeatures: the kernel path equals the JS path (short clip, 3 s clip, clip longer than the resident region)', () => {
   const r = rng(17);
   for (const seconds of [0.25, 3, 16]) {

@@ -35,10 +35,10 @@ function sameSamples(a: Float32Array[], b: Float32Array[], what: string): void {
   assert.equal(a.length, b.length, `${what}: channel count`);
   for (let c = 0; c < a.length; c++) {
     assert.equal(a[c].length, b[c].length, `${what}: length of channel ${c}`);
-    for (let i = 0; i < a[c].length; i++) {
-      // Object.is: +0 and −0 differ, NaN equals NaN (neither can occur, but this is exact equality).
-      if (!Object.is(a[c][i], b[c][i])) assert.fail(`${what}: channel ${c} sample ${i}: ${a[c][i]} != ${b[c][i]}`);
-    }
+    // Bit patterns: exact equality (+0 and −0 differ).
+    const x = new Int32Array(a[c].buffer, a[c].byteOffset, a[c].length);
+    const y = new Int32Array(b[c].buffer, b[c].byteOffset, b[c].length);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) assert.fail(`${what}: channel ${c} sample ${i}: ${a[c][i]} != ${b[c][i]}`);
   }
 }
 
@@ -177,7 +177,7 @@ test('mutated files: the wasm path gives the JS decoder’s samples or its exact
   const int = (n: number) => Math.floor(r() * n);
   let errors = 0;
   let same = 0;
-  for (let trial = 0; trial < 400; trial++) {
+  for (let trial = 0; trial < 300; trial++) {
     const base = bases[trial % bases.length];
     let b = base.slice();
     const op = int(5);
@@ -207,6 +207,6 @@ test('mutated files: the wasm path gives the JS decoder’s samples or its exact
     }
   }
   // Most mutations are caught by a CRC; some (bytes after the last frame, or in padding) are not.
-  assert.ok(errors > 200, `${errors} errors`);
-  assert.ok(same > 0 || errors === 400);
+  assert.ok(errors > 150, `${errors} errors`);
+  assert.ok(same > 0 || errors === 300);
 });

@@ -787,10 +787,64 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
 /**
  * raw[t·12 + c] (f64 at out) = Σ_k W[c, k] · S[t, k] for t < T, with W stored bin-major (12 f32 per
  * bin at w) and S frame-major (T × nb f32 at s). Products are summed in f32 over blocks of 64 bins,
- * the block sums in f64 (rounding error below 64·2⁻²⁴ of each value; librosa sums in f32).
+ * the block sums in f64 (rounding error below 64·2⁻²⁴ of each value; librosa sums in f32). Frames
+ * go in pairs, each weight vector loaded once for both.
  */
 export function chromaProject(w: usize, s: usize, out: usize, nb: i32, T: i32): void {
-  for (let t = 0; t < T; t++) {
+  let t = 0;
+  // two frames per pass over the weights (49 kB at n_fft 2048: more than L1 holds); the same
+  // arithmetic, in the same order, for each frame as the one-frame loop below
+  for (; t + 1 < T; t += 2) {
+    let d0 = f64x2.splat(0), d1 = d0, d2 = d0, d3 = d0, d4 = d0, d5 = d0;
+    let e0 = d0, e1 = d0, e2 = d0, e3 = d0, e4 = d0, e5 = d0;
+    let sp = s + (<usize>(t * nb) << 2);
+    const sq = <usize>nb << 2; // second frame at sp + sq
+    let wp = w;
+    for (let k = 0; k < nb; k += 64) {
+      const bend = k + 64 < nb ? k + 64 : nb;
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0;
+      let b0 = a0, b1 = a0, b2 = a0;
+      for (let j = k; j < bend; j++) {
+        const x = v128.load32_splat(sp);
+        const y = v128.load32_splat(sp + sq);
+        const w0 = v128.load(wp), w1 = v128.load(wp, 16), w2 = v128.load(wp, 32);
+        a0 = f32x4.add(a0, f32x4.mul(x, w0));
+        a1 = f32x4.add(a1, f32x4.mul(x, w1));
+        a2 = f32x4.add(a2, f32x4.mul(x, w2));
+        b0 = f32x4.add(b0, f32x4.mul(y, w0));
+        b1 = f32x4.add(b1, f32x4.mul(y, w1));
+        b2 = f32x4.add(b2, f32x4.mul(y, w2));
+        wp += 48;
+        sp += 4;
+      }
+      d0 = f64x2.add(d0, f64x2.promote_low_f32x4(a0));
+      d1 = f64x2.add(d1, f64x2.promote_low_f32x4(v128.shuffle<f32>(a0, a0, 2, 3, 0, 1)));
+      d2 = f64x2.add(d2, f64x2.promote_low_f32x4(a1));
+      d3 = f64x2.add(d3, f64x2.promote_low_f32x4(v128.shuffle<f32>(a1, a1, 2, 3, 0, 1)));
+      d4 = f64x2.add(d4, f64x2.promote_low_f32x4(a2));
+      d5 = f64x2.add(d5, f64x2.promote_low_f32x4(v128.shuffle<f32>(a2, a2, 2, 3, 0, 1)));
+      e0 = f64x2.add(e0, f64x2.promote_low_f32x4(b0));
+      e1 = f64x2.add(e1, f64x2.promote_low_f32x4(v128.shuffle<f32>(b0, b0, 2, 3, 0, 1)));
+      e2 = f64x2.add(e2, f64x2.promote_low_f32x4(b1));
+      e3 = f64x2.add(e3, f64x2.promote_low_f32x4(v128.shuffle<f32>(b1, b1, 2, 3, 0, 1)));
+      e4 = f64x2.add(e4, f64x2.promote_low_f32x4(b2));
+      e5 = f64x2.add(e5, f64x2.promote_low_f32x4(v128.shuffle<f32>(b2, b2, 2, 3, 0, 1)));
+    }
+    const o = out + (<usize>(t * 96));
+    v128.store(o, d0);
+    v128.store(o, d1, 16);
+    v128.store(o, d2, 32);
+    v128.store(o, d3, 48);
+    v128.store(o, d4, 64);
+    v128.store(o, d5, 80);
+    v128.store(o, e0, 96);
+    v128.store(o, e1, 112);
+    v128.store(o, e2, 128);
+    v128.store(o, e3, 144);
+    v128.store(o, e4, 160);
+    v128.store(o, e5, 176);
+  }
+  for (; t < T; t++) {
     let d0 = f64x2.splat(0), d1 = d0, d2 = d0, d3 = d0, d4 = d0, d5 = d0;
     let sp = s + (<usize>(t * nb) << 2);
     let wp = w;

@@ -310,11 +310,16 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
     check(Number.isFinite(seconds) && seconds >= 0, `warm-up seconds must be a number ≥ 0, got ${seconds}`);
     const t0 = performance.now();
     const twin = createEmotionStream({ ...o, warmup: false, speaker: undefined, onWindow: undefined, vad: false });
-    const x = warmupSignal(Math.round(seconds * o.sr_in), o.sr_in);
-    const chunk = Math.max(1, Math.round(0.02 * o.sr_in));
+    const n = Math.round(seconds * o.sr_in);
+    const fill = warmupSource(o.sr_in);
+    const buf = new Float32Array(Math.max(1, Math.round(0.02 * o.sr_in))); // 20-ms chunks (the engine copies them)
     let hops = 0;
-    for (let i = 0; i < x.length; i += chunk) hops += twin.push(x.subarray(i, i + chunk)).length;
-    return { hops, seconds: x.length / o.sr_in, ms: performance.now() - t0 };
+    for (let i = 0; i < n; i += buf.length) {
+      const x = buf.subarray(0, Math.min(buf.length, n - i));
+      fill(x);
+      hops += twin.push(x).length;
+    }
+    return { hops, seconds: n / o.sr_in, ms: performance.now() - t0 };
   };
 
   const engine: EmotionStream = {
@@ -360,20 +365,57 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
  */
 export function warmupSignal(n: number, sr: number): Float32Array {
   const y = new Float32Array(n);
-  let phase = 0;
-  let seed = 0x9e3779b9;
-  for (let i = 0; i < n; i++) {
-    const t = i / sr;
-    const f0 = 210 + 120 * Math.sin(2 * Math.PI * 0.37 * t) * Math.sin(2 * Math.PI * 0.05 * t + 1);
-    phase += (2 * Math.PI * f0) / sr;
-    if (phase > 2 * Math.PI) phase -= 2 * Math.PI;
-    let v = 0;
-    for (let h = 1; h <= 12; h++) v += Math.sin(h * phase) / h;
-    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t + Math.sin(2 * Math.PI * 0.3 * t));
-    const level = 0.02 + 0.2 * (0.5 + 0.5 * Math.sin(2 * Math.PI * 0.11 * t));
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    const silent = t % 30 >= 12 && t % 30 < 13.5;
-    y[i] = silent ? 0 : level * (env * v * 0.5 + 0.05 * (seed / 2 ** 32 - 0.5));
-  }
+  warmupSource(sr)(y);
   return y;
+}
+
+/** Harmonic voice waveform (Σ_{h=1..12} sin(h·φ)/h) over one period, WAVE_N points + 1 (wrap). */
+const WAVE_N = 2048;
+let waveTable: Float32Array | null = null;
+function voiceWave(): Float32Array {
+  if (waveTable) return waveTable;
+  const w = new Float32Array(WAVE_N + 1);
+  for (let k = 0; k <= WAVE_N; k++) {
+    const ph = (2 * Math.PI * k) / WAVE_N;
+    let v = 0;
+    for (let h = 1; h <= 12; h++) v += Math.sin(h * ph) / h;
+    w[k] = v;
+  }
+  return (waveTable = w);
+}
+
+/**
+ * The generator behind warmupSignal: returns `fill(out)`, which writes the next out.length samples
+ * (the same samples however the stream is cut). Cheap (a few ns per sample): the voice comes from
+ * a wavetable, the pitch, envelope and level are updated every 32 samples.
+ */
+function warmupSource(sr: number): (out: Float32Array) => void {
+  const wave = voiceWave();
+  const period = Math.round(30 * sr);
+  const s0 = Math.round(12 * sr);
+  const s1 = Math.round(13.5 * sr);
+  const st = { i: 0, phase: 0, seed: 0x9e3779b9, step: 0, gain: 0, noise: 0 };
+  return (out) => {
+    // the state in locals for the loop (closure slots would box every double written)
+    let { i, phase, seed, step, gain, noise } = st;
+    for (let k = 0; k < out.length; k++, i++) {
+      if ((i & 31) === 0) {
+        const t = i / sr;
+        const f0 = 210 + 120 * Math.sin(2 * Math.PI * 0.37 * t) * Math.sin(2 * Math.PI * 0.05 * t + 1);
+        step = (WAVE_N * f0) / sr; // phase in table points, [0, WAVE_N)
+        const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t + Math.sin(2 * Math.PI * 0.3 * t));
+        const level = 0.02 + 0.2 * (0.5 + 0.5 * Math.sin(2 * Math.PI * 0.11 * t));
+        gain = level * env * 0.5;
+        noise = level * 0.05;
+      }
+      phase += step;
+      if (phase >= WAVE_N) phase -= WAVE_N;
+      const p = Math.floor(phase);
+      const v = wave[p] + (phase - p) * (wave[p + 1] - wave[p]);
+      seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+      const m = i % period;
+      out[k] = m >= s0 && m < s1 ? 0 : gain * v + noise * ((seed >>> 0) / 2 ** 32 - 0.5);
+    }
+    Object.assign(st, { i, phase, seed, step, gain, noise });
+  };
 }

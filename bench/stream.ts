@@ -16,10 +16,12 @@
  * processes (one at a time), each loading the model, creating an engine, warming it up
  * (EmotionStream.warmup, default length; its one-off cost is printed as `node_warmup_ms`) and
  * streaming the signal once: `node_rtf`, `node_hop_p50_ms`, `node_hop_p99_ms` (median over the
- * runs of each run's p99, with the range). For comparison, as many fresh processes without the
- * warm-up (`node_hop_p99_cold_ms`: JS tier-up and tfjs set-up make a cold process's first ~10 hops
- * 2–10× slower) and the steady state of one process (its third stream, after two passes:
- * `node_hop_p99_steady_ms`). Then (unless --no-browser, or Debian's chromium is missing) the same
+ * runs of each run's p99, with the range). Each process then streams the signal once more (a new
+ * engine): that stream is the process's steady state (`node_hop_p99_steady_ms`), and the first 10
+ * hops of the measured stream are compared with its first 10 (a ratio within one process, less
+ * sensitive to other processes than absolute times). For comparison, as many fresh processes
+ * without the warm-up (`node_hop_p99_cold_ms`: JS tier-up and tfjs set-up make a cold process's
+ * first ~10 hops 2–10× slower). Then (unless --no-browser, or Debian's chromium is missing) the same
  * stream in headless Chromium (bench/stream-browser.ts), ending with `browser_hop_p99_ms X`.
  * Targets: node_rtf ≤ 0.02, node_hop_p99_ms < 20, browser_hop_p99_ms < 50. Wall-clock figures
  * need an idle machine: the load average is printed next to them (a run's p99 is its 2nd-slowest
@@ -150,9 +152,8 @@ interface RunResult {
  * Creates an engine (model as a classifier function that calls predictProbabilities as the
  * engine's own LayersModel path does, so that the model call can be timed on its own), optionally
  * warms it up (`warmupSeconds`, not timed per hop), and measures one stream over `signal`.
- * `passes` extra unmeasured streams run first (the in-process steady state).
  */
-async function measureStream(parts: ModelParts, signal: Float32Array, srIn: number, warmupSeconds: number | null, passes = 0): Promise<RunResult> {
+async function measureStream(parts: ModelParts, signal: Float32Array, srIn: number, warmupSeconds: number | null): Promise<RunResult> {
   const { createEmotionStream } = await import('../src/stream/engine.js');
   const { predictProbabilities } = await import('../src/model/train.js');
   // split of each hop push: [push start → onWindow] = resampling + window features,
@@ -171,7 +172,6 @@ async function measureStream(parts: ModelParts, signal: Float32Array, srIn: numb
   };
   const engineOpts = { model: classify, ...parts.engineParts, sr_in: srIn, vad: false as const, onWindow };
   const chunk = Math.round(0.02 * srIn);
-  for (let k = 0; k < passes; k++) benchStream(createEmotionStream(engineOpts), signal, chunk, srIn);
   const engine = createEmotionStream(engineOpts);
   const wcpu0 = process.cpuUsage();
   const warmup = warmupSeconds === null ? null : { ...engine.warmup(warmupSeconds), cpuMs: 0 };
@@ -197,7 +197,12 @@ async function measureStream(parts: ModelParts, signal: Float32Array, srIn: numb
   };
 }
 
-/** Child mode: a fresh process measures one stream (signal from a raw float32 file) and prints its RunResult as JSON. */
+/**
+ * Child mode: a fresh process measures one stream (signal from a raw float32 file; after the
+ * warm-up unless `warmupSeconds` is null), then a second stream in the same process (a new engine
+ * over the same signal: the reference for that process's warmed-up state), and prints
+ * {first, next} as JSON.
+ */
 async function child(signalFile: string, srIn: number, backend: 'wasm' | 'cpu', warmupSeconds: number | null): Promise<void> {
   const { readFileSync } = await import('node:fs');
   const { initBackend } = await import('../src/model/backend.js');
@@ -205,9 +210,10 @@ async function child(signalFile: string, srIn: number, backend: 'wasm' | 'cpu', 
   const signal = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   await initBackend(backend);
   const parts = await loadModelParts();
-  const res = await measureStream(parts, signal, srIn, warmupSeconds);
+  const first = await measureStream(parts, signal, srIn, warmupSeconds);
+  const next = await measureStream(parts, signal, srIn, null);
   parts.dispose();
-  process.stdout.write(JSON.stringify(res) + '\n');
+  process.stdout.write(JSON.stringify({ first, next }) + '\n');
 }
 
 async function main(): Promise<void> {
@@ -232,7 +238,6 @@ async function main(): Promise<void> {
     return;
   }
   const { loadAudioSync } = await import('../src/audio/load.js');
-  const { initBackend } = await import('../src/model/backend.js');
 
   // --- the signal: RAVDESS recordings (48 kHz) concatenated up to `seconds`
   const shared = fileURLToPath(new URL('../../shared/', import.meta.url));
@@ -280,30 +285,30 @@ async function main(): Promise<void> {
   const sigFile = join(tmp, 'signal.f32');
   writeFileSync(sigFile, new Uint8Array(signal.buffer, signal.byteOffset, signal.byteLength));
   const self = fileURLToPath(import.meta.url);
-  const spawnRun = (cold: boolean): RunResult => {
+  const spawnRun = (cold: boolean): { first: RunResult; next: RunResult } => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', sigFile, '--rate', String(srIn), '--backend', backend, '--warmup', String(warmupSeconds), ...(cold ? ['--cold'] : [])], {
       encoding: 'utf8',
       maxBuffer: 64 << 20,
     });
-    return JSON.parse(out.trim().split('\n').pop()!) as RunResult;
+    return JSON.parse(out.trim().split('\n').pop()!) as { first: RunResult; next: RunResult };
   };
-  const warm: RunResult[] = [];
-  const cold: RunResult[] = [];
+  const warmRuns: { first: RunResult; next: RunResult }[] = [];
+  const coldRuns: { first: RunResult; next: RunResult }[] = [];
   const load0 = loadavg()[0];
   try {
     for (let k = 0; k < runs; k++) {
-      warm.push(spawnRun(false));
-      cold.push(spawnRun(true));
+      warmRuns.push(spawnRun(false));
+      coldRuns.push(spawnRun(true));
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  // --- 2. the steady state in this process: the third stream, after two unmeasured passes
-  await initBackend(backend);
-  const model = await loadModelParts();
-  const steady = await measureStream(model, signal, srIn, null, 2);
-  model.dispose();
+  const warm = warmRuns.map((x) => x.first);
+  const cold = coldRuns.map((x) => x.first);
+  // the steady state: the stream after the measured one in each warmed-up process
+  const steadyRuns = warmRuns.map((x) => x.next);
+  const steady = steadyRuns[0];
 
   const f = (x: number): string => x.toFixed(2);
   const median = (xs: number[]): number => percentile(xs, 50);
@@ -311,6 +316,9 @@ async function main(): Promise<void> {
   const q = (xs: number[]): string => `${f(percentile(xs, 10))} / ${f(percentile(xs, 50))} / ${f(percentile(xs, 99))}`;
   const e = steady.engine;
   const hops = (x: RunResult): number[] => x.r.hopMs;
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  /** Mean of the first 10 hops of the measured stream ÷ the same of the next stream in its process. */
+  const early = (x: { first: RunResult; next: RunResult }): string => (mean(hops(x.first).slice(0, 10)) / mean(hops(x.next).slice(0, 10))).toFixed(2);
   console.log(`signal: ${steady.r.audioSeconds.toFixed(1)} s of ${source} at ${srIn} Hz, pushed in ${Math.round(0.02 * srIn)}-sample (20 ms) chunks`);
   console.log(`model: ${steady.desc}; backend ${backend}; load average ${load0.toFixed(2)} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
   console.log(`engine: window ${e.window_seconds} s, hop ${e.hop_seconds.toFixed(4)} s (${e.hop_samples} samples at ${e.sr} Hz), VAD off (every window classified); ${steady.r.events} events`);
@@ -320,19 +328,24 @@ async function main(): Promise<void> {
   for (const [k, x] of warm.entries()) {
     console.log(
       `  run ${k + 1}: hop p10 ${f(percentile(hops(x), 10))}  p50 ${f(percentile(hops(x), 50))}  p99 ${f(percentile(hops(x), 99))}  max ${f(Math.max(...hops(x)))} ms; ` +
-        `first 3 hops ${hops(x).slice(0, 3).map(f).join(' ')} ms; rtf ${x.r.rtf.toFixed(4)}, cpu_rtf ${(x.cpuMs / 1000 / x.r.audioSeconds).toFixed(4)}`,
+        `first 3 hops ${hops(x).slice(0, 3).map(f).join(' ')} ms; rtf ${x.r.rtf.toFixed(4)}, cpu_rtf ${(x.cpuMs / 1000 / x.r.audioSeconds).toFixed(4)}; ` +
+        `next stream in the process: p50 ${f(percentile(hops(steadyRuns[k]), 50))}  p99 ${f(percentile(hops(steadyRuns[k]), 99))} ms; first 10 hops ${early(warmRuns[k])}× the next stream's`,
     );
   }
   const all = warm.flatMap(hops);
   console.log(`  split over all runs p10 / p50 / p99: resampling + window features ${q(warm.flatMap((x) => x.split.features))} ms, model ${q(warm.flatMap((x) => x.split.model))} ms, normalisation + smoothing ${q(warm.flatMap((x) => x.split.rest))} ms`);
   console.log(`  other pushes (buffer + resampler + frames computed ahead): p50 ${f(percentile(warm.flatMap((x) => x.r.otherMs), 50))} ms  p99 ${f(percentile(warm.flatMap((x) => x.r.otherMs), 99))} ms`);
-  console.log(`fresh process without warm-up (--no-warmup), ${runs} runs: hop p99 ${cold.map((x) => f(percentile(hops(x), 99))).join(' / ')} ms, max ${cold.map((x) => f(Math.max(...hops(x)))).join(' / ')} ms, first 3 hops (run 1) ${hops(cold[0]).slice(0, 3).map(f).join(' ')} ms, rtf ${cold.map((x) => x.r.rtf.toFixed(4)).join(' / ')}`);
   console.log(
-    `steady state (third stream in one process): hop p10 ${f(percentile(hops(steady), 10))}  p50 ${f(percentile(hops(steady), 50))}  p99 ${f(percentile(hops(steady), 99))}  max ${f(Math.max(...hops(steady)))} ms; rtf ${steady.r.rtf.toFixed(4)}  (p10 ≈ the cost when no other process competes for the core)`,
+    `fresh process without warm-up (--no-warmup), ${runs} runs: hop p99 ${cold.map((x) => f(percentile(hops(x), 99))).join(' / ')} ms, max ${cold.map((x) => f(Math.max(...hops(x)))).join(' / ')} ms, ` +
+      `first 3 hops (run 1) ${hops(cold[0]).slice(0, 3).map(f).join(' ')} ms, rtf ${cold.map((x) => x.r.rtf.toFixed(4)).join(' / ')}; first 10 hops ${coldRuns.map(early).join(' / ')}× the next stream's`,
+  );
+  console.log(
+    `steady state (the stream after the measured one, in each warmed-up process): hop p10 ${steadyRuns.map((x) => f(percentile(hops(x), 10))).join(' / ')}  p50 ${steadyRuns.map((x) => f(percentile(hops(x), 50))).join(' / ')}  ` +
+      `p99 ${steadyRuns.map((x) => f(percentile(hops(x), 99))).join(' / ')} ms; rtf ${steadyRuns.map((x) => x.r.rtf.toFixed(4)).join(' / ')}  (p10 ≈ the cost when no other process competes for the core)`,
   );
   console.log(`node_warmup_ms ${f(median(w0.map((w) => w.ms)))}`);
   console.log(`node_hop_p99_cold_ms ${f(median(cold.map((x) => percentile(hops(x), 99))))}`);
-  console.log(`node_hop_p99_steady_ms ${f(percentile(hops(steady), 99))}`);
+  console.log(`node_hop_p99_steady_ms ${f(median(steadyRuns.map((x) => percentile(hops(x), 99))))}`);
   console.log(`node_rtf ${median(warm.map((x) => x.r.rtf)).toFixed(4)}`);
   console.log(`node_hop_p50_ms ${f(percentile(all, 50))}`);
   console.log(`node_hop_p99_ms ${f(median(warm.map((x) => percentile(hops(x), 99))))}  (median of the runs' p99; range ${range(warm.map((x) => percentile(hops(x), 99)))})`);

@@ -257,9 +257,9 @@ export function wasmStftPowerResident(
 ): { power: Float32Array; rowMax: Float32Array; finite: boolean } | null {
   const nBins = (n_fft >> 1) + 1;
   if (nFrames * nBins * 4 > RES_BYTES) return null;
-  if (align16(4 * y.length) + 4 * nFrames > SCR1 - SCR0) return null;
-  const ex = stftReady(n_fft, win, winKey);
+  const ex = stftReady(n_fft, win, winKey); // first: loading the module sets SCR0 and SCR1
   if (!ex) return null;
+  if (align16(4 * y.length) + 4 * nFrames > SCR1 - SCR0) return null;
   const mem = ex.memory.buffer;
   const maxPtr = SCR0 + align16(4 * y.length);
   new Float32Array(mem, SCR0, y.length).set(y);

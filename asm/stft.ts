@@ -1042,23 +1042,32 @@ export function dctFolded(x: usize, hm: usize, rows: i32, n: i32, nOut: i32, fol
   }
 }
 
-// ---- piptrack candidates ---------------------------------------------------------------------------
+// ---- piptrack peaks ------------------------------------------------------------------------------
 
 /**
- * For frames t < T of a frame-major (T × nb) f32 array at s: the bins k ∈ [k0, k1] with
- * s[t, k] > thr[t] (f32 per frame at thr; NaN never passes), appended as i32 at out, frame after
- * frame in increasing k; counts[t] (i32) receives each frame's number. Returns the total.
+ * For frames t < T of a frame-major (T × nb) f32 array at s: the bins k ∈ [k0, k1] (k0 ≥ 1) where
+ * piptrack finds a peak, as librosa defines it: with x = s·(s > thr[t]) (thr f32 per frame),
+ * x[k] > x[k − 1] and x[k] ≥ x[k + 1] (the last bin, k = nb − 1: only the left test), and s[k] > thr[t].
+ * Appended as i32 at out, frame after frame in increasing k; counts[t] (i32) receives each frame's
+ * number. Returns the total.
  */
-export function binsAbove(s: usize, nb: i32, T: i32, k0: i32, k1: i32, thr: usize, out: usize, counts: usize): i32 {
+export function peakBins(s: usize, nb: i32, T: i32, k0: i32, k1: i32, thr: usize, out: usize, counts: usize): i32 {
   let o = out;
+  const kv = k1 + 1 < nb - 1 ? k1 + 1 : nb - 1; // SIMD blocks end before this bin (k + 1 stays in the row)
   for (let t = 0; t < T; t++) {
     const rv = load<f32>(thr + (<usize>t << 2));
     const rv4 = f32x4.splat(rv);
     const row = s + (<usize>(t * nb) << 2);
     const o0 = o;
     let k = k0;
-    for (; k + 4 <= k1 + 1; k += 4) {
-      let m = i32x4.bitmask(f32x4.gt(v128.load(row + (<usize>k << 2)), rv4));
+    for (; k + 4 <= kv; k += 4) {
+      const p = row + (<usize>k << 2);
+      const v = v128.load(p);
+      const l = v128.load(p - 4);
+      const r = v128.load(p + 4);
+      const xl = v128.and(l, f32x4.gt(l, rv4)); // x[k − 1]: 0 unless above the threshold
+      const xr = v128.and(r, f32x4.gt(r, rv4));
+      let m = i32x4.bitmask(v128.and(f32x4.gt(v, rv4), v128.and(f32x4.gt(v, xl), f32x4.ge(v, xr))));
       while (m) {
         store<i32>(o, k + ctz(m));
         o += 4;
@@ -1066,10 +1075,17 @@ export function binsAbove(s: usize, nb: i32, T: i32, k0: i32, k1: i32, thr: usiz
       }
     }
     for (; k <= k1; k++) {
-      if (load<f32>(row + (<usize>k << 2)) > rv) {
-        store<i32>(o, k);
-        o += 4;
+      const p = row + (<usize>k << 2);
+      const v = load<f32>(p);
+      if (!(v > rv)) continue;
+      const l = load<f32>(p - 4);
+      if (!(v > (l > rv ? l : <f32>0))) continue;
+      if (k + 1 < nb) {
+        const r = load<f32>(p + 4);
+        if (!(v >= (r > rv ? r : <f32>0))) continue;
       }
+      store<i32>(o, k);
+      o += 4;
     }
     store<i32>(counts + (<usize>t << 2), <i32>((o - o0) >> 2));
   }

@@ -40,7 +40,7 @@ interface Exports {
   powerToDb(x: number, n: number, amin: number, refDb: number, out: number): number;
   savgolInterior(x: number, rows: number, F: number, h: number, taps: number, w: number, nTaps: number, out: number): void;
   dctFolded(x: number, hm: number, rows: number, n: number, nOut: number, fold: number, out: number): void;
-  binsAbove(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
+  peakBins(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
 }
 
 let disabled = false;
@@ -508,12 +508,14 @@ export function wasmDctFolded(x: Float32Array, rows: number, n: number, d: Float
 
 /**
  * For a spectrogram RESIDENT in the kernels' memory (a view from wasmStftPowerResident): the bins
- * k ∈ [k0, k1] of each frame t with S[t, k] > thr[t], as `bins` (frame after frame, increasing k)
- * with `counts[t]` per frame. Null when S is not resident or the kernel is unavailable (callers scan
- * S themselves). The arrays are views valid until the next kernel call.
+ * k ∈ [k0, k1] (k0 ≥ 1) of each frame t where librosa's piptrack finds a peak — with
+ * x = S·(S > thr[t]): S[t, k] > thr[t], x[k] > x[k − 1] and x[k] ≥ x[k + 1] (no right neighbour for the
+ * last bin) — as `bins` (frame after frame, increasing k) with `counts[t]` per frame. Null when S is
+ * not resident, k0 < 1 or the kernel is unavailable (callers scan S themselves). The arrays are
+ * views valid until the next kernel call.
  */
-export function wasmBinsAbove(s: Float32Array, rows: number, nb: number, k0: number, k1: number, thr: Float32Array): { bins: Int32Array; counts: Int32Array } | null {
-  if (disabled || rows === 0 || k1 < k0) return null;
+export function wasmPeakBins(s: Float32Array, rows: number, nb: number, k0: number, k1: number, thr: Float32Array): { bins: Int32Array; counts: Int32Array } | null {
+  if (disabled || rows === 0 || k1 < k0 || k0 < 1 || k1 >= nb) return null;
   const ex = load();
   if (!ex) return null;
   const res = residentOffset(ex, s);
@@ -524,6 +526,6 @@ export function wasmBinsAbove(s: Float32Array, rows: number, nb: number, k0: num
   if (outPtr + 4 * rows * (k1 - k0 + 1) > SCR1) return null;
   const mem = ex.memory.buffer;
   new Float32Array(mem, thrPtr, rows).set(thr.subarray(0, rows));
-  const total = ex.binsAbove(res, nb, rows, k0, k1, thrPtr, outPtr, countPtr);
+  const total = ex.peakBins(res, nb, rows, k0, k1, thrPtr, outPtr, countPtr);
   return { bins: new Int32Array(mem, outPtr, total), counts: new Int32Array(mem, countPtr, rows) };
 }

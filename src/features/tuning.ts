@@ -10,7 +10,7 @@
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
-import { wasmBinsAbove } from '../dsp/stft-wasm.js';
+import { wasmPeakBins } from '../dsp/stft-wasm.js';
 
 const fr = Math.fround;
 const F32_TENTH = Math.fround(0.1);
@@ -144,9 +144,10 @@ function findPeaks(o: PiptrackOptions, where: string, rowMaxes?: Float32Array): 
       rvs[t] = fr(thr32 * (rowMaxes ? rowMaxes[t] : rowMax(data, off, nb)));
     }
   }
-  // x = S * (S > rv); a peak at k needs x[k] > 0, i.e. S[k] > rv: the WebAssembly kernel lists those
-  // bins when S is resident in its memory; otherwise every bin is tested here.
-  const listed = wasmBinsAbove(data, T, nb, k0, k1, rvs);
+  // x = S * (S > rv); a peak at k needs x[k] > 0, i.e. S[k] > rv: when S is resident in its memory
+  // the WebAssembly kernel lists the bins that pass piptrack's whole peak test (peakAt checks
+  // again, and interpolates); otherwise every bin above rv is tested here.
+  const listed = wasmPeakBins(data, T, nb, k0, k1, rvs);
   if (listed) {
     const { bins, counts } = listed;
     let j = 0;

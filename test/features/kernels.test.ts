@@ -10,6 +10,7 @@ import { SerError } from '../../src/errors.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { powerSpectrogram, transientPowerSpectrogram } from '../../src/dsp/stft.js';
 import { setWasmStftDisabled, setWasmStftTwoFrames, wasmContrastSums, wasmStftAvailable } from '../../src/dsp/stft-wasm.js';
+import { piptrack } from '../../src/features/tuning.js';
 import { contrastBackend, delta, estimateTuning, extractAllFeatures, extractFeatures, loadFeatureWasm, mfcc, powerToDb, spectralContrast, spectralContrastFromPower } from '../../src/features/index.js';
 
 function ok(cond: unknown, message = 'assertion failed'): asserts cond {
@@ -244,6 +245,35 @@ test('spectral contrast selections equal a sort for random bands and q on rows w
       assert.equal(sums[2 * i], want[i][0], `band ${lo}+${len} q ${q}: low sum of frame ${i}`);
       assert.equal(sums[2 * i + 1], want[i][1], `band ${lo}+${len} q ${q}: high sum of frame ${i}`);
     }
+  }
+});
+
+test('piptrack on a resident spectrogram (peaks listed by the kernel) equals piptrack on a copy (every bin scanned in JS), also with silence, DC, ties between neighbours and threshold 0', () => {
+  const r = rng(31);
+  const sr = 22050;
+  const n = 2 * sr;
+  const y = new Float32Array(n);
+  let ph = 0;
+  for (let i = 0; i < n; i++) {
+    ph += (2 * Math.PI * (180 + 60 * Math.sin(i / 4000))) / sr;
+    let v = 0;
+    for (let h = 1; h <= 10; h++) v += Math.sin(h * ph) / h;
+    // a silent stretch, a constant (DC) stretch, and harmonics with a little noise elsewhere
+    y[i] = i > 0.8 * sr && i < sr ? 0 : i >= sr && i < 1.2 * sr ? 0.25 : 0.3 * v + 0.01 * r();
+  }
+  const res = transientPowerSpectrogram(y, { n_fft: 2048, hop_length: 512 });
+  ok(res.rowMax !== null, 'resident spectrogram');
+  // the second half of the frames overwritten in place with few distinct levels: ties between
+  // neighbours, plateaus and zeros around the threshold
+  const { rows, cols, data } = res.power;
+  for (let t = rows >> 1; t < rows; t++) for (let k = 0; k < cols; k++) data[t * cols + k] = Math.floor((r() + 0.5) * 4) * (t % 2 === 0 ? 1 : 0.05);
+  const copy: Matrix = { ...res.power, data: res.power.data.slice() };
+  for (const threshold of [0.1, 0.01, 0]) {
+    const o = { sr, n_fft: 2048, threshold, fmin: 50, fmax: 11025 };
+    const a = piptrack({ ...o, S: res.power });
+    const b = piptrack({ ...o, S: copy });
+    assert.deepEqual(Array.from(a.pitches.data), Array.from(b.pitches.data), `pitches, threshold ${threshold}`);
+    assert.deepEqual(Array.from(a.magnitudes.data), Array.from(b.magnitudes.data), `magnitudes, threshold ${threshold}`);
   }
 });
 

@@ -121,7 +121,7 @@ test('EMA smoothing: p̄ = α·p + (1−α)·p̄_prev, reset after a non-speech 
       continue;
     }
     const raw = LABELS.map((l) => e.raw_probabilities![l]);
-    const expect = prev ? raw.map((p, i) => alpha * p + (1 - alpha) * prev![i]) : raw;
+    const expect: number[] = prev ? raw.map((p, i) => alpha * p + (1 - alpha) * prev![i]) : raw;
     LABELS.forEach((l, i) => assert.ok(Math.abs(e.probabilities![l] - expect[i]) < 1e-12, `${l} at ${e.t_start}`));
     prev = expect;
     checked++;

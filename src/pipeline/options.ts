@@ -11,6 +11,7 @@ import { ALL_EMOTIONS, DATASET_NAMES, RECIPE_EMOTIONS, type DatasetName, type Em
 import { validateModelConfig, type ModelConfig } from '../model/config.js';
 import type { FeatureConfig } from '../features/extract.js';
 import { parseBatchAugment, type BatchAugmentConfig } from '../augment/batch.js';
+import { SPEAKER_PRIOR_CLIPS } from '../model/normalizer.js';
 
 export type Normalize = 'global' | 'utterance' | 'speaker';
 export type TrainProtocol = 'speaker-independent' | 'random' | 'speaker-kfold' | 'all';
@@ -48,6 +49,8 @@ export interface TrainPipelineConfig {
   featureConfig: Partial<FeatureConfig>;
   featureConfigFile: string | null;
   normalize: Normalize;
+  /** --normalize speaker: weight of the speaker prior in clips of frames (stored as pseudo_count). */
+  speakerPriorClips: number;
   seed: number;
   jobs: number;
   out: string;
@@ -80,6 +83,7 @@ export interface RawTrainOptions {
   modelConfig?: string;
   featureConfig?: string;
   normalize?: string;
+  speakerPriorClips?: string;
   seed?: string;
   jobs?: string;
   out?: string;
@@ -104,6 +108,7 @@ export const TRAIN_DEFAULTS = {
   crop: 'center',
   pad: 'both',
   normalize: 'global',
+  speakerPriorClips: String(SPEAKER_PRIOR_CLIPS),
   seed: '0',
   jobs: '2',
   cache: '.ser-cache/train',
@@ -136,6 +141,7 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--model-config <file>', 'model architecture JSON (fields of ModelConfig; missing fields take the defaults)')
     .option('--feature-config <file>', 'feature parameters JSON (librosa names; missing fields take the defaults)')
     .option('--normalize <mode>', "feature normalisation: 'global' (z-score fitted on the training partition), 'utterance' (each clip by its own statistics, then global) or 'speaker' (each speaker by the statistics of its own unlabelled clips, then global)", d.normalize)
+    .option('--speaker-prior-clips <n>', "with --normalize speaker: how many clips' worth of frames the speaker prior weighs against a speaker's own frames (bench:speaker-prior measures its effect on single files)", d.speakerPriorClips)
     .option('--seed <s>', 'seed of splits, initialisation, shuffling and dropout', d.seed)
     .option('--jobs <n>', 'worker threads for features and training (1 = no worker)', d.jobs)
     .option('--out <dir>', 'run folder (default runs/train-<date>)')
@@ -281,6 +287,7 @@ export async function resolveTrainOptions(raw: RawTrainOptions): Promise<TrainPi
     featureConfig,
     featureConfigFile: raw.featureConfig ?? null,
     normalize,
+    speakerPriorClips: float(raw.speakerPriorClips ?? d.speakerPriorClips, 'speaker-prior-clips', 0, 1e6),
     seed: int(raw.seed ?? d.seed, 'seed', 0, 2 ** 31 - 1),
     jobs: int(raw.jobs ?? d.jobs, 'jobs', 1, 64),
     out: raw.out ?? `runs/train-${timestamp()}`,

@@ -34,7 +34,7 @@ import { SerError } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { loadDataset } from '../data/load.js';
 import { fitZScore, classWeights, LabelEncoder, zscoreToJSON, type ZScoreStats } from '../data/preprocess.js';
-import { SPEAKER_PRIOR_CLIPS, SpeakerStatsAccumulator, blendSpeakerStats, createNormalizer, modeNormalize, speakerPriorFrom, type SpeakerPrior } from '../model/normalizer.js';
+import { SpeakerStatsAccumulator, blendSpeakerStats, createNormalizer, modeNormalize, speakerPriorFrom, type SpeakerPrior } from '../model/normalizer.js';
 import { augmentTrainingOnly, makeSplits, speakerKFold, speakersOf, speakerIndependentSplit, summariseSplit, findLeaks, type Split } from '../data/splits.js';
 import { isAugmented } from '../data/recording.js';
 import type { DatasetItem } from '../data/types.js';
@@ -292,7 +292,7 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
     let speakerPrior: SpeakerPrior | undefined;
     const speakerStats = new Map<string, ZScoreStats>();
     if (c.normalize === 'speaker') {
-      speakerPrior = speakerPriorFrom(speakersOf(trainItems).flatMap((s) => speakerAcc.get(statsKey(s, 'none')) ?? []), frames * SPEAKER_PRIOR_CLIPS);
+      speakerPrior = speakerPriorFrom(speakersOf(trainItems).flatMap((s) => speakerAcc.get(statsKey(s, 'none')) ?? []), frames * c.speakerPriorClips);
       for (const [key, acc] of speakerAcc) speakerStats.set(key, blendSpeakerStats(acc, speakerPrior));
     }
     const spk = (it: DatasetItem): ZScoreStats | undefined =>

@@ -3,9 +3,10 @@
  *
  * The format is sniffed from the bytes, never from the file name:
  * - RIFF/WAVE → own reader (src/audio/wav.ts)
- * - fLaC (optionally after an ID3v2 tag) → own FLAC decoder (src/audio/flac.ts); it is bit-exact
- *   against the RAVDESS WAV originals and ~3× faster than @wasm-audio-decoders/flac, which is not
- *   used.
+ * - fLaC (optionally after an ID3v2 tag) → own FLAC decoder (src/audio/flac.ts: a WebAssembly SIMD
+ *   decoder with the JS decoder as fallback and source of every error message); bit-exact against
+ *   the RAVDESS WAV originals. @wasm-audio-decoders/flac is not used (the JS decoder alone was
+ *   already ~3× faster).
  * - ID3v2 / MPEG audio frame sync → `mpg123-decoder` (wasm)
  * - OggS with a Vorbis identification header → `@wasm-audio-decoders/ogg-vorbis` (wasm); Ogg
  *   Opus / Ogg FLAC are refused with 'ECODEC'.

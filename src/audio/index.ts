@@ -7,6 +7,7 @@ export type { DecodedAudio, AudioFormat } from './decode.js';
 export { decodeWav, parseWavHeader, isWav } from './wav.js';
 export type { WavHeader } from './wav.js';
 export { decodeFlac, parseFlacHeader, isFlac, FLAC_MAX_SAMPLES } from './flac.js';
+export { loadFlacWasm } from './flac-wasm.js';
 export type { FlacInfo } from './flac.js';
 export { encodeWav } from './wav-write.js';
 export type { EncodeWavOptions } from './wav-write.js';

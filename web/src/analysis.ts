@@ -10,6 +10,7 @@ import { loadBundleFromUrl, type ModelBundle } from '../../src/model/bundle.js';
 import { createEmotionStream, type EmotionStream, type StreamEvent, type WarmupReport } from '../../src/stream/index.js';
 import { SerError } from '../../src/errors.js';
 import { loadFeatureWasm } from '../../src/features/index.js';
+import { loadFlacWasm } from '../../src/audio/flac-wasm.js';
 
 export type { StreamEvent, ModelBundle, EmotionStream };
 
@@ -38,9 +39,9 @@ export async function startBackend(wasmBase = new URL('tfjs/', document.baseURI)
     console.warn('wasm backend failed, using cpu', e);
     name = await initBackend('cpu');
   }
-  // the features' SIMD module (~10 kB): compiled asynchronously, as a page's main thread refuses
-  // synchronous compiles over 4 kB (it would silently fall back to the JS kernels)
-  await loadFeatureWasm().catch(() => false);
+  // the features' and the FLAC decoder's SIMD modules (~10 and ~8 kB): compiled asynchronously, as a
+  // page's main thread refuses synchronous compiles over 4 kB (it would silently fall back to JS)
+  await Promise.all([loadFeatureWasm().catch(() => false), loadFlacWasm().catch(() => false)]);
   let threads = 1;
   if (name === 'wasm') {
     try {

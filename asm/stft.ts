@@ -1009,13 +1009,64 @@ export function savgolInterior(x: usize, rows: i32, F: i32, h: i32, taps: usize,
  * D[k, n−1−j] = (−1)^k · D[k, j]: with s_j = x_j + x_{n−1−j} and d_j = x_j − x_{n−1−j} (j < n/2),
  * even rows are Σ H[k, j]·s_j and odd rows Σ H[k, j]·d_j, where H (f64, nOut × n/2) holds the first
  * half of each row. Half the products of the dense product. x f32 (rows × n), n a multiple of 4;
- * fold: f64 scratch of n values; out f32 (rows × nOut).
+ * fold: f64 scratch of 2n values (frames go in pairs, each H row loaded once for both); out f32
+ * (rows × nOut).
  */
 export function dctFolded(x: usize, hm: usize, rows: i32, n: i32, nOut: i32, fold: usize, out: usize): void {
   const half = n >> 1;
   const sBuf = fold;
   const dBuf = fold + (<usize>half << 3);
-  for (let t = 0; t < rows; t++) {
+  // two frames per pass over H (the second frame's folds at fold + 8n), the same arithmetic and
+  // order for each frame as the one-frame loop below
+  const sBuf2 = fold + (<usize>n << 3);
+  const dBuf2 = sBuf2 + (<usize>half << 3);
+  let t = 0;
+  for (; t + 1 < rows; t += 2) {
+    const xr = x + (<usize>(t * n) << 2);
+    const xr2 = xr + (<usize>n << 2);
+    for (let j = 0; j < half; j += 2) {
+      const a = f64x2.promote_low_f32x4(v128.load64_zero(xr + (<usize>j << 2)));
+      const b = f64x2.promote_low_f32x4(v128.load64_zero(xr + (<usize>(n - 2 - j) << 2)));
+      const r = f64x2.shuffle(b, b, 1, 0);
+      v128.store(sBuf + (<usize>j << 3), f64x2.add(a, r));
+      v128.store(dBuf + (<usize>j << 3), f64x2.sub(a, r));
+      const a2 = f64x2.promote_low_f32x4(v128.load64_zero(xr2 + (<usize>j << 2)));
+      const b2 = f64x2.promote_low_f32x4(v128.load64_zero(xr2 + (<usize>(n - 2 - j) << 2)));
+      const r2 = f64x2.shuffle(b2, b2, 1, 0);
+      v128.store(sBuf2 + (<usize>j << 3), f64x2.add(a2, r2));
+      v128.store(dBuf2 + (<usize>j << 3), f64x2.sub(a2, r2));
+    }
+    const orow = out + (<usize>(t * nOut) << 2);
+    const orow2 = orow + (<usize>nOut << 2);
+    for (let k = 0; k < nOut; k++) {
+      const src = (k & 1) ? dBuf : sBuf;
+      const src2 = (k & 1) ? dBuf2 : sBuf2;
+      const hrow = hm + (<usize>(k * half) << 3);
+      let a0 = f64x2.splat(0);
+      let a1 = f64x2.splat(0);
+      let b0 = f64x2.splat(0);
+      let b1 = f64x2.splat(0);
+      let j = 0;
+      for (; j + 4 <= half; j += 4) {
+        const h0 = v128.load(hrow + (<usize>j << 3));
+        const h1 = v128.load(hrow + (<usize>j << 3), 16);
+        a0 = f64x2.add(a0, f64x2.mul(h0, v128.load(src + (<usize>j << 3))));
+        a1 = f64x2.add(a1, f64x2.mul(h1, v128.load(src + (<usize>j << 3), 16)));
+        b0 = f64x2.add(b0, f64x2.mul(h0, v128.load(src2 + (<usize>j << 3))));
+        b1 = f64x2.add(b1, f64x2.mul(h1, v128.load(src2 + (<usize>j << 3), 16)));
+      }
+      for (; j < half; j += 2) {
+        const h0 = v128.load(hrow + (<usize>j << 3));
+        a0 = f64x2.add(a0, f64x2.mul(h0, v128.load(src + (<usize>j << 3))));
+        b0 = f64x2.add(b0, f64x2.mul(h0, v128.load(src2 + (<usize>j << 3))));
+      }
+      a0 = f64x2.add(a0, a1);
+      b0 = f64x2.add(b0, b1);
+      store<f32>(orow + (<usize>k << 2), <f32>(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1)));
+      store<f32>(orow2 + (<usize>k << 2), <f32>(f64x2.extract_lane(b0, 0) + f64x2.extract_lane(b0, 1)));
+    }
+  }
+  for (; t < rows; t++) {
     const xr = x + (<usize>(t * n) << 2);
     for (let j = 0; j < half; j += 2) {
       const a = f64x2.promote_low_f32x4(v128.load64_zero(xr + (<usize>j << 2)));

@@ -497,7 +497,7 @@ export function wasmDctFolded(x: Float32Array, rows: number, n: number, d: Float
   const half = n >> 1;
   const hBytes = align16(8 * nOut * half);
   const foldPtr = SCR0 + hBytes;
-  const fixed = hBytes + align16(8 * n);
+  const fixed = hBytes + align16(16 * n); // fold scratch: two frames
   if (fixed > (SCR1 - SCR0) / 2) return null;
   const H = new Float64Array(ex.memory.buffer, SCR0, nOut * half);
   for (let k = 0; k < nOut; k++) H.set(d.subarray(k * n, k * n + half), k * half);

@@ -1,10 +1,12 @@
 /**
- * Micro-benchmark of the feature core on a 3-s clip at 22050 Hz (66150 samples, 130 frames):
+ * Micro-benchmark of the feature core on a 3-s clip at 22050 Hz (66150 samples, 130 frames), and of
+ * the resampler on the same kind of clip at 48 kHz:
  * ms per clip for each stage, warm, best of several rounds (the machine is shared; the minimum is
  * the least disturbed figure; process CPU time is printed too, as it is less inflated by other
  * processes than wall time). Run: node --import tsx bench/features-core.ts [rounds]
  */
 import { realFft } from '../src/dsp/fft.js';
+import { resample } from '../src/dsp/resample.js';
 import { powerSpectrogram, transientPowerSpectrogram } from '../src/dsp/stft.js';
 import { setWasmStftDisabled, wasmStftAvailable } from '../src/dsp/stft-wasm.js';
 import {
@@ -26,15 +28,21 @@ const n = 3 * sr;
 let seed = 12345;
 const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
 // a voiced-like signal: harmonics of a gliding f0 plus noise, amplitude-modulated
-const y = new Float32Array(n);
-let ph = 0;
-for (let i = 0; i < n; i++) {
-  const f0 = 120 + 40 * Math.sin((2 * Math.PI * i) / n);
-  ph += (2 * Math.PI * f0) / sr;
-  let s = 0;
-  for (let h = 1; h <= 12; h++) s += Math.sin(h * ph) / h;
-  y[i] = (0.3 * s + 0.02 * rnd()) * (0.6 + 0.4 * Math.sin((2 * Math.PI * 3 * i) / sr));
+function voiced(rate: number): Float32Array {
+  const len = 3 * rate;
+  const out = new Float32Array(len);
+  let ph = 0;
+  for (let i = 0; i < len; i++) {
+    const f0 = 120 + 40 * Math.sin((2 * Math.PI * i) / len);
+    ph += (2 * Math.PI * f0) / rate;
+    let s = 0;
+    for (let h = 1; h <= 12; h++) s += Math.sin(h * ph) / h;
+    out[i] = (0.3 * s + 0.02 * rnd()) * (0.6 + 0.4 * Math.sin((2 * Math.PI * 3 * i) / rate));
+  }
+  return out;
 }
+const y = voiced(sr);
+const y48 = voiced(48000);
 
 const rounds = Number(process.argv[2] ?? 15);
 let load: number | undefined;
@@ -96,6 +104,7 @@ const tChroma = time('chromaStft (tuning given)', () => chromaStft({ S: P, sr, n
 const tCon = time('spectral contrast (from the power)', () => spectralContrastFromPower({ S: P, sr, n_fft: 2048 }), 3);
 time('rms (from y; not a default block)', () => rms({ y }));
 time('zcr (not a default block)', () => zeroCrossingRate(y));
+time('resample 48 kHz → 22050 Hz (3 s, two-stage)', () => resample(y48, 48000, 22050));
 const parts = tRes + tMel + tDb + tMfcc + tDelta + tTun + tChroma + tCon;
 console.log(`sum of the default pipeline's stages: ${parts.toFixed(3)} ms${load ? ` (idle≈ ${(parts / load).toFixed(3)} ms)` : ''}`);
 time('extractFeatures blocks mfcc,mfcc_delta,logmel', () => extractFeatures(y, sr, { blocks: ['mfcc', 'mfcc_delta', 'logmel_db'] }));

@@ -149,6 +149,29 @@ interface RunResult {
 }
 
 /**
+ * The timing probe: one classifier function and one onWindow callback for every engine of the
+ * process (as the engines built from one bundle share their model), so that a later engine's call
+ * sites see the same callbacks. split of each hop push: [push start → onWindow] = resampling +
+ * window features, the classifier call = the model, the rest = normalisation, smoothing, events.
+ */
+const probe = {
+  timing: false,
+  pushStart: 0,
+  model: null as import('@tensorflow/tfjs-layers').LayersModel | null,
+  predict: null as ((m: import('@tensorflow/tfjs-layers').LayersModel, x: Float32Array, n: number, b: number) => Float32Array) | null,
+  split: { features: [] as number[], model: [] as number[], rest: [] as number[] },
+};
+function probeClassify(x: Float32Array): Float32Array {
+  const t0 = performance.now();
+  const p = probe.predict!(probe.model!, x, 1, 1);
+  if (probe.timing) probe.split.model.push(performance.now() - t0);
+  return p;
+}
+function probeOnWindow(): void {
+  if (probe.timing) probe.split.features.push(performance.now() - probe.pushStart);
+}
+
+/**
  * Creates an engine (model as a classifier function that calls predictProbabilities as the
  * engine's own LayersModel path does, so that the model call can be timed on its own), optionally
  * warms it up (`warmupSeconds`, not timed per hop), and measures one stream over `signal`.
@@ -156,20 +179,11 @@ interface RunResult {
 async function measureStream(parts: ModelParts, signal: Float32Array, srIn: number, warmupSeconds: number | null): Promise<RunResult> {
   const { createEmotionStream } = await import('../src/stream/engine.js');
   const { predictProbabilities } = await import('../src/model/train.js');
-  // split of each hop push: [push start → onWindow] = resampling + window features,
-  // the classifier call = the model, the rest = normalisation, smoothing, events
-  let pushStart = 0;
-  const split = { features: [] as number[], model: [] as number[], rest: [] as number[] };
-  let timing = false;
-  const classify = (x: Float32Array): Float32Array => {
-    const t0 = performance.now();
-    const p = predictProbabilities(parts.model, x, 1, 1);
-    if (timing) split.model.push(performance.now() - t0);
-    return p;
-  };
-  const onWindow = (): void => {
-    if (timing) split.features.push(performance.now() - pushStart);
-  };
+  probe.model = parts.model;
+  probe.predict = predictProbabilities;
+  const split = (probe.split = { features: [] as number[], model: [] as number[], rest: [] as number[] });
+  const classify = probeClassify;
+  const onWindow = probeOnWindow;
   const engineOpts = { model: classify, ...parts.engineParts, sr_in: srIn, vad: false as const, onWindow };
   const chunk = Math.round(0.02 * srIn);
   const engine = createEmotionStream(engineOpts);
@@ -179,11 +193,11 @@ async function measureStream(parts: ModelParts, signal: Float32Array, srIn: numb
     const c = process.cpuUsage(wcpu0);
     warmup.cpuMs = (c.user + c.system) / 1000;
   }
-  timing = true;
+  probe.timing = true;
   const cpu0 = process.cpuUsage();
-  const r = benchStream(engine, signal, chunk, srIn, (t) => (pushStart = t));
+  const r = benchStream(engine, signal, chunk, srIn, (t) => (probe.pushStart = t));
   const cpu = process.cpuUsage(cpu0);
-  timing = false;
+  probe.timing = false;
   // 20-ms pushes are shorter than a hop: each hop push completed exactly one window, in order
   // (the flush window, not a hop push, is last)
   for (let i = 0; i < r.hopMs.length; i++) split.rest.push(r.hopMs[i] - split.features[i] - split.model[i]);

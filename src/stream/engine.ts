@@ -33,9 +33,12 @@
  *
  * Warm-up: the per-hop code (resampler, incremental features, normalisation, the model's tfjs
  * layers and kernels, smoothing) runs 2–10× slower during a process's first hops, until the
- * JavaScript engine has optimised it and tfjs has set up its kernels. `warmup()` runs a throw-away
- * twin of the engine (same options, its own state, a fresh speaker estimate) over a synthetic
+ * JavaScript engine has optimised it and tfjs has set up its kernels. `warmup()` runs throw-away
+ * twins of the engine (same options, their own state, a fresh speaker estimate) over a synthetic
  * speech-like signal, so that a new process meets its latency target from the first real hop.
+ * Two twins, not one: code that calls a per-engine function (the gate, the event builder, the
+ * model call) is otherwise optimised for one engine's function and de-optimised by the next
+ * engine's (V8 "wrong call target"), which made every new engine's first hops slow again.
  * The engine's own state is not touched: its events are the same with or without a warm-up.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -128,8 +131,8 @@ export interface EmotionStream {
   flush(): StreamEvent[];
   /**
    * Warms the per-hop code path up (see the module doc): pushes `seconds` (default
-   * WARMUP_SECONDS) of a synthetic speech-like signal at sr_in, in 20-ms chunks, through a twin
-   * engine with this engine's options (its classifier is called for every hop; no onWindow, no
+   * WARMUP_SECONDS) of a synthetic speech-like signal at sr_in, in 20-ms chunks, through two twin
+   * engines in turn (half each) with this engine's options (its classifier is called for every hop; no onWindow, no
    * voice-activity gate, a fresh speaker estimate). This engine's state is unchanged; call it
    * before the first push. Synchronous: blocks for roughly `seconds` × the real-time factor of a
    * cold process (about a second of CPU for the default with a default-size model).
@@ -309,15 +312,20 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
   const warmup = (seconds = WARMUP_SECONDS): WarmupReport => {
     check(Number.isFinite(seconds) && seconds >= 0, `warm-up seconds must be a number ≥ 0, got ${seconds}`);
     const t0 = performance.now();
-    const twin = createEmotionStream({ ...o, warmup: false, speaker: undefined, onWindow: undefined, vad: false });
     const n = Math.round(seconds * o.sr_in);
     const fill = warmupSource(o.sr_in);
     const buf = new Float32Array(Math.max(1, Math.round(0.02 * o.sr_in))); // 20-ms chunks (the engine copies them)
     let hops = 0;
-    for (let i = 0; i < n; i += buf.length) {
-      const x = buf.subarray(0, Math.min(buf.length, n - i));
-      fill(x);
-      hops += twin.push(x).length;
+    // two twins, each over half of the signal: call sites that reach per-engine closures (the
+    // voice-activity gate, the event builder, the model call) then have seen more than one
+    // target before they are optimised, so that later engines do not de-optimise them
+    for (const [a, b] of [[0, Math.floor(n / 2)], [Math.floor(n / 2), n]]) {
+      const twin = createEmotionStream({ ...o, warmup: false, speaker: undefined, onWindow: undefined, vad: false });
+      for (let i = a; i < b; i += buf.length) {
+        const x = buf.subarray(0, Math.min(buf.length, b - i));
+        fill(x);
+        hops += twin.push(x).length;
+      }
     }
     return { hops, seconds: n / o.sr_in, ms: performance.now() - t0 };
   };

@@ -147,7 +147,8 @@ export class StreamFeatureExtractor {
   private readonly jLo: number;
   private readonly jHi: number;
   private readonly fb: SparseFilterbank;
-  private readonly has: (b: string) => boolean;
+  /** The configured blocks (a field, not a per-instance closure: see `has`). */
+  private readonly blockSet: ReadonlySet<string>;
   private readonly needPower: boolean;
   private readonly needChroma: boolean;
   private readonly needContrast: boolean;
@@ -235,7 +236,7 @@ export class StreamFeatureExtractor {
     }
     this.nCols = col;
     const blocks = c.blocks as string[];
-    this.has = (b) => blocks.includes(b);
+    this.blockSet = new Set(blocks);
     this.needChroma = this.has('chroma_stft');
     this.needContrast = this.has('spectral_contrast');
     this.needMfcc = this.has('mfcc') || this.has('mfcc_delta') || this.has('mfcc_delta2');
@@ -276,6 +277,15 @@ export class StreamFeatureExtractor {
     this.chromaRaw = new Float64Array(this.needChroma ? F * 12 : 0);
     this.chromaOut = new Float32Array(this.needChroma ? F * 12 : 0);
     this.buf = new Float32Array(Math.max(1 << 14, 2 * (L + this.hopSamples)));
+  }
+
+  /**
+   * Whether `b` is a configured block. A prototype method on purpose: the per-hop code must not call
+   * per-instance closures, whose call sites V8 optimises for one target and deoptimises for the
+   * next extractor's (measured: every new engine's first hops ran de-optimised).
+   */
+  private has(b: string): boolean {
+    return this.blockSet.has(b);
   }
 
   /** True when windows are computed incrementally (the window holds at least one interior frame). */

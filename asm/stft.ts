@@ -979,6 +979,21 @@ export function powerToDb(x: usize, n: i32, amin: f64, refDb: f64, out: usize): 
   return m;
 }
 
+/** x[i] = max(x[i], floor) for n f32 values at x (NaN stays NaN), in place: power_to_db's top_db clip. */
+export function clampMin(x: usize, n: i32, floor: f32): void {
+  const f4 = f32x4.splat(floor);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = x + (<usize>i << 2);
+    v128.store(q, f32x4.pmax(v128.load(q), f4)); // pmax(v, f) = v < f ? f : v
+  }
+  for (; i < n; i++) {
+    const q = x + (<usize>i << 2);
+    const v = load<f32>(q);
+    if (v < floor) store<f32>(q, floor);
+  }
+}
+
 // ---- Savitzky–Golay delta (interior frames) -----------------------------------------------------
 
 /**

@@ -38,6 +38,7 @@ interface Exports {
   contrastSums(s: number, nb: number, T: number, tab: number, nBands: number, lb: number, hb: number, cl: number, ch: number, sqrtValues: number, out: number): void;
   chromaProject(w: number, s: number, out: number, nb: number, T: number): void;
   powerToDb(x: number, n: number, amin: number, refDb: number, out: number): number;
+  clampMin(x: number, n: number, floor: number): void;
   savgolInterior(x: number, rows: number, F: number, h: number, taps: number, w: number, nTaps: number, out: number): void;
   dctFolded(x: number, hm: number, rows: number, n: number, nOut: number, fold: number, out: number): void;
   peakBins(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
@@ -445,18 +446,39 @@ export function wasmChromaProject(weights: Float32Array, s: Float32Array, rows: 
 /**
  * dst[i] = float32(10·log10(max(src[i], amin)) − refDb) (NaN stays NaN, +∞ stays +∞) for every
  * value; returns the largest result (NaNs ignored; −∞ when none), or null when the kernel is
- * unavailable (or amin is not a normal positive number).
+ * unavailable (or amin is not a normal positive number). With `topDb`, values below
+ * (float32(max) − topDb) are then raised to it, as power_to_db's top_db does (in the kernel's memory
+ * when the whole array fits there at once, else over dst).
  */
-export function wasmPowerToDb(src: Float32Array, amin: number, refDb: number, dst: Float32Array): number | null {
+export function wasmPowerToDb(src: Float32Array, amin: number, refDb: number, dst: Float32Array, topDb?: number): number | null {
   if (disabled || src.length === 0 || !(amin >= 2.2250738585072014e-308) || !Number.isFinite(amin) || !Number.isFinite(refDb)) return null;
   const ex = load();
   if (!ex) return null;
+  const n = src.length;
+  if (topDb !== undefined) {
+    // one pass: convert, clip in place, copy out once
+    const res = residentOffset(ex, src);
+    const outPtr = align16(res >= 0 ? SCR0 : SCR0 + 4 * n + 16);
+    if (outPtr + 4 * n <= SCR1 && n <= CHUNK_ROWS_FLOATS) {
+      const mem = ex.memory.buffer;
+      if (res < 0) new Float32Array(mem, SCR0, n).set(src);
+      const max = ex.powerToDb(res >= 0 ? res : SCR0, n, amin, refDb, outPtr);
+      ex.clampMin(outPtr, n, Math.fround(Math.fround(max) - topDb));
+      dst.set(new Float32Array(mem, outPtr, n));
+      return max;
+    }
+  }
   let max = -Infinity;
-  const ok = chunked(ex, src, src.length, 1, 4, 0, dst, f32View, (p, n, o) => {
-    const m = ex.powerToDb(p, n, amin, refDb, o);
+  const ok = chunked(ex, src, n, 1, 4, 0, dst, f32View, (p, k, o) => {
+    const m = ex.powerToDb(p, k, amin, refDb, o);
     if (m > max) max = m;
   });
-  return ok ? max : null;
+  if (!ok) return null;
+  if (topDb !== undefined) {
+    const floor = Math.fround(max) - topDb;
+    for (let i = 0; i < n; i++) if (dst[i] < floor) dst[i] = floor;
+  }
+  return max;
 }
 
 /**

@@ -48,12 +48,15 @@ export function powerToDb(S: Matrix, options: PowerToDbOptions = {}, out?: Matri
   const src = S.data;
   const dst = res.data;
   const n = src.length;
-  // WebAssembly SIMD logarithm when available (float64, about 1 ulp, rounded to float32 as below).
-  let max = n >= 64 ? wasmPowerToDb(src, amin, refDb, dst) : null;
-  if (max === null) max = dbJs(src, dst, n, amin, refDb, top_db);
-  if (top_db !== null && n > 0) {
-    const floor = Math.fround(max) - top_db;
-    for (let i = 0; i < n; i++) if (dst[i] < floor) dst[i] = floor;
+  // WebAssembly SIMD logarithm when available (float64, about 1 ulp, rounded to float32 as below),
+  // top_db clip included.
+  const max = n >= 64 ? wasmPowerToDb(src, amin, refDb, dst, top_db ?? undefined) : null;
+  if (max === null) {
+    const m = dbJs(src, dst, n, amin, refDb, top_db);
+    if (top_db !== null && n > 0) {
+      const floor = Math.fround(m) - top_db;
+      for (let i = 0; i < n; i++) if (dst[i] < floor) dst[i] = floor;
+    }
   }
   return res;
 }

@@ -362,6 +362,33 @@ test('powerToDb equals the direct formula on a wide dynamic range (values around
   ok(Number.isNaN(nan.data[1]) && Math.abs(nan.data[0]) < 1e-6, 'NaN stays NaN, others unchanged');
 });
 
+test('powerToDb: the top_db clip done in the kernel (one pass) equals the clip over the chunked output, NaN and values at the floor included, also in place', () => {
+  const r = rng(23);
+  const n = 6000;
+  const data = Float32Array.from({ length: n }, () => Math.pow(10, 16 * (r() + 0.5) - 14));
+  data[0] = 100; // max 20 dB: floor at −60 dB = 1e-6
+  for (let i = 1; i < 100; i++) data[i] = 1e-6 * (1 + (i - 50) * 1e-7);
+  data[200] = NaN;
+  data[201] = 0;
+  for (const top_db of [80, 30, 0]) {
+    const one = powerToDb({ rows: 60, cols: 100, data }, { top_db });
+    const inPlace = { rows: 60, cols: 100, data: data.slice() };
+    powerToDb(inPlace, { top_db }, inPlace);
+    setWasmMatrixChunkFloats(1000); // several kernel calls: the clip then runs over the output
+    let chunked;
+    try {
+      chunked = powerToDb({ rows: 60, cols: 100, data }, { top_db });
+    } finally {
+      setWasmMatrixChunkFloats(1 << 20);
+    }
+    assert.deepEqual(Array.from(one.data), Array.from(chunked.data), `top_db ${top_db}`);
+    assert.deepEqual(Array.from(inPlace.data), Array.from(one.data), `in place, top_db ${top_db}`);
+    ok(Number.isNaN(one.data[200]), 'NaN stays NaN');
+    const floor = Math.fround(Math.max(...Array.from(one.data).filter((v) => !Number.isNaN(v))));
+    for (let i = 0; i < n; i++) if (i !== 200) ok(one.data[i] >= Math.fround(floor - top_db), `value ${i} below the floor`);
+  }
+});
+
 test('powerAndMagnitude: magnitude is exactly fround(sqrt(power)), wasm and JS paths, power equals powerSpectrogram', () => {
   const r = rng(31);
   const y = Float32Array.from({ length: 20000 }, r);

@@ -58,6 +58,12 @@ export interface ResampleOptions {
    * Each runs in WebAssembly SIMD when available, else in JS.
    */
   twoStage?: boolean;
+  /**
+   * Write the output into this array (length ≥ the output length) and return a view of it, instead
+   * of allocating a new array: a caller resampling many clips can reuse one buffer (a fresh array of
+   * a few hundred kB costs tens of µs in page faults). Must not overlap the input.
+   */
+  out?: Float32Array;
 }
 
 /** Largest reduced `up` factor served by an exact polyphase bank; above it the fine table is used. */
@@ -169,7 +175,7 @@ export function resampledLength(n: number, orig_sr: number, target_sr: number): 
 /**
  * Resamples a mono signal from `orig_sr` to `target_sr` (Hz; any positive finite reals).
  * Input shape (n,), output shape (ceil(n · target_sr / orig_sr),). Returns a copy when the rates
- * are equal.
+ * are equal. With `opts.out` the result is a view of that array (see ResampleOptions.out).
  *
  * Long signals go through two stages: (1) the sharp anti-alias / anti-image low-pass is applied at
  * the input rate by FFT overlap-save (optionally producing a 2× oversampled signal), then (2) a
@@ -181,10 +187,17 @@ export function resample(y: Float32Array, orig_sr: number, target_sr: number, op
   check(Number.isFinite(orig_sr) && orig_sr > 0, `resample: orig_sr must be a positive number, got ${orig_sr}`);
   check(Number.isFinite(target_sr) && target_sr > 0, `resample: target_sr must be a positive number, got ${target_sr}`);
   const d = design(opts);
-  if (orig_sr === target_sr) return y.slice();
   const n = y.length;
   const nOut = resampledLength(n, orig_sr, target_sr);
-  const out = new Float32Array(nOut);
+  const given = opts?.out;
+  check(!given || given.length >= nOut, `resample: the out array holds ${given?.length} samples, the output needs ${nOut}`);
+  check(!given || given.buffer !== y.buffer || given.byteOffset >= y.byteOffset + y.byteLength || y.byteOffset >= given.byteOffset + 4 * nOut, 'resample: the out array overlaps the input');
+  if (orig_sr === target_sr && !given) return y.slice();
+  const out = given ? given.subarray(0, nOut) : new Float32Array(nOut);
+  if (orig_sr === target_sr) {
+    out.set(y);
+    return out;
+  }
   if (n === 0) return out;
   const scale = Math.min(1, target_sr / orig_sr);
   const fc1 = 0.5 * scale * 0.5 * (d.fp + d.fs);

@@ -125,3 +125,27 @@ test('kernel output of a 1 kHz tone 48 kHz → 22050 Hz is the tone (closed form
   const resid = Math.sqrt(e / cnt);
   assert.ok(20 * Math.log10(resid / 0.5) < -90, `residual ${(20 * Math.log10(resid / 0.5)).toFixed(1)} dB`);
 });
+
+test('resample into a caller buffer (opts.out): a view of it, equal to the allocated result; too short or overlapping is EPARAM', () => {
+  const buf = new Float32Array(200000).fill(7);
+  for (const [o, t, n] of [
+    [48000, 22050, 48000 * 2 + 5], // two-stage
+    [48000, 16000, 900], // single stage
+    [22050, 22050, 1000], // equal rates: a copy
+    [48000, 22050, 0],
+  ] as const) {
+    const y = noise(n, n + 3);
+    const want = resample(y, o, t);
+    const got = resample(y, o, t, { out: buf });
+    assert.equal(got.buffer, buf.buffer, `${o}->${t}: a view of the given buffer`);
+    assert.equal(got.byteOffset, 0);
+    assert.deepEqual(Array.from(got), Array.from(want), `${o}->${t} n=${n}`);
+  }
+  const y = noise(1000, 1);
+  const code = (e: unknown) => (e as { code?: string }).code === 'EPARAM';
+  assert.throws(() => resample(y, 48000, 22050, { out: new Float32Array(10) }), code);
+  const shared = new Float32Array(3000);
+  shared.set(y);
+  assert.throws(() => resample(shared.subarray(0, 1000), 48000, 22050, { out: shared.subarray(500) }), code);
+  assert.ok(resample(shared.subarray(0, 1000), 48000, 22050, { out: shared.subarray(1000) }).length === 460);
+});

@@ -38,12 +38,21 @@ export type { Moments } from '../data/preprocess.js';
 
 /**
  * Weight of the speaker prior, in model inputs (clips) of frames, that `ser train` stores as
- * `pseudo_count`. Chosen by single-file accuracy on unseen speakers (`npm run bench:speaker-prior`
- * over the 5-fold CV bundles): a file normalised by its own audio scores 58.9 / 62.7 / 62.7 /
- * 61.7 % with weights 1 / 2 / 3 / 5 (run D's method) and 46.3 / 49.9 / 51.1 / 50.9 % (run E's); the
- * same-speaker figures (a speaker's 48 clips pooled, where the prior weighs ~5 %) do not move.
+ * `pseudo_count` (`--speaker-prior-clips`): used for every speaker normalised with the bundle —
+ * validation and test speakers, `ser predict`, `ser evaluate`, streams. Chosen by single-file
+ * accuracy on unseen speakers (`npm run bench:speaker-prior` over the 5-fold CV bundles): a file
+ * normalised by its own audio scores 58.9 / 62.7 / 62.7 / 61.7 % with weights 1 / 2 / 3 / 5 (run
+ * D's method) and 46.3 / 49.9 / 51.1 / 50.9 % (run E's); the same-speaker figures (a speaker's 48
+ * clips pooled, where the prior weighs ~5 %) do not move.
  */
 export const SPEAKER_PRIOR_CLIPS = 3;
+
+/**
+ * Weight of the prior, in clips, for the TRAINING speakers of `ser train` (and their augmented
+ * virtual speakers). Kept at one clip: the same 5-fold CV with the training speakers shrunk by 3
+ * clips scored 64.4 % against 68.3 % (docs/training.md).
+ */
+export const TRAIN_SPEAKER_PRIOR_CLIPS = 1;
 
 export const NORMALIZATION_MODES = ['global', 'utterance', 'speaker'] as const;
 /** How features are normalised before the model (see the module comment). */

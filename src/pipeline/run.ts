@@ -34,7 +34,7 @@ import { SerError } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { loadDataset } from '../data/load.js';
 import { fitZScore, classWeights, LabelEncoder, zscoreToJSON, type ZScoreStats } from '../data/preprocess.js';
-import { SpeakerStatsAccumulator, blendSpeakerStats, createNormalizer, modeNormalize, speakerPriorFrom, type SpeakerPrior } from '../model/normalizer.js';
+import { TRAIN_SPEAKER_PRIOR_CLIPS, SpeakerStatsAccumulator, blendSpeakerStats, createNormalizer, modeNormalize, speakerPriorFrom, type SpeakerPrior } from '../model/normalizer.js';
 import { augmentTrainingOnly, makeSplits, speakerKFold, speakersOf, speakerIndependentSplit, summariseSplit, findLeaks, type Split } from '../data/splits.js';
 import { isAugmented } from '../data/recording.js';
 import type { DatasetItem } from '../data/types.js';
@@ -240,6 +240,7 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
   // speaker", so it is normalised by the statistics of S's clips with the SAME augmentation, as a
   // real new speaker is normalised by their own statistics at test time.
   const speakerAcc = new Map<string, SpeakerStatsAccumulator>();
+  const speakerOfKey = new Map<string, string>();
   const statsKey = (speaker: string, aug: string) => `${speaker}|${aug}`;
   if (c.normalize === 'speaker') {
     for (const aug of ['none', ...c.augment]) {
@@ -248,7 +249,10 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
         if (!m) continue;
         const key = statsKey(it.speaker, aug);
         let acc = speakerAcc.get(key);
-        if (!acc) speakerAcc.set(key, (acc = new SpeakerStatsAccumulator(m.cols)));
+        if (!acc) {
+          speakerAcc.set(key, (acc = new SpeakerStatsAccumulator(m.cols)));
+          speakerOfKey.set(key, it.speaker);
+        }
         acc.add(m);
       }
     }
@@ -288,12 +292,18 @@ export async function runTrainPipeline(c: TrainPipelineConfig, io: PipelineIO): 
     io.log(`${tag}train ${trainItems.length} clips (${trainItems.filter((i) => !isAugmented(i)).length} recordings), validation ${valItems.length}, test ${testItems.length}`);
 
     // speaker mode: the prior is the average of this split's TRAINING speakers (original clips);
-    // every speaker's statistics are their own frames shrunk toward it (src/model/normalizer.ts)
+    // every speaker's statistics are their own frames shrunk toward it (src/model/normalizer.ts).
+    // Training speakers (and their augmented "virtual speakers") are shrunk with the weight of one
+    // clip (TRAIN_SPEAKER_PRIOR_CLIPS); validation, test and every later prediction use the prior
+    // stored in the bundle, weighing --speaker-prior-clips clips (docs/training.md, single files).
     let speakerPrior: SpeakerPrior | undefined;
     const speakerStats = new Map<string, ZScoreStats>();
     if (c.normalize === 'speaker') {
-      speakerPrior = speakerPriorFrom(speakersOf(trainItems).flatMap((s) => speakerAcc.get(statsKey(s, 'none')) ?? []), frames * c.speakerPriorClips);
-      for (const [key, acc] of speakerAcc) speakerStats.set(key, blendSpeakerStats(acc, speakerPrior));
+      const trainSpeakers = speakersOf(trainItems);
+      const trainPrior = speakerPriorFrom(trainSpeakers.flatMap((s) => speakerAcc.get(statsKey(s, 'none')) ?? []), frames * TRAIN_SPEAKER_PRIOR_CLIPS);
+      speakerPrior = { ...trainPrior, pseudo_count: frames * c.speakerPriorClips };
+      const training = new Set(trainSpeakers);
+      for (const [key, acc] of speakerAcc) speakerStats.set(key, blendSpeakerStats(acc, training.has(speakerOfKey.get(key)!) ? trainPrior : speakerPrior));
     }
     const spk = (it: DatasetItem): ZScoreStats | undefined =>
       c.normalize === 'speaker' ? (speakerStats.get(statsKey(it.speaker, augOf(it))) ?? speakerStats.get(statsKey(it.speaker, 'none'))) : undefined;

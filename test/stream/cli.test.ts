@@ -92,7 +92,7 @@ async function inProcess(args: string[]): Promise<string> {
   return out;
 }
 
-test('ser stream FILE.wav and the same audio as raw s16le stereo on stdin (2 spawns in parallel); ser listen through an injected recorder', async () => {
+test('ser stream FILE.wav (without and with --warmup) and the same audio as raw s16le stereo on stdin (3 spawns in parallel); ser listen through an injected recorder', async () => {
   const fake = join(tmp, 'fake-rec.mjs');
   // writes 2.5 s of a tone as raw s16le at 16 kHz in 20 ms pieces, like a microphone
   writeFileSync(
@@ -105,13 +105,14 @@ test('ser stream FILE.wav and the same audio as raw s16le stereo on stdin (2 spa
     const rec = process.env.SER_RECORDER;
     process.env.SER_RECORDER = `"${process.execPath}" "${fake}"`;
     try {
-      return await inProcess(['listen', '--model', modelDir, '--duration', '2', '--backend', 'cpu']);
+      // --no-warmup: its warm-up is the raw input's (openEngine with live = true), run by the spawn below
+      return await inProcess(['listen', '--model', modelDir, '--duration', '2', '--backend', 'cpu', '--no-warmup']);
     } finally {
       if (rec === undefined) delete process.env.SER_RECORDER;
       else process.env.SER_RECORDER = rec;
     }
   })();
-  const [wav, raw, pipedOut] = await Promise.all([
+  const [wav, raw, pipedOut, warmed] = await Promise.all([
     ser(['stream', '--model', modelDir, join(tmp, 'clip.wav')]),
     (() => {
       // stereo: left = signal, right = signal → the channel mean is the signal
@@ -125,6 +126,8 @@ test('ser stream FILE.wav and the same audio as raw s16le stereo on stdin (2 spa
     })(),
     // the pipe path of `ser listen` (in this process): the recorder command comes from SER_RECORDER
     listening,
+    // the engine warm-up (default for raw input, off for a decoded file) changes no output
+    ser(['stream', '--model', modelDir, '--warmup', join(tmp, 'clip.wav')]),
   ]);
   assert.equal(wav.code, 0, wav.stderr);
   const a = events(wav.stdout);
@@ -139,8 +142,6 @@ test('ser stream FILE.wav and the same audio as raw s16le stereo on stdin (2 spa
   const ev = events(pipedOut);
   assert.ok(ev.every((e) => e.speech));
   assert.equal(ev.at(-1)!.t_end, 2); // --duration 2 stops after 2 s of audio
-  // the engine warm-up (default for raw input, off for a decoded file) changes no output
-  const warmed = await ser(['stream', '--model', modelDir, '--warmup', join(tmp, 'clip.wav')]);
   assert.equal(warmed.code, 0, warmed.stderr);
   assert.equal(warmed.stdout, wav.stdout);
 });

@@ -37,20 +37,27 @@ export const WASM_MAX_TABLE_BYTES = 16 << 20;
 
 let disabled = false;
 let heap = 0;
+/** Size of the module's memory when instantiated (its initial pages). */
+let initialBytes = 0;
 let f32: Float32Array | null = null;
 /** Identity of the tables currently at the start of the heap (a tap table or an FFT kernel). */
 let loaded: object | null = null;
 
 const resampleModule = wasmKernelModule<Exports>('resample', RESAMPLE_WASM_BASE64, (e) => {
   heap = (e.heapBase() + 15) & ~15;
+  initialBytes = e.memory.buffer.byteLength;
   reserve(e, 0);
   return e;
 });
 const load = (): Exports | null => resampleModule.get();
 
-/** Bytes after the heap base available without growing the memory. */
-function room(e: Exports): number {
-  return e.memory.buffer.byteLength - heap;
+/**
+ * Bytes after the heap base in the module's INITIAL memory. Block sizes derive from this fixed
+ * figure, not from the current size, so results never depend on what ran before in the process
+ * (the fine-table path's output moves at the float-rounding level with its block size).
+ */
+function room(): number {
+  return initialBytes - heap;
 }
 
 const align16 = (x: number) => (x + 15) & ~15;
@@ -125,8 +132,10 @@ export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, 
   // group is computed whole (the window is zero past the signal) and cut.
   const gOut = 4 * up;
   // groups per call: up to BLOCK outputs, as many as the current memory holds (at least one)
-  const free = room(e) - align16(t.data.length * 4) - 4 * t.Kp - 32;
-  const G = Math.max(1, Math.min(Math.floor(BLOCK / gOut), Math.floor(free / (16 * (down + up)))));
+  // (a table that does not fit the initial memory grows it anyway: then whole BLOCKs)
+  const free = room() - align16(t.data.length * 4) - 4 * t.Kp - 32;
+  const byRoom = free > 0 ? Math.floor(free / (16 * (down + up))) : Infinity;
+  const G = Math.max(1, Math.min(Math.floor(BLOCK / gOut), byRoom));
   const winLen = G * 4 * down + t.Kp;
   const { T, X, O } = layout(e, t, winLen, G * gOut);
   const mem = f32!;
@@ -154,8 +163,9 @@ export function wasmPolyFine(y: Float32Array, t: KernelTable, half: number, P: n
   if (!e) return false;
   const nOut = out.length;
   // outputs per call: up to BLOCK, as many as the current memory holds (at least 64)
-  const free = room(e) - align16(t.data.length * 4) - 4 * t.Kp - 64;
-  const blk = Math.max(64, Math.min(BLOCK, Math.floor(free / (4 * (ratio + 1)))));
+  const free = room() - align16(t.data.length * 4) - 4 * t.Kp - 64;
+  const byRoom = free > 0 ? Math.floor(free / (4 * (ratio + 1))) : Infinity;
+  const blk = Math.max(64, Math.min(BLOCK, byRoom));
   const winLen = Math.ceil(blk * ratio) + t.Kp + 4;
   const { T, X, O } = layout(e, t, winLen, blk);
   const mem = f32!;
@@ -200,10 +210,10 @@ function fftLayout(N: number, u: number): { TW: number; RE: number; IM: number; 
   return { TW, RE, IM, ORE, OIM, H, end: H + 8 * N * u };
 }
 
-/** True when the FFT stage of size N with u phases fits the kernel's memory without growing it. */
+/** True when the FFT stage of size N with u phases fits the kernel's initial memory (no growing). */
 export function fftFitsMemory(N: number, u: number): boolean {
   const e = disabled ? null : load();
-  return e !== null && fftLayout(N, u).end <= e.memory.buffer.byteLength;
+  return e !== null && fftLayout(N, u).end <= initialBytes;
 }
 
 /**

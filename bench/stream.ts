@@ -167,6 +167,9 @@ function probeClassify(x: Float32Array): Float32Array {
   if (probe.timing) probe.split.model.push(performance.now() - t0);
   return p;
 }
+function probePushStart(t: number): void {
+  probe.pushStart = t;
+}
 function probeOnWindow(): void {
   if (probe.timing) probe.split.features.push(performance.now() - probe.pushStart);
 }
@@ -195,7 +198,7 @@ async function measureStream(parts: ModelParts, signal: Float32Array, srIn: numb
   }
   probe.timing = true;
   const cpu0 = process.cpuUsage();
-  const r = benchStream(engine, signal, chunk, srIn, (t) => (probe.pushStart = t));
+  const r = benchStream(engine, signal, chunk, srIn, probePushStart);
   const cpu = process.cpuUsage(cpu0);
   probe.timing = false;
   // 20-ms pushes are shorter than a hop: each hop push completed exactly one window, in order

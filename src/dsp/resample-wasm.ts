@@ -30,7 +30,7 @@ interface Exports {
   polyFine(x: number, taps: number, K: number, P: number, t0: number, step: number, nOut: number, out: number): void;
 }
 
-/** Outputs per kernel call (at most; fewer when the module's current memory holds less). */
+/** Outputs per kernel call (at most; fewer where the module's initial memory holds less). */
 const BLOCK = 4096;
 /** Largest tap table (bytes) served by the kernel; larger banks use the JS loop. */
 export const WASM_MAX_TABLE_BYTES = 16 << 20;
@@ -131,7 +131,7 @@ export function wasmPolyRational(y: Float32Array, t: KernelTable, half: number, 
   // Groups of 4·up outputs (starting at phase 0) go through the 4-output kernel; the last, partial
   // group is computed whole (the window is zero past the signal) and cut.
   const gOut = 4 * up;
-  // groups per call: up to BLOCK outputs, as many as the current memory holds (at least one)
+  // groups per call: up to BLOCK outputs, as many as the initial memory holds (at least one)
   // (a table that does not fit the initial memory grows it anyway: then whole BLOCKs)
   const free = room() - align16(t.data.length * 4) - 4 * t.Kp - 32;
   const byRoom = free > 0 ? Math.floor(free / (16 * (down + up))) : Infinity;
@@ -162,7 +162,8 @@ export function wasmPolyFine(y: Float32Array, t: KernelTable, half: number, P: n
   const e = load();
   if (!e) return false;
   const nOut = out.length;
-  // outputs per call: up to BLOCK, as many as the current memory holds (at least 64)
+  // outputs per call: up to BLOCK, as many as the initial memory holds (at least 64);
+  // (a table that does not fit the initial memory grows it anyway: then whole BLOCKs)
   const free = room() - align16(t.data.length * 4) - 4 * t.Kp - 64;
   const byRoom = free > 0 ? Math.floor(free / (4 * (ratio + 1))) : Infinity;
   const blk = Math.max(64, Math.min(BLOCK, byRoom));

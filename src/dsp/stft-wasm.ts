@@ -16,7 +16,7 @@
  * Float32Array VIEW of it: the other kernels recognise such a view (same ArrayBuffer) and read it
  * in place instead of copying it in. The view is valid until the next STFT call.
  *
- * The module (about 10 kB) is compiled synchronously on first use; a browser's main thread refuses
+ * The module (about 15 kB) is compiled synchronously on first use; a browser's main thread refuses
  * that for modules over 4 kB, so browser code awaits {@link loadFeatureWasm} first (asynchronous
  * compile). Where WebAssembly or its SIMD extension is unavailable,
  * or a size does not fit, the functions here return null and callers use their JS paths (same
@@ -74,7 +74,7 @@ const load = (): Exports | null => featureModule.get();
 /**
  * Compiles and instantiates the feature kernels asynchronously (idempotent; resolves true when
  * they are available). A browser's main thread refuses the synchronous compile of modules over
- * 4 kB (this one is ~10 kB), so browser code should await this once before extracting features
+ * 4 kB (this one is ~15 kB), so browser code should await this once before extracting features
  * there; in Node and in workers the synchronous first-use compile works and this is optional.
  */
 export function loadFeatureWasm(): Promise<boolean> {

@@ -19,7 +19,9 @@
  *   rejects its `run` promise; the others continue. A SerError thrown in a worker arrives as a
  *   SerError with the same code, message and file. A worker that dies (crash, out of memory,
  *   `process.exit`) fails only its current task and is replaced.
- * - Results may carry transferable buffers (`transfer(value, [f32.buffer])`): no copy.
+ * - Results may carry transferable buffers (`transfer(value, [f32.buffer])`): no copy — but the
+ *   detach makes every later typed-array access in that worker slower (V8's detaching protector);
+ *   for results of a few hundred kB per task a copy is cheaper (src/workers/features.worker.ts).
  * - Works from TypeScript sources under tsx (a `.ts` worker file is started through a small
  *   bootstrap that registers tsx inside the worker — on Node 20 `execArgv: ['--import', 'tsx']`
  *   alone does not apply the loader to a worker's entry file) and from compiled `dist/` (`.js`).

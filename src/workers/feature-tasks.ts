@@ -23,7 +23,6 @@ import type { Matrix } from '../dsp/matrix.js';
 import { SerError } from '../errors.js';
 import { encodeFeatureEntry } from '../io/featfile.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { transfer } from '../util/pool.js';
 
 /** Fixed-length policy applied to the (augmented) waveform before features (src/dsp/clip.ts fitClip). */
 export interface ClipPolicy {
@@ -273,16 +272,4 @@ export async function runFeatureTask(task: FeatureTask): Promise<FeatureResult> 
   times.writeMs = now() - t;
   times.cpu.write = cpuNow() - c;
   return { kind: 'cache', ...info(), outPath: task.outPath, rows: features.rows, cols: features.cols, bytes: bytes.length };
-}
-
-/** Worker handler: as runFeatureTask, with feature buffers sent by transfer. */
-export async function runFeatureTaskTransfer(task: FeatureTask): Promise<FeatureResult> {
-  const r = await runFeatureTask(task);
-  if (r.kind === 'matrix') return transfer(r, [r.features.data.buffer as ArrayBuffer]);
-  if (r.kind === 'blocks') {
-    const bufs = new Set<ArrayBuffer>();
-    for (const m of Object.values(r.blocks)) if (m) bufs.add(m.data.buffer as ArrayBuffer);
-    return transfer(r, [...bufs]);
-  }
-  return r;
 }

@@ -182,6 +182,36 @@ function zscore(m: Matrix, s: ZScoreStats): Matrix {
 }
 
 /**
+ * Both stages in one pass: (Math.fround((x − s1.mean) / s1.std) − s2.mean) / s2.std per column
+ * (stage 1 skipped when `s1` is null) — the same float32 rounding as the two passes of
+ * {@link zscore}, without the intermediate matrix. Shape (n_frames, n_features) in and out.
+ */
+function zscoreTwice(m: Matrix, s1: ZScoreStats | null, s2: ZScoreStats, dest?: Float32Array): Matrix {
+  const c = m.cols;
+  for (const s of s1 ? [s1, s2] : [s2]) {
+    if (c !== s.mean.length) throw new SerError('EPARAM', `normalisation: matrix has ${c} columns, statistics have ${s.mean.length}`);
+  }
+  const n = m.rows * c;
+  if (dest && dest.length < n) throw new SerError('EPARAM', `normalisation: destination holds ${dest.length} values, ${n} needed`);
+  const out = dest ? dest.subarray(0, n) : new Float32Array(n);
+  const x = m.data;
+  const m2 = s2.mean;
+  const d2 = s2.std;
+  if (s1) {
+    const m1 = s1.mean;
+    const d1 = s1.std;
+    for (let o = 0; o < n; o += c) {
+      for (let j = 0; j < c; j++) out[o + j] = (Math.fround((x[o + j] - m1[j]) / d1[j]) - m2[j]) / d2[j];
+    }
+  } else {
+    for (let o = 0; o < n; o += c) {
+      for (let j = 0; j < c; j++) out[o + j] = (x[o + j] - m2[j]) / d2[j];
+    }
+  }
+  return { rows: m.rows, cols: c, data: out };
+}
+
+/**
  * Stage 1 alone (training fits the global statistics on its output): 'global' returns `m`
  * unchanged, 'utterance' z-scores `m` by its own frames, 'speaker' by `speaker` (required).
  * Shape (n_frames, n_features) in and out.
@@ -203,10 +233,12 @@ export interface Normalizer {
   readonly prior: SpeakerPrior | null;
   /**
    * The model input for a feature matrix (n_frames, n_features) → same shape: stage 1 then
-   * stage 2. Speaker mode uses `speaker` (from {@link Normalizer.speakerStats}), or the prior
-   * when it is not given; the other modes ignore it.
+   * stage 2, in one pass (bit-identical to {@link modeNormalize} followed by the global z-score).
+   * Speaker mode uses `speaker` (from {@link Normalizer.speakerStats}), or the prior when it is not
+   * given; the other modes ignore it. With `dest` (≥ n_frames·n_features floats, e.g. a buffer
+   * reused from hop to hop) the result is written there instead of a new array.
    */
-  apply(m: Matrix, speaker?: ZScoreStats): Matrix;
+  apply(m: Matrix, speaker?: ZScoreStats, dest?: Float32Array): Matrix;
   /** Speaker mode: the statistics of a speaker's accumulated frames blended with the prior
    * (the prior alone for null / no frames). Other modes: throws SerError('EPARAM'). */
   speakerStats(acc: SpeakerStatsAccumulator | null): ZScoreStats;
@@ -261,8 +293,9 @@ export function createNormalizer(n: BundleNormalization): Normalizer {
     cols: n.mean.length,
     global,
     prior,
-    apply(m: Matrix, speaker?: ZScoreStats): Matrix {
-      return zscore(modeNormalize(mode, m, mode === 'speaker' ? (speaker ?? priorStats!) : undefined), global);
+    apply(m: Matrix, speaker?: ZScoreStats, dest?: Float32Array): Matrix {
+      const first = mode === 'speaker' ? (speaker ?? priorStats!) : mode === 'utterance' && m.rows > 0 ? utteranceStats(m) : null;
+      return zscoreTwice(m, first, global, dest);
     },
     speakerStats(acc: SpeakerStatsAccumulator | null): ZScoreStats {
       if (!prior) throw new SerError('EPARAM', `speaker statistics are only used in normalisation mode 'speaker' (this model uses '${mode}')`);

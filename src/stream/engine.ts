@@ -77,7 +77,10 @@ export interface StreamEvent {
   rms_db: number;
 }
 
-/** The classifier used for each window's z-scored features (frames × features); returns class probabilities. */
+/**
+ * The classifier used for each window's z-scored features (frames × features); returns class
+ * probabilities. `x` is only valid during the call (the engine reuses its buffer from hop to hop).
+ */
 export type WindowClassifier = (x: Float32Array, frames: number, features: number) => Float32Array;
 
 export interface EmotionStreamOptions {
@@ -277,6 +280,7 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
   // 0.25-s resampler blocks: ~4x cheaper than 0.05-s ones (per-call filter set-up), +0.25 s latency
   const rs = o.sr_in === sr ? null : new StreamResampler(o.sr_in, sr, 0.25);
 
+  let normBuf = new Float32Array(0);
   const event = (w: StreamFeatureWindow): StreamEvent => {
     const g = gates.shift();
     if (!g) throw new Error('internal: stream window without a gate decision');
@@ -288,6 +292,8 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
     }
     o.onWindow?.(w);
     let x: Float32Array;
+    // the model input is rebuilt every hop: one buffer for the engine's lifetime (classify copies it)
+    if (normalizer && normBuf.length < w.features.data.length) normBuf = new Float32Array(w.features.data.length);
     if (!normalizer) x = w.features.data;
     else if (speakerAcc) {
       // frames of this speech window not yet in the estimate (frame i is centred at start + i·hop)
@@ -297,8 +303,8 @@ export function createEmotionStream(o: EmotionStreamOptions): EmotionStream {
         speakerAcc.add(w.features, from, w.features.rows);
         speakerUpTo = w.start + w.features.rows * H;
       }
-      x = normalizer.apply(w.features, normalizer.speakerStats(speakerAcc)).data;
-    } else x = normalizer.apply(w.features).data;
+      x = normalizer.apply(w.features, normalizer.speakerStats(speakerAcc), normBuf).data;
+    } else x = normalizer.apply(w.features, undefined, normBuf).data;
     const p = classify(x, w.features.rows, w.features.cols);
     if (p.length !== labels.length) throw new SerError('EMODEL', `the model gives ${p.length} probabilities for ${labels.length} labels`);
     const s = ema.update(p);

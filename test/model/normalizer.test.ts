@@ -137,6 +137,29 @@ test('createNormalizer: global, utterance and speaker modes compose the mode sta
   assert.throws(() => createNormalizer(global).speakerStats(null), (e: Error) => e instanceof SerError && /only used in normalisation mode 'speaker'/.test(e.message));
 });
 
+test('apply (one pass, optional destination) is bit-identical to the mode stage stored as float32 and then the global z-score', () => {
+  const rng = new Rng(11);
+  const C = 9;
+  const m = randMatrix(rng, 40, C, 3, 2);
+  const g: BundleNormalization = { kind: 'zscore', mean: Array.from({ length: C }, (_, j) => j - 4), std: Array.from({ length: C }, (_, j) => 0.5 + j), count: 100, mode: 'global' };
+  const prior = { mean: Array.from({ length: C }, (_, j) => j + 1), std: Array.from({ length: C }, (_, j) => 1 + j / 3), speakers: 3, pseudo_count: 7 };
+  const spk = { mean: Float64Array.from({ length: C }, (_, j) => j * 0.9), std: Float64Array.from({ length: C }, (_, j) => 1.5 + j / 4), count: 40 };
+  for (const mode of ['global', 'utterance', 'speaker'] as const) {
+    const n = createNormalizer({ ...g, mode, ...(mode === 'speaker' ? { speaker_prior: prior } : {}) });
+    // reference: stage 1 into a Float32Array (modeNormalize), then the global stage by hand
+    const s1 = modeNormalize(mode, m, mode === 'speaker' ? spk : undefined);
+    const ref = new Float32Array(m.data.length);
+    for (let i = 0; i < ref.length; i++) ref[i] = (s1.data[i] - g.mean[i % C]) / g.std[i % C];
+    const got = n.apply(m, mode === 'speaker' ? spk : undefined);
+    assert.deepEqual(Array.from(got.data), Array.from(ref), mode);
+    const dest = new Float32Array(m.data.length + 5).fill(NaN);
+    const into = n.apply(m, mode === 'speaker' ? spk : undefined, dest);
+    assert.equal(into.data.buffer, dest.buffer, `${mode}: written into the destination`);
+    assert.deepEqual(Array.from(into.data), Array.from(ref), `${mode} into dest`);
+  }
+  assert.throws(() => createNormalizer(g).apply(m, undefined, new Float32Array(3)), (e: Error) => e instanceof SerError && /destination holds 3/.test(e.message));
+});
+
 test('normalizationProblem: unknown modes, a speaker mode without prior, mismatched columns', () => {
   assert.equal(normalizationProblem(global, 2), null);
   assert.match(normalizationProblem({ ...global, mode: 'per-channel' })!, /mode "per-channel" is not supported.*global, utterance, speaker/);

@@ -169,18 +169,20 @@ for (const [fx, src, sr] of [
 
 // Independent reference: SoX's `rate -h` (the SoX resampler at 20-bit quality — the engine family of
 // soxr_hq, librosa's default). Runs when the sox binary is installed (CI installs it), else skips.
-test('agrees with `sox rate -h` to ≥ 55 dB SNR on a broadband synthetic signal (48k → 22050 / 16000)', async (t) => {
+test('agrees with `sox rate -h` to ≥ 65 dB SNR on a speech-band synthetic signal (48k → 22050 / 16000)', async (t) => {
   const { spawnSync } = await import('node:child_process');
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { encodeWav } = await import('../../src/audio/wav-write.js');
   if (spawnSync('sox', ['--version']).status !== 0) return t.skip('sox not installed');
-  // Speech-like spectrum: 40 random partials below 8 kHz, a chirp, and noise at -40 dB.
+  // Speech-like spectrum: 40 random partials below 7 kHz (inside the passband of both targets: 8 kHz
+  // is the 16-kHz target's Nyquist, where the two designs legitimately differ), a chirp, and
+  // noise at -40 dB.
   const r = rng(2024);
   const sr = 48000, n = 48000 * 2;
   const x = new Float32Array(n);
-  const parts = Array.from({ length: 40 }, () => [50 + r() * 7950, r() * 0.02, r() * 6.283]);
+  const parts = Array.from({ length: 40 }, () => [50 + r() * 6950, r() * 0.02, r() * 6.283]);
   for (let i = 0; i < n; i++) {
     let v = 0;
     for (const [f, a, p] of parts) v += a * Math.sin(2 * Math.PI * f * (i / sr) + p);
@@ -204,7 +206,7 @@ test('agrees with `sox rate -h` to ≥ 55 dB SNR on a broadband synthetic signal
       }
       const snr = 10 * Math.log10(s / e);
       t.diagnostic(`48000→${target}: SNR vs sox rate -h ${snr.toFixed(1)} dB`);
-      assert.ok(snr >= 55, `48000→${target}: SNR vs sox ${snr.toFixed(1)} dB`);
+      assert.ok(snr >= 65, `48000→${target}: SNR vs sox ${snr.toFixed(1)} dB`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -81,6 +81,19 @@ export function setFlacWasmLimits(window = 0, samples = 0): void {
 export const flacWasmStats = { decoded: 0, declined: 0 };
 
 /** Stream parameters from STREAMINFO, as decodeFlac checked them. */
+/**
+ * Output channels with room for at least `need` samples (and at least twice the old capacity),
+ * the first `done` samples of each copied over. Shared by the wasm and JS decoders.
+ */
+export function growChannels(out: Float32Array[], done: number, need: number): Float32Array[] {
+  const cap = Math.max(2 * out[0].length, need);
+  return out.map((o) => {
+    const g = new Float32Array(cap);
+    g.set(o.subarray(0, done));
+    return g;
+  });
+}
+
 export interface FlacStreamParams {
   channels: number;
   bitsPerSample: number;
@@ -126,12 +139,8 @@ export function decodeFlacWasm(bytes: Uint8Array, info: FlacStreamParams, cap: n
     const pos = e.position();
     if (got > 0) {
       if (done + got > cap) {
-        cap = Math.max(cap * 2, done + got);
-        out = out.map((o) => {
-          const g = new Float32Array(cap);
-          g.set(o.subarray(0, done));
-          return g;
-        });
+        out = growChannels(out, done, done + got);
+        cap = out[0].length;
       }
       for (let c = 0; c < nc; c++) {
         const at = (OUT >> 2) + c * chanCap;

@@ -17,7 +17,7 @@
  * a hang or an out-of-range read.
  */
 import { SerError } from '../errors.js';
-import { decodeFlacWasm } from './flac-wasm.js';
+import { decodeFlacWasm, growChannels } from './flac-wasm.js';
 
 export interface FlacInfo {
   sr: number;
@@ -280,12 +280,8 @@ export function decodeFlacJs(bytes: Uint8Array, file: string, off = 0): { channe
       if (fnc !== nc || fbps !== bps || sr !== info.sr) throw new Corrupt('frame parameters differ from STREAMINFO (not supported)');
       if (done + blockSize > FLAC_MAX_SAMPLES) throw new Corrupt('stream too long');
       if (done + blockSize > cap) {
-        cap = Math.max(cap * 2, done + blockSize);
-        out = out.map((o) => {
-          const g = new Float32Array(cap);
-          g.set(o.subarray(0, done));
-          return g;
-        });
+        out = growChannels(out, done, done + blockSize);
+        cap = out[0].length;
       }
       const work = frameBuf;
       for (let c = 0; c < nc; c++) {

@@ -32,6 +32,11 @@ export function reportError(err: unknown, verbose: boolean): number {
 
 const isMain = process.argv[1] !== undefined && /(?:^|[\\/])(?:ser(?:\.js)?|main\.[jt]s)$/.test(process.argv[1]);
 if (isMain) {
+  // `ser ... | head`: a reader that closes the pipe ends the output quietly, as for Unix tools
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   main(process.argv).catch((err) => {
     process.exitCode = reportError(err, process.argv.includes('--verbose'));
   });

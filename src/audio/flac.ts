@@ -1,8 +1,9 @@
 /**
  * FLAC decoder written for this project (browser-safe: typed arrays only). decodeFlac runs the
- * WebAssembly frame decoder (asm/flac.ts via src/audio/flac-wasm.ts, ~2.5× faster) when it is
+ * WebAssembly frame decoder (asm/flac.ts via src/audio/flac-wasm.ts, ~4.5× faster) when it is
  * available and falls back to the JS decoder below (decodeFlacJs) otherwise — and for every stream
  * the wasm decoder does not accept, so all errors and their messages come from the JS decoder.
+ * The JS decoder is kept plain (generic LPC loops) since it is the fallback.
  * Both give bit-identical samples.
  *
  * Implements the FLAC format (RFC 9639): STREAMINFO, frame headers with UTF-8-coded numbers,
@@ -505,411 +506,38 @@ function restoreFixed(x: Int32Array, n: number, order: number): void {
 export function lpcRestore(x: Int32Array, n: number, coefs: Int32Array, shift: number, sbps: number): void {
   let sumAbs = 0;
   for (let j = 0; j < coefs.length; j++) sumAbs += Math.abs(coefs[j]);
-  if (sumAbs * 2 ** (sbps - 1) < 2 ** 31 && restoreLpcInt(x, n, coefs, shift)) return;
-  restoreLpc(x, n, Float64Array.from(coefs), shift);
+  if (sumAbs * 2 ** (sbps - 1) < 2 ** 31) restoreLpcInt(x, n, coefs, shift);
+  else restoreLpc(x, n, coefs, shift);
 }
 
 /**
  * LPC restore in int32 arithmetic, for subframes where Σ|coef| · 2^(sbps−1) < 2^31: then no partial
  * sum of a valid stream can leave the int32 range, and `>> shift` is the spec's arithmetic shift.
- * Returns false (nothing done) for other orders. Same unrolling as restoreLpc.
+ * (The JS decoder is the fallback of the WebAssembly one, src/audio/flac-wasm.ts: plain loops.)
  */
-function restoreLpcInt(x: Int32Array, n: number, c: Int32Array, shift: number): boolean {
-  switch (c.length) {
-    case 1: {
-      const [c0] = c;
-      let x1 = x[0];
-      for (let i = 1; i < n; i++) {
-        const v = x[i] + ((Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x1 = v;
-      }
-      return true;
-    }
-    case 2: {
-      const [c0, c1] = c;
-      let x1 = x[1];
-      let x2 = x[0];
-      for (let i = 2; i < n; i++) {
-        const v = x[i] + ((Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 3: {
-      const [c0, c1, c2] = c;
-      let x1 = x[2];
-      let x2 = x[1];
-      let x3 = x[0];
-      for (let i = 3; i < n; i++) {
-        const v = x[i] + ((Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 4: {
-      const [c0, c1, c2, c3] = c;
-      let x1 = x[3];
-      let x2 = x[2];
-      let x3 = x[1];
-      let x4 = x[0];
-      for (let i = 4; i < n; i++) {
-        const v = x[i] + ((Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 5: {
-      const [c0, c1, c2, c3, c4] = c;
-      let x1 = x[4];
-      let x2 = x[3];
-      let x3 = x[2];
-      let x4 = x[1];
-      let x5 = x[0];
-      for (let i = 5; i < n; i++) {
-        const v = x[i] + ((Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 6: {
-      const [c0, c1, c2, c3, c4, c5] = c;
-      let x1 = x[5];
-      let x2 = x[4];
-      let x3 = x[3];
-      let x4 = x[2];
-      let x5 = x[1];
-      let x6 = x[0];
-      for (let i = 6; i < n; i++) {
-        const v = x[i] + ((Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 7: {
-      const [c0, c1, c2, c3, c4, c5, c6] = c;
-      let x1 = x[6];
-      let x2 = x[5];
-      let x3 = x[4];
-      let x4 = x[3];
-      let x5 = x[2];
-      let x6 = x[1];
-      let x7 = x[0];
-      for (let i = 7; i < n; i++) {
-        const v = x[i] + ((Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 8: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7] = c;
-      let x1 = x[7];
-      let x2 = x[6];
-      let x3 = x[5];
-      let x4 = x[4];
-      let x5 = x[3];
-      let x6 = x[2];
-      let x7 = x[1];
-      let x8 = x[0];
-      for (let i = 8; i < n; i++) {
-        const v = x[i] + ((Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 9: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = c;
-      let x1 = x[8];
-      let x2 = x[7];
-      let x3 = x[6];
-      let x4 = x[5];
-      let x5 = x[4];
-      let x6 = x[3];
-      let x7 = x[2];
-      let x8 = x[1];
-      let x9 = x[0];
-      for (let i = 9; i < n; i++) {
-        const v = x[i] + ((Math.imul(c8, x9) + Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 10: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9] = c;
-      let x1 = x[9];
-      let x2 = x[8];
-      let x3 = x[7];
-      let x4 = x[6];
-      let x5 = x[5];
-      let x6 = x[4];
-      let x7 = x[3];
-      let x8 = x[2];
-      let x9 = x[1];
-      let x10 = x[0];
-      for (let i = 10; i < n; i++) {
-        const v = x[i] + ((Math.imul(c9, x10) + Math.imul(c8, x9) + Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 11: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10] = c;
-      let x1 = x[10];
-      let x2 = x[9];
-      let x3 = x[8];
-      let x4 = x[7];
-      let x5 = x[6];
-      let x6 = x[5];
-      let x7 = x[4];
-      let x8 = x[3];
-      let x9 = x[2];
-      let x10 = x[1];
-      let x11 = x[0];
-      for (let i = 11; i < n; i++) {
-        const v = x[i] + ((Math.imul(c10, x11) + Math.imul(c9, x10) + Math.imul(c8, x9) + Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x11 = x10; x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    case 12: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11] = c;
-      let x1 = x[11];
-      let x2 = x[10];
-      let x3 = x[9];
-      let x4 = x[8];
-      let x5 = x[7];
-      let x6 = x[6];
-      let x7 = x[5];
-      let x8 = x[4];
-      let x9 = x[3];
-      let x10 = x[2];
-      let x11 = x[1];
-      let x12 = x[0];
-      for (let i = 12; i < n; i++) {
-        const v = x[i] + ((Math.imul(c11, x12) + Math.imul(c10, x11) + Math.imul(c9, x10) + Math.imul(c8, x9) + Math.imul(c7, x8) + Math.imul(c6, x7) + Math.imul(c5, x6) + Math.imul(c4, x5) + Math.imul(c3, x4) + Math.imul(c2, x3) + Math.imul(c1, x2) + Math.imul(c0, x1)) >> shift);
-        x[i] = v;
-        x12 = x11; x11 = x10; x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return true;
-    }
-    default:
-      return false;
+function restoreLpcInt(x: Int32Array, n: number, c: Int32Array, shift: number): void {
+  const order = c.length;
+  for (let i = order; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < order; j++) s += Math.imul(c[j], x[i - 1 - j]);
+    x[i] += s >> shift;
   }
 }
 
-function restoreLpc(x: Int32Array, n: number, c: Float64Array, shift: number): void {
+/**
+ * LPC restore in exact float64 sums, for the subframes restoreLpcInt cannot take. Exact in doubles
+ * for ≤ 24-bit audio: every c·x is an integer below 2^53 (|coef| < 2^15, |x| < 2^25, order ≤ 32), and
+ * scaling the coefficients by 2^-shift is exact, so Math.floor(Σ (c·2^-shift)·x) equals the spec's
+ * (Σ c·x) >> shift in any summation order.
+ */
+function restoreLpc(x: Int32Array, n: number, c: Int32Array, shift: number): void {
   const order = c.length;
   const inv = 2 ** -shift;
-  // Exact in doubles for ≤ 24-bit audio: every c·x is an integer below 2^53 (|coef| < 2^15,
-  // |x| < 2^25, order ≤ 32), and scaling the coefficients by 2^-shift is exact, so
-  // Math.floor(Σ (c·2^-shift)·x) equals the spec's (Σ c·x) >> shift in any summation order.
-  // Orders 1–12 (all that libFLAC's presets up to -8 produce) are unrolled with the last `order`
-  // samples held in local variables; the newest sample's term is added last, so the chain from
-  // one output to the next is one multiply, two adds and a floor.
   const cs = new Float64Array(order);
   for (let j = 0; j < order; j++) cs[j] = c[j] * inv;
-  switch (order) {
-    case 1: {
-      const [c0] = cs;
-      let x1 = x[0];
-      for (let i = 1; i < n; i++) {
-        const v = x[i] + Math.floor(c0 * x1);
-        x[i] = v;
-        x1 = v;
-      }
-      return;
-    }
-    case 2: {
-      const [c0, c1] = cs;
-      let x1 = x[1];
-      let x2 = x[0];
-      for (let i = 2; i < n; i++) {
-        const v = x[i] + Math.floor((c1 * x2) + c0 * x1);
-        x[i] = v;
-        x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 3: {
-      const [c0, c1, c2] = cs;
-      let x1 = x[2];
-      let x2 = x[1];
-      let x3 = x[0];
-      for (let i = 3; i < n; i++) {
-        const v = x[i] + Math.floor((c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 4: {
-      const [c0, c1, c2, c3] = cs;
-      let x1 = x[3];
-      let x2 = x[2];
-      let x3 = x[1];
-      let x4 = x[0];
-      for (let i = 4; i < n; i++) {
-        const v = x[i] + Math.floor((c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 5: {
-      const [c0, c1, c2, c3, c4] = cs;
-      let x1 = x[4];
-      let x2 = x[3];
-      let x3 = x[2];
-      let x4 = x[1];
-      let x5 = x[0];
-      for (let i = 5; i < n; i++) {
-        const v = x[i] + Math.floor((c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 6: {
-      const [c0, c1, c2, c3, c4, c5] = cs;
-      let x1 = x[5];
-      let x2 = x[4];
-      let x3 = x[3];
-      let x4 = x[2];
-      let x5 = x[1];
-      let x6 = x[0];
-      for (let i = 6; i < n; i++) {
-        const v = x[i] + Math.floor((c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 7: {
-      const [c0, c1, c2, c3, c4, c5, c6] = cs;
-      let x1 = x[6];
-      let x2 = x[5];
-      let x3 = x[4];
-      let x4 = x[3];
-      let x5 = x[2];
-      let x6 = x[1];
-      let x7 = x[0];
-      for (let i = 7; i < n; i++) {
-        const v = x[i] + Math.floor((c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 8: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7] = cs;
-      let x1 = x[7];
-      let x2 = x[6];
-      let x3 = x[5];
-      let x4 = x[4];
-      let x5 = x[3];
-      let x6 = x[2];
-      let x7 = x[1];
-      let x8 = x[0];
-      for (let i = 8; i < n; i++) {
-        const v = x[i] + Math.floor((c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 9: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = cs;
-      let x1 = x[8];
-      let x2 = x[7];
-      let x3 = x[6];
-      let x4 = x[5];
-      let x5 = x[4];
-      let x6 = x[3];
-      let x7 = x[2];
-      let x8 = x[1];
-      let x9 = x[0];
-      for (let i = 9; i < n; i++) {
-        const v = x[i] + Math.floor((c8 * x9 + c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 10: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9] = cs;
-      let x1 = x[9];
-      let x2 = x[8];
-      let x3 = x[7];
-      let x4 = x[6];
-      let x5 = x[5];
-      let x6 = x[4];
-      let x7 = x[3];
-      let x8 = x[2];
-      let x9 = x[1];
-      let x10 = x[0];
-      for (let i = 10; i < n; i++) {
-        const v = x[i] + Math.floor((c9 * x10 + c8 * x9 + c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 11: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10] = cs;
-      let x1 = x[10];
-      let x2 = x[9];
-      let x3 = x[8];
-      let x4 = x[7];
-      let x5 = x[6];
-      let x6 = x[5];
-      let x7 = x[4];
-      let x8 = x[3];
-      let x9 = x[2];
-      let x10 = x[1];
-      let x11 = x[0];
-      for (let i = 11; i < n; i++) {
-        const v = x[i] + Math.floor((c10 * x11 + c9 * x10 + c8 * x9 + c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x11 = x10; x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    case 12: {
-      const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11] = cs;
-      let x1 = x[11];
-      let x2 = x[10];
-      let x3 = x[9];
-      let x4 = x[8];
-      let x5 = x[7];
-      let x6 = x[6];
-      let x7 = x[5];
-      let x8 = x[4];
-      let x9 = x[3];
-      let x10 = x[2];
-      let x11 = x[1];
-      let x12 = x[0];
-      for (let i = 12; i < n; i++) {
-        const v = x[i] + Math.floor((c11 * x12 + c10 * x11 + c9 * x10 + c8 * x9 + c7 * x8 + c6 * x7 + c5 * x6 + c4 * x5 + c3 * x4 + c2 * x3 + c1 * x2) + c0 * x1);
-        x[i] = v;
-        x12 = x11; x11 = x10; x10 = x9; x9 = x8; x8 = x7; x7 = x6; x6 = x5; x5 = x4; x4 = x3; x3 = x2; x2 = x1; x1 = v;
-      }
-      return;
-    }
-    default:
-      for (let i = order; i < n; i++) {
-        let s = 0;
-        for (let j = order - 1; j >= 0; j--) s += cs[j] * x[i - 1 - j];
-        x[i] += Math.floor(s);
-      }
+  for (let i = order; i < n; i++) {
+    let s = 0;
+    for (let j = order - 1; j >= 0; j--) s += cs[j] * x[i - 1 - j];
+    x[i] += Math.floor(s);
   }
 }

@@ -1,6 +1,6 @@
 // FLAC LPC synthesis (lpcRestore) against a BigInt reference of the spec's arithmetic
 // (x[i] = residual[i] + ((Σ c_j·x[i−1−j]) >> shift)), on both its int32 and float64 paths and every
-// order 1–32 (the unrolled orders 1–12 and the generic loop).
+// order 1–32.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lpcRestore } from '../../src/audio/flac.js';

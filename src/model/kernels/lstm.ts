@@ -245,6 +245,32 @@ export function lstmForward(xp: Float32Array, u: Float32Array, h0: Float32Array,
   return r;
 }
 
+/**
+ * Copies the backward pass's inputs into the module at the given offsets (gates and cells
+ * time-major, Uᵀ packed, dy or the last step's dh, zeroed dh/dc and a zero row of `zeroLen` floats)
+ * and runs the BPTT kernel; dz (time-major) is left at pdz.
+ */
+function runBackward(
+  ex: Exports, [pg, pc, pc0, put, pdy, pdh, pdc, pdz, pzero]: number[], zeroLen: number,
+  gates: Float32Array, c: Float32Array, c0: Float32Array, u: Float32Array, dy: Float32Array, sequence: boolean, B: number, T: number, H: number,
+): void {
+  const G4 = 4 * H;
+  swap01(f32(ex, pg, B * T * G4), gates, B, T, G4);
+  swap01(f32(ex, pc, B * T * H), c, B, T, H);
+  f32(ex, pc0, B * H).set(c0);
+  // Uᵀ (4H × H): element (k, n) = u[n·4H + k]
+  pack(f32(ex, put, packedSize(G4, H)), u, G4, H, 1, G4);
+  if (sequence) {
+    swap01(f32(ex, pdy, B * T * H), dy, B, T, H);
+    f32(ex, pdh, B * H).fill(0);
+  } else {
+    f32(ex, pdh, B * H).set(dy);
+  }
+  f32(ex, pdc, B * H).fill(0);
+  f32(ex, pzero, zeroLen).fill(0);
+  ex.lstmBackward(pg, pc, pc0, put, pdy, sequence ? 1 : 0, pdh, pdc, pdz, pzero, B, T, H);
+}
+
 /** Backprop through time: WebAssembly when available (H a multiple of 4), else plain JS. */
 export function lstmBackward(gates: Float32Array, c: Float32Array, c0: Float32Array, u: Float32Array, dy: Float32Array, sequence: boolean, B: number, T: number, H: number): LstmBackwardResult {
   const ex = wasmDisabled || H % 4 !== 0 ? null : load();
@@ -252,20 +278,7 @@ export function lstmBackward(gates: Float32Array, c: Float32Array, c0: Float32Ar
   const G4 = 4 * H;
   const nDy = sequence ? B * T * H : 0;
   const [pg, pc, pc0, put, pdy, pdh, pdc, pdz, pzero] = layout(ex, [B * T * G4, B * T * H, B * H, packedSize(G4, H), nDy, B * H, B * H, B * T * G4, H + 8]) as number[] as [number, number, number, number, number, number, number, number, number];
-  swap01(f32(ex, pg, B * T * G4), gates, B, T, G4);
-  swap01(f32(ex, pc, B * T * H), c, B, T, H);
-  f32(ex, pc0, B * H).set(c0);
-  // Uᵀ (4H × H): element (k, n) = u[n·4H + k]
-  pack(f32(ex, put, packedSize(G4, H)), u, G4, H, 1, G4);
-  if (sequence) {
-    swap01(f32(ex, pdy, nDy), dy, B, T, H);
-    f32(ex, pdh, B * H).fill(0);
-  } else {
-    f32(ex, pdh, B * H).set(dy);
-  }
-  f32(ex, pdc, B * H).fill(0);
-  f32(ex, pzero, H + 8).fill(0);
-  ex.lstmBackward(pg, pc, pc0, put, pdy, sequence ? 1 : 0, pdh, pdc, pdz, pzero, B, T, H);
+  runBackward(ex, [pg, pc, pc0, put, pdy, pdh, pdc, pdz, pzero], H + 8, gates, c, c0, u, dy, sequence, B, T, H);
   const dz = new Float32Array(B * T * G4);
   swap01(dz, f32(ex, pdz, B * T * G4), T, B, G4);
   return { dz, dh0: f32(ex, pdh, B * H).slice(), dc0: f32(ex, pdc, B * H).slice() };
@@ -326,19 +339,7 @@ export function lstmGradients(
   const nDy = sequence ? K * H : 0;
   const sizes = [K * G4, K * H, B * H, packedSize(G4, H), nDy, B * H, B * H, K * G4, Math.max(H, Fp) + 8, (T + 1) * B * H, K * F, packedSize(K, G4), packedSize(G4, F), F * G4, H * G4, G4, K * Fp];
   const [pg, pc, pc0, put, pdy, pdh, pdc, pdz, pzero, php, px, pdzp, pwt, pdw, pdu, pdb, pdx] = layout(ex, sizes) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
-  swap01(f32(ex, pg, K * G4), gates, B, T, G4);
-  swap01(f32(ex, pc, K * H), c, B, T, H);
-  f32(ex, pc0, B * H).set(c0);
-  pack(f32(ex, put, packedSize(G4, H)), u, G4, H, 1, G4);
-  if (sequence) {
-    swap01(f32(ex, pdy, nDy), dy, B, T, H);
-    f32(ex, pdh, B * H).fill(0);
-  } else {
-    f32(ex, pdh, B * H).set(dy);
-  }
-  f32(ex, pdc, B * H).fill(0);
-  f32(ex, pzero, Math.max(H, Fp) + 8).fill(0);
-  ex.lstmBackward(pg, pc, pc0, put, pdy, sequence ? 1 : 0, pdh, pdc, pdz, pzero, B, T, H);
+  runBackward(ex, [pg, pc, pc0, put, pdy, pdh, pdc, pdz, pzero], Math.max(H, Fp) + 8, gates, c, c0, u, dy, sequence, B, T, H);
   // rows r = t·B + b: h_{t−1} = [h0; h_0 … h_{T−2}] is the first T·B rows of [h0; h (time-major)]
   f32(ex, php, B * H).set(h0);
   swap01(f32(ex, php + B * H * 4, K * H), h, B, T, H);

@@ -60,3 +60,14 @@ export function randomSizes(seed: number, lo: number, hi: number): () => number 
     return lo + (s % (hi - lo + 1));
   };
 }
+
+/** The arrays one after the other, in a new Float32Array. */
+export function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { resample } from '../../src/dsp/resample.js';
 import { StreamResampler } from '../../src/stream/resampler.js';
 import { setWasmResampleDisabled } from '../../src/dsp/resample-wasm.js';
 import { SerError } from '../../src/errors.js';
-import { randomSizes } from './helpers.js';
+import { randomSizes, concat } from './helpers.js';
 
 /** A test signal: a chirp 100 Hz → sr/2.2 plus deterministic noise, amplitude ≤ 0.8. */
 function signal(n: number, sr: number): Float32Array {
@@ -30,13 +30,7 @@ function run(r: StreamResampler, y: Float32Array, next: () => number): Float32Ar
     i += n;
   }
   parts.push(r.flush());
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 for (const [orig, target, seconds] of [

@@ -7,20 +7,13 @@ import { createEmotionStream, energyDb, warmupSignal, WARMUP_SECONDS, type Emoti
 import { SpeakerStatsAccumulator } from '../../src/model/normalizer.js';
 import { disposeBundle } from '../../src/model/bundle.js';
 import { SerError } from '../../src/errors.js';
-import { tinyBundle, tone, LABELS } from './helpers.js';
+import { tinyBundle, tone, concat, LABELS } from './helpers.js';
 
 const SR = 16000;
 
 /** 0.8 s silence, 2.5 s of two tones, 0.6 s silence, 1.5 s of a third tone (at sr). */
 function signal(sr: number): Float32Array {
-  const parts = [new Float32Array(Math.round(0.8 * sr)), tone(Math.round(1.2 * sr), 220, sr, 0.3, 3), tone(Math.round(1.3 * sr), 540, sr, 0.1, 5), new Float32Array(Math.round(0.6 * sr)), tone(Math.round(1.5 * sr), 330, sr, 0.2, 9)];
-  const y = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    y.set(p, o);
-    o += p.length;
-  }
-  return y;
+  return concat([new Float32Array(Math.round(0.8 * sr)), tone(Math.round(1.2 * sr), 220, sr, 0.3, 3), tone(Math.round(1.3 * sr), 540, sr, 0.1, 5), new Float32Array(Math.round(0.6 * sr)), tone(Math.round(1.5 * sr), 330, sr, 0.2, 9)]);
 }
 
 function run(s: ReturnType<typeof createEmotionStream>, y: Float32Array, chunk: number, warmAt = -1): StreamEvent[] {

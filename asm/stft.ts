@@ -616,62 +616,52 @@ function sort16(a: v128, b: v128, c: v128, d: v128, tmp: usize): void {
   return load<f32>(tmp + (<usize>(16 - q) << 2));
 }
 
-// Lanes of vector k (candidates 4k .. 4k+3) that come before candidate j: a 4-bit mask.
+// Keeps the 16 smallest (low ≠ 0) or the 16 largest (low = 0) of the 32 values in acc and tmp, each
+// 16 f32 sorted ascending (64 bytes), ascending into acc: the lower (upper) half of a bitonic merge
+// — acc[i] against tmp[15 − i] — then the half-cleaners at distance 8, 4, 2, 1.
 // @ts-ignore: decorator
-@inline function before(j: i32, k: i32): i32 {
-  const d = j - 4 * k;
-  return d >= 4 ? 15 : d <= 0 ? 0 : (1 << d) - 1;
+@inline function merge16(acc: usize, tmp: usize, low: bool): void {
+  const a0 = v128.load(acc), a1 = v128.load(acc, 16), a2 = v128.load(acc, 32), a3 = v128.load(acc, 48);
+  const b0 = rev4(v128.load(tmp, 48)), b1 = rev4(v128.load(tmp, 32)), b2 = rev4(v128.load(tmp, 16)), b3 = rev4(v128.load(tmp));
+  const l0 = low ? f32x4.pmin(a0, b0) : f32x4.pmax(a0, b0);
+  const l1 = low ? f32x4.pmin(a1, b1) : f32x4.pmax(a1, b1);
+  const l2 = low ? f32x4.pmin(a2, b2) : f32x4.pmax(a2, b2);
+  const l3 = low ? f32x4.pmin(a3, b3) : f32x4.pmax(a3, b3);
+  const m0 = f32x4.pmin(l0, l2), m2 = f32x4.pmax(l0, l2);
+  const m1 = f32x4.pmin(l1, l3), m3 = f32x4.pmax(l1, l3);
+  v128.store(acc, bitonic4(f32x4.pmin(m0, m1)));
+  v128.store(acc, bitonic4(f32x4.pmax(m0, m1)), 16);
+  v128.store(acc, bitonic4(f32x4.pmin(m2, m3)), 32);
+  v128.store(acc, bitonic4(f32x4.pmax(m2, m3)), 48);
 }
 
-/** Candidates ranked with SIMD comparisons (the insertion buffer takes over above this many). */
-const RANK_MAX = 32;
+// The 16 smallest (low) or largest (!low) of the n ≥ 1 candidates at c (no NaN), ascending into acc
+// (64 bytes; tmp: 64 bytes of scratch): blocks of 16 (the last one padded with +∞ / −∞, written
+// after the n candidates: c holds n + 16 values) are sorted by a network and merged.
+function select16(c: usize, n: i32, low: bool, acc: usize, tmp: usize): void {
+  const pad: f32 = low ? Infinity : -Infinity;
+  const end = (n + 15) & ~15;
+  for (let j = n; j < end; j++) store<f32>(c + (<usize>j << 2), pad);
+  sort16(v128.load(c), v128.load(c, 16), v128.load(c, 32), v128.load(c, 48), acc);
+  for (let j = 16; j < end; j += 16) {
+    const p = c + (<usize>j << 2);
+    sort16(v128.load(p), v128.load(p, 16), v128.load(p, 32), v128.load(p, 48), tmp);
+    merge16(acc, tmp, low);
+  }
+}
 
-// The q smallest of the n candidates at C_CL (n ≥ q; no NaN), ascending into C_L[0..q). Up to
-// RANK_MAX candidates are ranked with SIMD comparisons (rank = number of smaller values + number
-// of equal ones before it) and stored at their rank; more go through the insertion buffer.
+// The q ≤ 16 smallest of the n ≥ q candidates at C_CL (no NaN), ascending into C_L[0..q).
 function selectLow(n: i32, q: i32): void {
-  if (n > RANK_MAX) {
-    for (let j = 0; j < n; j++) {
-      const v = load<f32>(C_CL + (<usize>j << 2));
-      if (v < C_LMAX) C_LMAX = insertLow(C_L, q, v);
-    }
-    return;
-  }
-  const nv = (n + 3) >> 2;
-  for (let j = n; j < 4 * nv; j++) store<f32>(C_CL + (<usize>j << 2), Infinity);
-  for (let j = 0; j < n; j++) {
-    const v = load<f32>(C_CL + (<usize>j << 2));
-    const sv = f32x4.splat(v);
-    let r = 0;
-    for (let k = 0; k < nv; k++) {
-      const c = v128.load(C_CL + (<usize>k << 4));
-      r += <i32>popcnt(i32x4.bitmask(f32x4.lt(c, sv))) + <i32>popcnt(i32x4.bitmask(f32x4.eq(c, sv)) & before(j, k));
-    }
-    if (r < q) store<f32>(C_L + (<usize>r << 2), v);
-  }
+  const acc = C_L + 64;
+  select16(C_CL, n, true, acc, acc + 64);
+  for (let j = 0; j < q; j++) store<f32>(C_L + (<usize>j << 2), load<f32>(acc + (<usize>j << 2)));
 }
 
-// The q largest of the n candidates at C_CH (n ≥ q; no NaN), descending into C_H[0..q).
+// The q ≤ 16 largest of the n ≥ q candidates at C_CH (no NaN), descending into C_H[0..q).
 function selectHigh(n: i32, q: i32): void {
-  if (n > RANK_MAX) {
-    for (let j = 0; j < n; j++) {
-      const v = load<f32>(C_CH + (<usize>j << 2));
-      if (v > C_HMIN) C_HMIN = insertHigh(C_H, q, v);
-    }
-    return;
-  }
-  const nv = (n + 3) >> 2;
-  for (let j = n; j < 4 * nv; j++) store<f32>(C_CH + (<usize>j << 2), -Infinity);
-  for (let j = 0; j < n; j++) {
-    const v = load<f32>(C_CH + (<usize>j << 2));
-    const sv = f32x4.splat(v);
-    let r = 0;
-    for (let k = 0; k < nv; k++) {
-      const c = v128.load(C_CH + (<usize>k << 4));
-      r += <i32>popcnt(i32x4.bitmask(f32x4.gt(c, sv))) + <i32>popcnt(i32x4.bitmask(f32x4.eq(c, sv)) & before(j, k));
-    }
-    if (r < q) store<f32>(C_H + (<usize>r << 2), v);
-  }
+  const acc = C_H + 64;
+  select16(C_CH, n, false, acc, acc + 64);
+  for (let j = 0; j < q; j++) store<f32>(C_H + (<usize>j << 2), load<f32>(acc + (<usize>(15 - j) << 2)));
 }
 
 function resetBuffers(q: i32): void {
@@ -689,14 +679,14 @@ function resetBuffers(q: i32): void {
  * of the q largest of s[t, lo .. lo+len) — of their square roots when sqrtValues ≠ 0 (the
  * magnitudes of a power row: √ is monotone, so the selected bins are the same). Writes two f64 per
  * (frame, band) at out + 16·(t·nBands + k); the low sum is NaN when the band holds a NaN.
- * lb and hb are f32 scratch buffers of max(max(q), 32) values each, cl and ch of (longest band + 16).
+ * lb and hb are f32 scratch buffers of max(max(q), 48) values each, cl and ch of (longest band + 16).
  *
  * Long bands with q ≤ 16 are first scanned with SIMD minima/maxima of 16 interleaved groups: the
  * q-th smallest group minimum tLo is ≥ the band's q-th smallest value (the q group minima up to it
  * are q distinct elements), so only values ≤ tLo can be among the q smallest (likewise ≥ tHi for
  * the largest). A second SIMD pass copies just those candidates (typically q + a few) and the q
- * smallest / largest are picked among them. The selected values, hence the sums, are exactly
- * those of a full scan.
+ * smallest / largest are picked among them (blocks of 16 sorted by a SIMD network and merged,
+ * keeping 16). The selected values, hence the sums, are exactly those of a full scan.
  */
 export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32, lb: usize, hb: usize, cl: usize, ch: usize, sqrtValues: i32, out: usize): void {
   C_L = lb;

@@ -402,7 +402,7 @@ export function wasmContrastSums(
   const ex = load();
   if (!ex) return null;
   const nBands = bands.length;
-  let qMax = 32;
+  let qMax = 48; // the kernel's selection scratch sits after the first 16 values of lb / hb
   let lenMax = 0;
   for (const b of bands) {
     qMax = Math.max(qMax, b.q);

@@ -222,7 +222,7 @@ test('spectral contrast selections equal a sort on long noisy bands (the SIMD pr
   }
 });
 
-test('spectral contrast selections equal a sort for random bands and q on rows with many ties (SIMD sort of the group extremes, candidate ranking and its insertion fallback)', () => {
+test('spectral contrast selections equal a sort for random bands and q on rows with many ties (SIMD sort of the group extremes, candidates selected by sorting networks in blocks of 16, merged)', () => {
   const r = rng(29);
   const nb = 1025;
   const T = 24;

@@ -757,6 +757,10 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
           }
           // thresholds: the q-th smallest of the 16 group minima, the q-th largest of the maxima
           if (v128.any_true(nan)) C_NAN = true;
+          for (let j = g; j < len; j++) {
+            const v = load<f32>(p + (<usize>j << 2));
+            if (v != v) C_NAN = true; // (the tail outside the groups: the band is now checked for NaN)
+          }
           const tLo = C_NAN ? <f32>0 : kthSmallest16(m0, m1, m2, m3, q, C_L + 64);
           const tHi = C_NAN ? <f32>0 : kthLargest16(x0, x1, x2, x3, q, C_H + 64);
           if (C_NAN) {
@@ -768,12 +772,10 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
             const hi4 = f32x4.splat(tHi);
             let nl = 0;
             let nh = 0;
-            let nan2 = f32x4.splat(0);
             for (; i + 4 <= len; i += 4) {
               const v = v128.load(p + (<usize>i << 2));
               const ml = i32x4.bitmask(f32x4.le(v, lo4));
               const mh = i32x4.bitmask(f32x4.ge(v, hi4));
-              nan2 = v128.or(nan2, f32x4.ne(v, v));
               v128.store(C_CL + (<usize>nl << 2), i8x16.swizzle(v, v128.load(PACK4 + (<usize>ml << 4))));
               v128.store(C_CH + (<usize>nh << 2), i8x16.swizzle(v, v128.load(PACK4 + (<usize>mh << 4))));
               nl += <i32>popcnt(ml);
@@ -781,15 +783,11 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
             }
             for (; i < len; i++) {
               const v = load<f32>(p + (<usize>i << 2));
-              if (v != v) C_NAN = true;
               if (v <= tLo) store<f32>(C_CL + (<usize>(nl++) << 2), v);
               if (v >= tHi) store<f32>(C_CH + (<usize>(nh++) << 2), v);
             }
-            if (v128.any_true(nan2)) C_NAN = true;
-            if (!C_NAN) {
-              selectLow(nl, q);
-              selectHigh(nh, q);
-            }
+            selectLow(nl, q);
+            selectHigh(nh, q);
           }
         }
         if (!C_NAN) for (; i < len; i++) visit(load<f32>(p + (<usize>i << 2)), q);
@@ -1146,4 +1144,53 @@ export function peakBins(s: usize, nb: i32, T: i32, k0: i32, k1: i32, thr: usize
     store<i32>(counts + (<usize>t << 2), <i32>((o - o0) >> 2));
   }
   return <i32>((o - out) >> 2);
+}
+
+// ---- spectral contrast: band sums → contrast ---------------------------------------------------
+
+/**
+ * Spectral contrast from contrastSums' output (rows·nBands pairs of f64 at sums: low sum, high sum)
+ * and the i32 q of each band at qs: valley = f32(low / q), peak = f32(high / q); unless linear ≠ 0
+ * both become 10·log10(max(1e-10, ·)) in f64, raised to (largest of their kind − 80) (power_to_db
+ * with ref 1, amin 1e-10, top_db 80, once over all valleys and once over all peaks of the clip),
+ * and out[i] = f32(peak − valley). The dB values
+ * are written over sums. Returns −1, or the index of the first pair whose low sum is NaN (nothing
+ * written), or −2 − index of the first pair with an infinite dB value (not finite).
+ */
+export function contrastFinish(sums: usize, rows: i32, nBands: i32, qs: usize, linear: i32, out: usize): i32 {
+  const n = rows * nBands;
+  for (let i = 0; i < n; i++) {
+    const lo = load<f64>(sums + (<usize>i << 4));
+    if (lo != lo) return i;
+  }
+  const amin = f64x2.splat(1e-10);
+  const inf = f64x2.splat(Infinity);
+  const scale = f64x2.splat(4.342944819032518); // 10 / ln 10
+  let mx = f64x2.splat(-Infinity);
+  let i = 0;
+  for (let t = 0; t < rows; t++) {
+    for (let k = 0; k < nBands; k++) {
+      const p = sums + (<usize>i << 4);
+      const q = <f64>load<i32>(qs + (<usize>k << 2));
+      // [valley, peak] as float32 values
+      const v = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.div(v128.load(p), f64x2.splat(q))));
+      if (linear) {
+        store<f32>(out + (<usize>i << 2), <f32>(f64x2.extract_lane(v, 1) - f64x2.extract_lane(v, 0)));
+      } else {
+        const c = f64x2.pmax(amin, v); // pmax(a, b) = a < b ? b : a
+        if (v128.any_true(f64x2.eq(c, inf))) return -2 - i;
+        const d = f64x2.mul(lnx2(c), scale);
+        v128.store(p, d);
+        mx = f64x2.pmax(mx, d);
+      }
+      i++;
+    }
+  }
+  if (linear) return -1;
+  const floor = f64x2.sub(mx, f64x2.splat(80.0)); // per lane: valleys and peaks each have their own
+  for (let j = 0; j < n; j++) {
+    const d = f64x2.pmax(v128.load(sums + (<usize>j << 4)), floor); // values below the floor → floor
+    store<f32>(out + (<usize>j << 2), <f32>(f64x2.extract_lane(d, 1) - f64x2.extract_lane(d, 0)));
+  }
+  return -1;
 }

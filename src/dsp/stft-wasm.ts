@@ -42,6 +42,7 @@ interface Exports {
   savgolInterior(x: number, rows: number, F: number, h: number, taps: number, w: number, nTaps: number, out: number): void;
   dctFolded(x: number, hm: number, rows: number, n: number, nOut: number, fold: number, out: number): void;
   peakBins(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
+  contrastFinish(sums: number, rows: number, nBands: number, qs: number, linear: number, out: number): number;
 }
 
 let disabled = false;
@@ -424,6 +425,34 @@ export function wasmContrastSums(
   const out = new Float64Array(rows * 2 * nBands);
   const ok = chunked(ex, s, rows, nb, 16 * nBands, fixed, out, f64View, (p, n, o) => ex.contrastSums(p, nb, n, tab, nBands, lb, hb, cl, ch, sqrtValues ? 1 : 0, o));
   return ok ? out : null;
+}
+
+/**
+ * Spectral contrast from {@link wasmContrastSums}' sums (rows × bands.length pairs: low, high) into
+ * `out` (rows × bands.length float32): valley = float32(low / q), peak = float32(high / q), and
+ * out = peak − valley, where unless `linear` both are first power_to_db'd (ref 1, amin 1e-10,
+ * top_db 80; all valleys as one array, all peaks as another; 10·log10 in float64, computed as
+ * ln · 10/ln 10, within an ulp or two of Math.log10). Returns −1 when done; the index of the first pair whose low sum is NaN; or
+ * −2 − index of the first pair with an infinite value; null when the kernel is unavailable or the
+ * sums do not fit (callers then finish in JS). `sums` is not modified.
+ */
+export function wasmContrastFinish(sums: Float64Array, rows: number, bands: readonly { q: number }[], linear: boolean, out: Float32Array): number | null {
+  if (disabled || rows === 0) return null;
+  const ex = load();
+  if (!ex) return null;
+  const nBands = bands.length;
+  const n = rows * nBands;
+  const qs = SCR0;
+  const sp = align16(qs + 4 * nBands);
+  const op = align16(sp + 16 * n);
+  if (op + 4 * n > SCR1) return null;
+  const mem = ex.memory.buffer;
+  const qa = new Int32Array(mem, qs, nBands);
+  for (let k = 0; k < nBands; k++) qa[k] = bands[k].q;
+  new Float64Array(mem, sp, 2 * n).set(sums.subarray(0, 2 * n));
+  const r = ex.contrastFinish(sp, rows, nBands, qs, linear ? 1 : 0, op);
+  if (r === -1) out.set(new Float32Array(mem, op, n));
+  return r;
 }
 
 /**

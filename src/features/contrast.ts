@@ -5,7 +5,7 @@
  */
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
-import { wasmContrastSums, wasmStftAvailable } from '../dsp/stft-wasm.js';
+import { wasmContrastFinish, wasmContrastSums, wasmStftAvailable } from '../dsp/stft-wasm.js';
 
 export interface SpectralContrastOptions {
   /** MAGNITUDE spectrogram (power 1), frame-major: shape (n_frames, 1 + n_fft/2). */
@@ -223,11 +223,19 @@ function contrastCore(o: SpectralContrastOptions, fromPower: boolean): Matrix {
 
   const nOut = n_bands + 1;
   const nFrames = S.rows;
-  const peak = new Float64Array(nFrames * nOut);
-  const valley = new Float64Array(nFrames * nOut);
   const data = S.data;
   const nb = S.cols;
   const sums = kernelEnabled ? wasmContrastSums(data, nFrames, nb, bands, fromPower) : null;
+  if (sums) {
+    // the division, dB conversion and top_db floor in the kernel too
+    const out = new Float32Array(nFrames * nOut);
+    const r = wasmContrastFinish(sums, nFrames, bands, o.linear === true, out);
+    if (r === -1) return { rows: nFrames, cols: nOut, data: out };
+    if (r !== null && r >= 0) throw new SerError('ENONFINITE', `${where}: frame ${Math.floor(r / nOut)} of the spectrogram contains NaN`);
+    if (r !== null) throw new SerError('ENONFINITE', `spectral_contrast: the spectrogram contains non-finite values`);
+  }
+  const peak = new Float64Array(nFrames * nOut);
+  const valley = new Float64Array(nFrames * nOut);
   if (sums) {
     for (let t = 0; t < nFrames; t++) {
       for (let k = 0; k < nOut; k++) {

@@ -180,6 +180,49 @@ test('spectral contrast from the power equals contrast on the magnitude, bit for
   }
 });
 
+test('spectral contrast in dB: the kernel\'s finish (÷q, power_to_db with separate top_db floors for peaks and valleys) equals the JS finish to a float32 rounding; NaN and ∞ reported', () => {
+  const r = rng(31);
+  const nb = 1025;
+  const T = 12;
+  const P: Matrix = { rows: T, cols: nb, data: new Float32Array(T * nb) };
+  for (let t = 0; t < T; t++)
+    for (let k = 0; k < nb; k++) {
+      // loud, quiet (valleys and peaks below their clip floors), silent (amin) and tied frames
+      const u = r() + 0.5;
+      P.data[t * nb + k] = t === 4 ? 0 : t === 7 ? 0.5 : t % 3 === 0 ? 1e-9 * u : (u ** 3 * 100) / (1 + k);
+    }
+  for (const o of [{}, { fmin: 100, n_bands: 5, quantile: 0.05 }, { linear: true }]) {
+    const w = spectralContrastFromPower({ S: P, sr: 22050, n_fft: 2048, ...o });
+    contrastBackend(false);
+    let j: Matrix;
+    try {
+      j = spectralContrastFromPower({ S: P, sr: 22050, n_fft: 2048, ...o });
+    } finally {
+      contrastBackend(true);
+    }
+    assert.equal(w.cols, j.cols);
+    for (let i = 0; i < w.data.length; i++) {
+      ok(Math.abs(w.data[i] - j.data[i]) <= Math.abs(j.data[i]) * 2 ** -23 + 1e-12, `${JSON.stringify(o)} value ${i}: ${w.data[i]} vs ${j.data[i]}`);
+    }
+  }
+  for (const bad of [NaN, Infinity]) {
+    const d = P.data.slice();
+    d[5 * nb + 700] = bad;
+    for (const on of [true, false]) {
+      contrastBackend(on);
+      try {
+        assert.throws(
+          () => spectralContrastFromPower({ S: { ...P, data: d }, sr: 22050 }),
+          (e: unknown) => e instanceof SerError && e.code === 'ENONFINITE' && (bad === Infinity || /frame 5/.test(e.message)),
+          `${bad}, kernel ${on}`,
+        );
+      } finally {
+        contrastBackend(true);
+      }
+    }
+  }
+});
+
 test('spectral contrast selections equal a sort on long noisy bands (the SIMD pre-filter never drops a selected bin)', () => {
   const r = rng(13);
   const nb = 1025;

@@ -1194,3 +1194,94 @@ export function contrastFinish(sums: usize, rows: i32, nBands: i32, qs: usize, l
   }
   return -1;
 }
+
+// ---- sparse chroma projection ------------------------------------------------------------------
+
+// acc[off .. off + 8) += the 8 f32 lanes of a0, a1 (f64 accumulators, unaligned).
+// @ts-ignore: decorator
+@inline function flush8(acc: usize, a0: v128, a1: v128): void {
+  v128.store(acc, f64x2.add(v128.load(acc), f64x2.promote_low_f32x4(a0)));
+  v128.store(acc, f64x2.add(v128.load(acc, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(a0, a0, 2, 3, 0, 1))), 16);
+  v128.store(acc, f64x2.add(v128.load(acc, 32), f64x2.promote_low_f32x4(a1)), 32);
+  v128.store(acc, f64x2.add(v128.load(acc, 48), f64x2.promote_low_f32x4(v128.shuffle<f32>(a1, a1, 2, 3, 0, 1))), 48);
+}
+
+// acc[8 .. 12) += the 4 f32 lanes of a2.
+// @ts-ignore: decorator
+@inline function flush4hi(acc: usize, a2: v128): void {
+  v128.store(acc, f64x2.add(v128.load(acc, 64), f64x2.promote_low_f32x4(a2)), 64);
+  v128.store(acc, f64x2.add(v128.load(acc, 80), f64x2.promote_low_f32x4(v128.shuffle<f32>(a2, a2, 2, 3, 0, 1))), 80);
+}
+
+/**
+ * raw[t·12 + c] (f64 at out) = Σ_k W[c, k] · S[t, k] for t < T, with the 12-row bank W given as
+ * segments of consecutive bins (nSegs i32 quadruples at segs: first bin, bin count ≤ 64, window
+ * start c0, float offset of the segment's weights in packed). A segment with c0 ≥ 0 holds, per bin,
+ * the 8 weights of chroma c0 .. c0 + 7 (mod 12) — the bin's other weights are negligible and
+ * dropped —, one with c0 < 0 all 12 weights. Products are summed in f32 over a segment, the
+ * segment sums in f64 (acc: 384 bytes of scratch). Frames go in pairs, each weight vector loaded
+ * once for both. S frame-major (T × nb f32 at s).
+ */
+export function chromaSparse(packed: usize, segs: usize, nSegs: i32, s: usize, out: usize, nb: i32, T: i32, acc: usize): void {
+  const accB = acc + 192;
+  const zero = f64x2.splat(0);
+  let t = 0;
+  for (; t < T; t += 2) {
+    const two = t + 1 < T;
+    for (let i = 0; i < 24; i += 2) {
+      v128.store(acc + (<usize>i << 3), zero);
+      v128.store(accB + (<usize>i << 3), zero);
+    }
+    const row = s + (<usize>(t * nb) << 2);
+    const sq = two ? <usize>nb << 2 : 0; // the second frame (the first again when there is none)
+    for (let g = 0; g < nSegs; g++) {
+      const sg = segs + (<usize>g << 4);
+      const k0 = load<i32>(sg);
+      const n = load<i32>(sg, 4);
+      const c0 = load<i32>(sg, 8);
+      let wp = packed + (<usize>load<i32>(sg, 12) << 2);
+      let sp = row + (<usize>k0 << 2);
+      const end = sp + (<usize>n << 2);
+      if (c0 >= 0) {
+        let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0;
+        for (; sp < end; sp += 4) {
+          const x = v128.load32_splat(sp);
+          const y = v128.load32_splat(sp + sq);
+          const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+          a0 = f32x4.add(a0, f32x4.mul(x, w0));
+          a1 = f32x4.add(a1, f32x4.mul(x, w1));
+          b0 = f32x4.add(b0, f32x4.mul(y, w0));
+          b1 = f32x4.add(b1, f32x4.mul(y, w1));
+          wp += 32;
+        }
+        flush8(acc + (<usize>c0 << 3), a0, a1);
+        flush8(accB + (<usize>c0 << 3), b0, b1);
+      } else {
+        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+        for (; sp < end; sp += 4) {
+          const x = v128.load32_splat(sp);
+          const y = v128.load32_splat(sp + sq);
+          const w0 = v128.load(wp), w1 = v128.load(wp, 16), w2 = v128.load(wp, 32);
+          a0 = f32x4.add(a0, f32x4.mul(x, w0));
+          a1 = f32x4.add(a1, f32x4.mul(x, w1));
+          a2 = f32x4.add(a2, f32x4.mul(x, w2));
+          b0 = f32x4.add(b0, f32x4.mul(y, w0));
+          b1 = f32x4.add(b1, f32x4.mul(y, w1));
+          b2 = f32x4.add(b2, f32x4.mul(y, w2));
+          wp += 48;
+        }
+        flush8(acc, a0, a1);
+        flush4hi(acc, a2);
+        flush8(accB, b0, b1);
+        flush4hi(accB, b2);
+      }
+    }
+    // fold the window overhang (slots 12 ..) back onto chroma 0 ..
+    const o = out + (<usize>(t * 12) << 3);
+    for (let c = 0; c < 12; c += 2) {
+      const cc = <usize>c << 3;
+      v128.store(o + cc, f64x2.add(v128.load(acc + cc), v128.load(acc + cc, 96)));
+      if (two) v128.store(o + cc, f64x2.add(v128.load(accB + cc), v128.load(accB + cc, 96)), 96);
+    }
+  }
+}

@@ -43,6 +43,7 @@ interface Exports {
   dctFolded(x: number, hm: number, rows: number, n: number, nOut: number, fold: number, out: number): void;
   peakBins(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
   contrastFinish(sums: number, rows: number, nBands: number, qs: number, linear: number, out: number): number;
+  chromaSparse(packed: number, segs: number, nSegs: number, s: number, out: number, nb: number, T: number, acc: number): void;
 }
 
 let disabled = false;
@@ -470,6 +471,37 @@ export function wasmChromaProject(weights: Float32Array, s: Float32Array, rows: 
   const dest = rows * 12 === raw.length ? raw : raw.subarray(0, rows * 12);
   const ok = chunked(ex, s, rows, nb, 96, wBytes, dest, f64View, (p, n, o) => ex.chromaProject(SCR0, p, o, nb, n));
   return ok;
+}
+
+/**
+ * A 12-row chroma filterbank as segments of consecutive bins for {@link wasmChromaSparse}: segment
+ * g covers bins [segs[4g], segs[4g] + segs[4g+1]) (≤ 64), and holds per bin the 8 weights of chroma
+ * segs[4g+2] … +7 (mod 12), or all 12 when segs[4g+2] < 0, from float offset segs[4g+3] of `packed`.
+ */
+export interface ChromaSegments {
+  packed: Float32Array;
+  segs: Int32Array;
+}
+
+/**
+ * raw[t·12 + c] = Σ_k W[c, k] · S[t, k] for the segmented bank (see {@link ChromaSegments}) and a
+ * frame-major (rows × nb) spectrogram, into `raw` (float64, rows·12): float32 products summed per
+ * segment, segment sums in float64. False when the kernel is unavailable.
+ */
+export function wasmChromaSparse(bank: ChromaSegments, s: Float32Array, rows: number, nb: number, raw: Float64Array): boolean {
+  if (disabled || rows === 0) return false;
+  const ex = load();
+  if (!ex) return false;
+  const nSegs = bank.segs.length >> 2;
+  const segPtr = align16(SCR0 + 4 * bank.packed.length);
+  const accPtr = align16(segPtr + 16 * nSegs);
+  const fixed = accPtr + 384 - SCR0;
+  if (fixed > (SCR1 - SCR0) / 2) return false;
+  const mem = ex.memory.buffer;
+  new Float32Array(mem, SCR0, bank.packed.length).set(bank.packed);
+  new Int32Array(mem, segPtr, bank.segs.length).set(bank.segs);
+  const dest = rows * 12 === raw.length ? raw : raw.subarray(0, rows * 12);
+  return chunked(ex, s, rows, nb, 96, fixed, dest, f64View, (p, n, o) => ex.chromaSparse(SCR0, segPtr, nSegs, p, o, nb, n, accPtr));
 }
 
 /**

@@ -7,7 +7,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { estimateTuning } from './tuning.js';
-import { wasmChromaProject, wasmStftAvailable } from '../dsp/stft-wasm.js';
+import { wasmChromaSparse, wasmStftAvailable, type ChromaSegments } from '../dsp/stft-wasm.js';
 
 export interface ChromaFilterOptions {
   /** Sample rate in Hz. */
@@ -132,14 +132,70 @@ interface SparseBank {
   binMajor: Float32Array;
   /** CSR lists for the JS projection, built from binMajor on first use (the SIMD path never needs them). */
   csr: { rowPtr: Int32Array; bins: Int32Array; weights: Float32Array } | null;
+  /** Segments for the SIMD projection (12 chroma bins), built from binMajor on first use. */
+  segments: ChromaSegments | null;
 }
 const SPARSE_EPS = 1e-8;
+/**
+ * The SIMD projection keeps, per bin, a window of 8 consecutive chroma (mod 12) holding every weight
+ * ≥ SEGMENT_EPS × the bin's largest (6–7 of 12 above the lowest bins at n_fft 2048): by the bound
+ * above, the dropped terms move a chroma value by at most 12·SEGMENT_EPS of the frame's maximum.
+ */
+const SEGMENT_EPS = 1e-9;
 
 function toBank(fb: Matrix): SparseBank {
   const { rows, cols, data } = fb;
   const binMajor = new Float32Array(rows * cols);
   for (let c = 0; c < rows; c++) for (let k = 0; k < cols; k++) binMajor[k * rows + c] = data[c * cols + k];
-  return { n_chroma: rows, nBins: cols, binMajor, csr: null };
+  return { n_chroma: rows, nBins: cols, binMajor, csr: null, segments: null };
+}
+
+/**
+ * The bank as ChromaSegments (12 chroma bins): runs of ≤ 64 consecutive bins sharing one 8-chroma
+ * window (a bin keeps the previous bin's window while it holds all the bin's weights ≥ SEGMENT_EPS of
+ * its largest, so runs are long: ~17 segments at n_fft 2048), or with all 12 weights where no
+ * window holds them (the lowest bins).
+ */
+function segmentsOf(bank: SparseBank): ChromaSegments {
+  if (bank.segments) return bank.segments;
+  const { nBins: nb, binMajor: W } = bank;
+  const packed = new Float32Array(12 * nb);
+  const segs: number[] = [];
+  let off = 0;
+  let cur = -2;
+  let len = 0;
+  for (let k = 0; k < nb; k++) {
+    let colMax = 0;
+    for (let c = 0; c < 12; c++) colMax = Math.max(colMax, Math.abs(W[k * 12 + c]));
+    let mask = 0;
+    let count = 0;
+    for (let c = 0; c < 12; c++) {
+      const v = W[k * 12 + c];
+      if (v !== 0 && Math.abs(v) >= SEGMENT_EPS * colMax) {
+        mask |= 1 << c;
+        count++;
+      }
+    }
+    const fits = (s0: number) => {
+      for (let c = 0; c < 12; c++) if (mask & (1 << c) && (c - s0 + 12) % 12 >= 8) return false;
+      return true;
+    };
+    let c0 = -1;
+    if (count <= 8) {
+      if (cur >= 0 && fits(cur)) c0 = cur;
+      else for (let s0 = 0; s0 < 12 && c0 < 0; s0++) if (fits(s0)) c0 = s0;
+    }
+    if (c0 !== cur || len === 64) {
+      segs.push(k, 0, c0, off);
+      cur = c0;
+      len = 0;
+    }
+    if (c0 >= 0) for (let l = 0; l < 8; l++) packed[off++] = W[k * 12 + ((c0 + l) % 12)];
+    else for (let c = 0; c < 12; c++) packed[off++] = W[k * 12 + c];
+    len++;
+    segs[segs.length - 3] = len;
+  }
+  return (bank.segments = { packed: packed.slice(0, off), segs: Int32Array.from(segs) });
 }
 
 function csrOf(bank: SparseBank): NonNullable<SparseBank['csr']> {
@@ -297,7 +353,7 @@ export function chromaStft(o: ChromaStftOptions): Matrix {
   const out = new Float32Array(S.rows * n_chroma);
   const T = S.rows;
   const raw = projectScratch(T * n_chroma);
-  const simd = n_chroma === 12 && kernelEnabled && wasmChromaProject(bank.binMajor, data, T, nb, raw);
+  const simd = n_chroma === 12 && kernelEnabled && wasmChromaSparse(segmentsOf(bank), data, T, nb, raw);
   if (!simd) project(bank, data, nb, T, raw);
   for (let t = 0; t < T; t++) {
     const o2 = t * n_chroma;

@@ -241,3 +241,44 @@ test('bad input gives one clear SerError', () => {
   bad[1025 + 40] = NaN;
   throwsSer(() => chromaStft({ S: { rows: 3, cols: 1025, data: bad }, sr, tuning: 0 }), 'ENONFINITE', /frame 1/);
 });
+
+test('chroma_stft projection (segmented 8-chroma windows in the SIMD kernel, sparse JS loop) equals the dense float64 product to float32 level, several tunings and n_fft', () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  for (const n_fft of [2048, 1024, 4096]) {
+    const nb = n_fft / 2 + 1;
+    const T = 9; // odd: the kernel's frame pairs and its single last frame
+    const S: Matrix = { rows: T, cols: nb, data: new Float32Array(T * nb) };
+    for (let t = 0; t < T; t++)
+      for (let k = 0; k < nb; k++) {
+        // broadband noise over a wide range, single loud high bins (where only a few weights count), silence
+        const v = t === 2 ? 0 : t % 3 === 1 ? (k === nb - 1 - 37 * t ? 1e3 : 1e-6 * rnd()) : rnd() ** 6 * 10 ** (4 * rnd() - 2);
+        S.data[t * nb + k] = v;
+      }
+    for (const tuning of [0, -0.5, 0.23, 0.49]) {
+      const fb = chromaFilterbank({ sr: 22050, n_fft, tuning });
+      const want = new Float64Array(T * 12);
+      for (let t = 0; t < T; t++) {
+        let mx = 0;
+        for (let c = 0; c < 12; c++) {
+          let s = 0;
+          for (let k = 0; k < nb; k++) s += fb.data[c * nb + k] * S.data[t * nb + k];
+          want[t * 12 + c] = s;
+          mx = Math.max(mx, s);
+        }
+        for (let c = 0; c < 12; c++) want[t * 12 + c] = mx > 0 ? want[t * 12 + c] / mx : 0;
+      }
+      for (const on of [true, false]) {
+        chromaBackend(on);
+        try {
+          const got = chromaStft({ S, sr: 22050, n_fft, tuning });
+          let worst = 0;
+          for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want[i]));
+          assert.ok(worst <= 2e-6, `n_fft ${n_fft} tuning ${tuning} ${chromaBackend()}: max |chroma − dense float64| ${worst}`);
+        } finally {
+          chromaBackend(true);
+        }
+      }
+    }
+  }
+});

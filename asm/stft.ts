@@ -1285,3 +1285,115 @@ export function chromaSparse(packed: usize, segs: usize, nSegs: i32, s: usize, o
     }
   }
 }
+
+// ---- chroma filterbank -------------------------------------------------------------------------
+
+// fdlibm's exp (FreeBSD e_exp.c, which V8's Math.exp is) on two lanes, the same IEEE operations in
+// the same order, for |x| ≤ 700 (callers ensure it): bit-identical to Math.exp there (but for V8's
+// special case x = 1, never an argument here).
+// @ts-ignore: decorator
+@inline function expx2(x: v128): v128 {
+  const ax = f64x2.abs(x);
+  const small = f64x2.lt(ax, f64x2.splat(0.3465735912322998)); // high word < 0x3fd62e43: k = 0
+  const tiny = f64x2.lt(ax, f64x2.splat(3.725290298461914e-9)); // |x| < 2^-28: 1 + x
+  const kf = f64x2.trunc(f64x2.add(f64x2.mul(x, f64x2.splat(1.44269504088896338700e0)), v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), f64x2.lt(x, f64x2.splat(0)))));
+  const hi = f64x2.sub(x, f64x2.mul(kf, f64x2.splat(6.93147180369123816490e-1)));
+  const lo = f64x2.mul(kf, f64x2.splat(1.90821492927058770002e-10));
+  const r = v128.bitselect(x, f64x2.sub(hi, lo), small);
+  const t = f64x2.mul(r, r);
+  const p = f64x2.add(f64x2.splat(-2.77777777770155933842e-3), f64x2.mul(t, f64x2.add(f64x2.splat(6.61375632143793436117e-5), f64x2.mul(t, f64x2.add(f64x2.splat(-1.65339022054652515390e-6), f64x2.mul(t, f64x2.splat(4.13813679705723846039e-8)))))));
+  const c = f64x2.sub(r, f64x2.mul(t, f64x2.add(f64x2.splat(1.66666666666666019037e-1), f64x2.mul(t, p))));
+  const one = f64x2.splat(1.0);
+  // fdlibm divides by (c − 2) for k = 0 and by (2 − c) otherwise: one quotient serves both, as
+  // x/(−y) = −(x/y) and a − (−b) = a + b exactly
+  const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(c, f64x2.splat(2.0)));
+  const y0 = f64x2.sub(one, f64x2.sub(q, r));
+  const y1 = f64x2.sub(one, f64x2.sub(f64x2.add(lo, q), hi));
+  // 2^k: (k + 1023) in the exponent field
+  const k64 = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  const twopk = i64x2.shl(i64x2.add(k64, i64x2.splat(1023)), 52);
+  const res = v128.bitselect(y0, f64x2.mul(y1, twopk), small);
+  return v128.bitselect(f64x2.add(one, x), res, tiny);
+}
+
+// Python's x % n (n > 0) on two lanes, as chroma.ts's pyMod computes it (|x| < 2^52).
+// @ts-ignore: decorator
+@inline function pyModx2(x: v128, n: v128, rn: v128): v128 {
+  const a = f64x2.abs(x);
+  // ⌊a/n⌋ from a·(1/n) may be one off either way: the remainder (exact) is then corrected by ±n
+  let f = f64x2.sub(a, f64x2.mul(f64x2.floor(f64x2.mul(a, rn)), n));
+  f = v128.bitselect(f64x2.add(f, n), f, f64x2.lt(f, f64x2.splat(0)));
+  f = v128.bitselect(f64x2.sub(f, n), f, f64x2.ge(f, n));
+  const neg = v128.and(f64x2.lt(x, f64x2.splat(0)), f64x2.ne(f, f64x2.splat(0)));
+  return v128.bitselect(f64x2.sub(n, f), f, neg);
+}
+
+/**
+ * librosa.filters.chroma's weights with L2 column norms and the octave Gaussian, as chroma.ts's
+ * chromaFilterbank computes them (the same float64 operations in the same order, exp as fdlibm),
+ * written bin-major as f32: out[k·n + c] = W[c, k] for bins k < nBins. frq and width: f64 per bin
+ * (nBins a multiple of 4), col: 32·n bytes of scratch. Returns 1, or 0 (nothing usable written) when an
+ * argument falls outside the range this exp covers or a mod argument reaches 2^52.
+ */
+export function chromaBank(frq: usize, width: usize, nBins: i32, n: i32, half: f64, ctroct: f64, octwidth: f64, shift: i32, out: usize, col: usize): i32 {
+  const nv = f64x2.splat(<f64>n);
+  const rn = f64x2.splat(1.0 / <f64>n);
+  const halfv = f64x2.splat(half);
+  const tenN = f64x2.splat(<f64>(10 * n));
+  const lim = f64x2.splat(700.0);
+  const big = f64x2.splat(4503599627370496.0);
+  let bad = f64x2.splat(0);
+  // four bins per pass (two independent lane pairs: the exp is a long dependency chain)
+  for (let k = 0; k < nBins; k += 4) {
+    const fk = v128.load(frq + (<usize>k << 3));
+    const wk = v128.load(width + (<usize>k << 3));
+    const fk2 = v128.load(frq + (<usize>k << 3), 16);
+    const wk2 = v128.load(width + (<usize>k << 3), 16);
+    let s = f64x2.splat(0);
+    let s2 = s;
+    for (let c = 0; c < n; c++) {
+      const cv = f64x2.splat(<f64>c);
+      const x = f64x2.add(f64x2.add(f64x2.sub(fk, cv), halfv), tenN);
+      const x2 = f64x2.add(f64x2.add(f64x2.sub(fk2, cv), halfv), tenN);
+      bad = v128.or(bad, v128.or(f64x2.ge(f64x2.abs(x), big), f64x2.ge(f64x2.abs(x2), big)));
+      const z = f64x2.div(f64x2.mul(f64x2.splat(2.0), f64x2.sub(pyModx2(x, nv, rn), halfv)), wk);
+      const z2 = f64x2.div(f64x2.mul(f64x2.splat(2.0), f64x2.sub(pyModx2(x2, nv, rn), halfv)), wk2);
+      const e = f64x2.mul(f64x2.mul(f64x2.splat(-0.5), z), z);
+      const e2 = f64x2.mul(f64x2.mul(f64x2.splat(-0.5), z2), z2);
+      bad = v128.or(bad, v128.or(f64x2.gt(f64x2.abs(e), lim), f64x2.gt(f64x2.abs(e2), lim)));
+      const g = expx2(e);
+      const g2 = expx2(e2);
+      v128.store(col + (<usize>c << 5), g);
+      v128.store(col + (<usize>c << 5), g2, 16);
+      s = f64x2.add(s, f64x2.mul(g, g));
+      s2 = f64x2.add(s2, f64x2.mul(g2, g2));
+    }
+    const tinyLen = f64x2.splat(2.2250738585072014e-308);
+    let len = f64x2.sqrt(s);
+    len = v128.bitselect(f64x2.splat(1.0), len, f64x2.lt(len, tinyLen));
+    let len2 = f64x2.sqrt(s2);
+    len2 = v128.bitselect(f64x2.splat(1.0), len2, f64x2.lt(len2, tinyLen));
+    const u = f64x2.div(f64x2.sub(f64x2.div(fk, nv), f64x2.splat(ctroct)), f64x2.splat(octwidth));
+    const u2 = f64x2.div(f64x2.sub(f64x2.div(fk2, nv), f64x2.splat(ctroct)), f64x2.splat(octwidth));
+    const eo = f64x2.mul(f64x2.mul(f64x2.splat(-0.5), u), u);
+    const eo2 = f64x2.mul(f64x2.mul(f64x2.splat(-0.5), u2), u2);
+    bad = v128.or(bad, v128.or(f64x2.gt(f64x2.abs(eo), lim), f64x2.gt(f64x2.abs(eo2), lim)));
+    const oct = expx2(eo);
+    const oct2 = expx2(eo2);
+    const o0 = out + (<usize>(k * n) << 2);
+    const nb4 = <usize>n << 2;
+    for (let c = 0; c < n; c++) {
+      let src = c + shift;
+      if (src >= n) src -= n;
+      const p = col + (<usize>src << 5);
+      const w32 = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.div(v128.load(p), len), oct));
+      const w32b = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.div(v128.load(p, 16), len2), oct2));
+      const q = o0 + (<usize>c << 2);
+      v128.store32_lane(q, w32, 0);
+      v128.store32_lane(q + nb4, w32, 1);
+      v128.store32_lane(q + 2 * nb4, w32b, 0);
+      v128.store32_lane(q + 3 * nb4, w32b, 1);
+    }
+  }
+  return v128.any_true(bad) ? 0 : 1;
+}

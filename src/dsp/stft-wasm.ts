@@ -44,6 +44,7 @@ interface Exports {
   peakBins(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
   contrastFinish(sums: number, rows: number, nBands: number, qs: number, linear: number, out: number): number;
   chromaSparse(packed: number, segs: number, nSegs: number, s: number, out: number, nb: number, T: number, acc: number): void;
+  chromaBank(frq: number, width: number, nBins: number, n: number, half: number, ctroct: number, octwidth: number, shift: number, out: number, col: number): number;
 }
 
 let disabled = false;
@@ -502,6 +503,36 @@ export function wasmChromaSparse(bank: ChromaSegments, s: Float32Array, rows: nu
   new Int32Array(mem, segPtr, bank.segs.length).set(bank.segs);
   const dest = rows * 12 === raw.length ? raw : raw.subarray(0, rows * 12);
   return chunked(ex, s, rows, nb, 96, fixed, dest, f64View, (p, n, o) => ex.chromaSparse(SCR0, segPtr, nSegs, p, o, nb, n, accPtr));
+}
+
+/**
+ * The chroma filterbank's float32 weights bin-major (W[c, k] at k·n + c, nOut·n values) from its
+ * per-bin axes (see chromaFilterbank in features/chroma.ts: frq and width, nOut values each, the
+ * half-width `half`, the octave Gaussian's ctroct and octwidth, L2 column norms, rows rolled by
+ * `shift`): the same float64 operations as the JS loop, with fdlibm's exp (Math.exp's algorithm), so
+ * the same weights. Null when the kernel is unavailable or an argument is out of its range.
+ */
+export function wasmChromaBank(frq: Float64Array, width: Float64Array, nOut: number, n: number, half: number, ctroct: number, octwidth: number, shift: number): Float32Array | null {
+  if (disabled || nOut === 0) return null;
+  const ex = load();
+  if (!ex) return null;
+  const nPad = (nOut + 3) & ~3;
+  const fp = SCR0;
+  const wp = align16(fp + 8 * nPad);
+  const cp = align16(wp + 8 * nPad);
+  const op = align16(cp + 32 * n);
+  if (op + 4 * n * nPad > SCR1) return null;
+  const mem = ex.memory.buffer;
+  const f = new Float64Array(mem, fp, nPad);
+  const w = new Float64Array(mem, wp, nPad);
+  f.set(frq.subarray(0, nOut));
+  w.set(width.subarray(0, nOut));
+  for (let k = nOut; k < nPad; k++) {
+    f[k] = frq[nOut - 1];
+    w[k] = width[nOut - 1];
+  }
+  if (ex.chromaBank(fp, wp, nPad, n, half, ctroct, octwidth, shift, op, cp) !== 1) return null;
+  return new Float32Array(mem, op, n * nOut).slice();
 }
 
 /**

@@ -7,7 +7,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { estimateTuning } from './tuning.js';
-import { wasmChromaSparse, wasmStftAvailable, type ChromaSegments } from '../dsp/stft-wasm.js';
+import { wasmChromaBank, wasmChromaSparse, wasmStftAvailable, type ChromaSegments } from '../dsp/stft-wasm.js';
 
 export interface ChromaFilterOptions {
   /** Sample rate in Hz. */
@@ -56,28 +56,18 @@ export function chromaFilterbank(o: ChromaFilterOptions): Matrix {
   check(octwidth === null || (Number.isFinite(octwidth) && octwidth !== 0), `${where}: octwidth must be a non-zero number or null, got ${octwidth}`);
   check(norm === null || (typeof norm === 'number' && (norm > 0 || norm === -Infinity)), `${where}: unsupported norm ${norm}`);
 
-  // frequencies = linspace(0, sr, n_fft, endpoint=False)[1:]; frqbins = n_chroma * hz_to_octs(f, tuning, n_chroma)
-  const A440 = 440.0 * Math.pow(2.0, tuning / n_chroma);
-  const ref = A440 / 16;
-  const step = sr / n_fft;
-  const frq = new Float64Array(n_fft);
-  for (let k = 1; k < n_fft; k++) frq[k] = n_chroma * Math.log2((k * step) / ref);
-  frq[0] = frq[1] - 1.5 * n_chroma;
-  const width = new Float64Array(n_fft);
-  for (let k = 0; k < n_fft - 1; k++) width[k] = Math.max(frq[k + 1] - frq[k], 1.0);
-  width[n_fft - 1] = 1;
-  const half = roundHalfEven(n_chroma / 2);
-  const nOut = Math.floor(1 + n_fft / 2);
+  const { frq, width, half, nOut } = chromaAxes(sr, n_fft, n_chroma, tuning);
   const col = new Float64Array(n_chroma);
   const shiftRows = base_c ? 3 * Math.floor(n_chroma / 12) : 0;
   const out = new Float32Array(n_chroma * nOut);
+  const tenN = 10 * n_chroma;
   for (let k = 0; k < nOut; k++) {
+    const fk = frq[k];
+    const wk = width[k];
     for (let c = 0; c < n_chroma; c++) {
-      const x = frq[k] - c + half + 10 * n_chroma;
-      let r = x % n_chroma;
-      if (r !== 0 && r < 0 !== n_chroma < 0) r += n_chroma;
-      const d = r - half;
-      const z = (2 * d) / width[k];
+      const x = fk - c + half + tenN;
+      const d = pyMod(x, n_chroma) - half;
+      const z = (2 * d) / wk;
       col[c] = Math.exp(-0.5 * z * z);
     }
     if (norm !== null) {
@@ -90,7 +80,9 @@ export function chromaFilterbank(o: ChromaFilterOptions): Matrix {
         for (let c = 0; c < n_chroma; c++) len = Math.min(len, Math.abs(col[c]));
       } else {
         let s = 0;
-        for (let c = 0; c < n_chroma; c++) s += Math.pow(Math.abs(col[c]), norm);
+        // x·x is what Math.pow(x, 2) returns (fdlibm's pow special-cases y = 2), at a fraction of the cost
+        if (norm === 2) for (let c = 0; c < n_chroma; c++) s += col[c] * col[c];
+        else for (let c = 0; c < n_chroma; c++) s += Math.pow(Math.abs(col[c]), norm);
         len = norm === 2 ? Math.sqrt(s) : Math.pow(s, 1.0 / norm);
       }
       if (len < 2.2250738585072014e-308) len = 1.0;
@@ -108,6 +100,46 @@ export function chromaFilterbank(o: ChromaFilterOptions): Matrix {
     }
   }
   return { rows: n_chroma, cols: nOut, data: out };
+}
+
+/**
+ * The per-bin axes of librosa.filters.chroma: frq[k] = n_chroma·log2(f_k / (A440/16)) (bin 0: bin 1's
+ * − 1.5·n_chroma), width[k] = max(frq[k+1] − frq[k], 1), the half-width rint(n_chroma / 2), and the
+ * number of output bins 1 + ⌊n_fft/2⌋.
+ */
+function chromaAxes(sr: number, n_fft: number, n_chroma: number, tuning: number): { frq: Float64Array; width: Float64Array; half: number; nOut: number } {
+  // frequencies = linspace(0, sr, n_fft, endpoint=False)[1:]; frqbins = n_chroma * hz_to_octs(f, tuning, n_chroma)
+  const A440 = 440.0 * Math.pow(2.0, tuning / n_chroma);
+  const ref = A440 / 16;
+  const step = sr / n_fft;
+  const nOut = Math.floor(1 + n_fft / 2);
+  // only the first nOut bins are used (width[k] needs frq[k + 1])
+  const nf = Math.min(n_fft, nOut + 1);
+  const frq = new Float64Array(nf);
+  for (let k = 1; k < nf; k++) frq[k] = n_chroma * Math.log2((k * step) / ref);
+  frq[0] = frq[1] - 1.5 * n_chroma;
+  const width = new Float64Array(nf);
+  for (let k = 0; k < nf - 1; k++) width[k] = Math.max(frq[k + 1] - frq[k], 1.0);
+  width[nf - 1] = 1; // librosa's last width (read only when nf = n_fft, i.e. n_fft ≤ 3)
+  return { frq, width, half: roundHalfEven(n_chroma / 2), nOut };
+}
+
+/**
+ * Python's x % n for a positive integer n, exactly as `r = x % n; if (r !== 0 && r < 0) r += n`
+ * computes it, without fmod (a slow call in V8): for a = |x| < 2^52, a − ⌊a/n⌋·n is exact (an integer
+ * multiple of n subtracted) and equals fmod(a, n) once a quotient rounded up to an integer is
+ * corrected by +n; fmod(x, n) = −fmod(|x|, n) for negative x.
+ */
+function pyMod(x: number, n: number): number {
+  const a = Math.abs(x);
+  if (!(a < 4503599627370496)) {
+    let r = x % n;
+    if (r !== 0 && r < 0) r += n;
+    return r;
+  }
+  let f = a - Math.floor(a / n) * n;
+  if (f < 0) f += n;
+  return x < 0 && f !== 0 ? n - f : f;
 }
 
 function roundHalfEven(x: number): number {
@@ -160,42 +192,50 @@ function segmentsOf(bank: SparseBank): ChromaSegments {
   if (bank.segments) return bank.segments;
   const { nBins: nb, binMajor: W } = bank;
   const packed = new Float32Array(12 * nb);
-  const segs: number[] = [];
+  const segs = new Int32Array(4 * nb);
+  let nSegs = 0;
   let off = 0;
   let cur = -2;
   let len = 0;
   for (let k = 0; k < nb; k++) {
+    const w0 = k * 12;
+    // (the weights are ≥ 0: Gaussians times positive factors)
     let colMax = 0;
-    for (let c = 0; c < 12; c++) colMax = Math.max(colMax, Math.abs(W[k * 12 + c]));
-    let mask = 0;
-    let count = 0;
     for (let c = 0; c < 12; c++) {
-      const v = W[k * 12 + c];
-      if (v !== 0 && Math.abs(v) >= SEGMENT_EPS * colMax) {
-        mask |= 1 << c;
-        count++;
-      }
+      const v = W[w0 + c];
+      if (v > colMax) colMax = v;
     }
-    const fits = (s0: number) => {
-      for (let c = 0; c < 12; c++) if (mask & (1 << c) && (c - s0 + 12) % 12 >= 8) return false;
-      return true;
-    };
+    const eps = SEGMENT_EPS * colMax;
+    let mask = 0; // bit c: chroma c's weight counts
+    for (let c = 0; c < 12; c++) {
+      const v = W[w0 + c];
+      if (v !== 0 && v >= eps) mask |= 1 << c;
+    }
+    // the window [s0, s0 + 8) (mod 12) holds the mask when the mask rotated down by s0 has no bit ≥ 8
+    const doubled = mask | (mask << 12);
     let c0 = -1;
-    if (count <= 8) {
-      if (cur >= 0 && fits(cur)) c0 = cur;
-      else for (let s0 = 0; s0 < 12 && c0 < 0; s0++) if (fits(s0)) c0 = s0;
+    if (cur >= 0 && ((doubled >> cur) & 0xf00) === 0) c0 = cur;
+    else for (let s0 = 0; s0 < 12; s0++) if (((doubled >> s0) & 0xf00) === 0) {
+      c0 = s0;
+      break;
     }
     if (c0 !== cur || len === 64) {
-      segs.push(k, 0, c0, off);
+      segs[4 * nSegs] = k;
+      segs[4 * nSegs + 2] = c0;
+      segs[4 * nSegs + 3] = off;
+      nSegs++;
       cur = c0;
       len = 0;
     }
-    if (c0 >= 0) for (let l = 0; l < 8; l++) packed[off++] = W[k * 12 + ((c0 + l) % 12)];
-    else for (let c = 0; c < 12; c++) packed[off++] = W[k * 12 + c];
-    len++;
-    segs[segs.length - 3] = len;
+    if (c0 >= 0) {
+      for (let l = 0; l < 8; l++) {
+        const c = c0 + l;
+        packed[off++] = W[w0 + (c < 12 ? c : c - 12)];
+      }
+    } else for (let c = 0; c < 12; c++) packed[off++] = W[w0 + c];
+    segs[4 * nSegs - 3] = ++len;
   }
-  return (bank.segments = { packed: packed.slice(0, off), segs: Int32Array.from(segs) });
+  return (bank.segments = { packed: packed.slice(0, off), segs: segs.slice(0, 4 * nSegs) });
 }
 
 function csrOf(bank: SparseBank): NonNullable<SparseBank['csr']> {
@@ -239,7 +279,11 @@ function sparseBank(sr: number, n_fft: number, n_chroma: number, tuning: number)
     bankCache.set(key, b);
     return b;
   }
-  b = toBank(chromaFilterbank({ sr, n_fft, n_chroma, tuning }));
+  // the default filterbank (ctroct 5, octwidth 2, L2 norms, base C) built by the kernel when
+  // available: the same float32 weights at a small fraction of the cost (a bank per new tuning)
+  const ax = wasmStftAvailable() ? chromaAxes(sr, n_fft, n_chroma, tuning) : null;
+  const wasmBank = ax ? wasmChromaBank(ax.frq, ax.width, ax.nOut, n_chroma, ax.half, 5.0, 2, 3 * Math.floor(n_chroma / 12)) : null;
+  b = wasmBank ? { n_chroma, nBins: ax!.nOut, binMajor: wasmBank, csr: null, segments: null } : toBank(chromaFilterbank({ sr, n_fft, n_chroma, tuning }));
   bankCache.set(key, b);
   if (bankCache.size > CACHE_MAX) bankCache.delete(bankCache.keys().next().value as string);
   return b;

@@ -15,6 +15,7 @@ import { stft, spectrogramPower } from '../../src/dsp/stft.js';
 import type { Matrix } from '../../src/dsp/matrix.js';
 import { piptrack, pitchTuning, estimateTuning } from '../../src/features/tuning.js';
 import { chromaBackend, chromaFilterbank, chromaStft } from '../../src/features/chroma.js';
+import { wasmChromaBank } from '../../src/dsp/stft-wasm.js';
 import { fixtureFrameMajor, fixtureNames, fixtureScalar, isFixtureError, loadFixture, maxAbs, maxAbsDiff, throwsSer } from './fixtures.js';
 
 function spectra(y: Float32Array): { P: Matrix; M: Matrix } {
@@ -279,6 +280,58 @@ test('chroma_stft projection (segmented 8-chroma windows in the SIMD kernel, spa
           chromaBackend(true);
         }
       }
+    }
+  }
+});
+
+/** librosa.filters.chroma written plainly (fmod-based %, Math.pow): the reference for the fast builders. */
+function naiveChromaBank(sr: number, n_fft: number, n: number, tuning: number): { frq: Float64Array; width: Float64Array; half: number; W: Float32Array } {
+  const ref = (440.0 * Math.pow(2.0, tuning / n)) / 16;
+  const frq = new Float64Array(n_fft);
+  for (let k = 1; k < n_fft; k++) frq[k] = n * Math.log2((k * (sr / n_fft)) / ref);
+  frq[0] = frq[1] - 1.5 * n;
+  const width = new Float64Array(n_fft);
+  for (let k = 0; k < n_fft - 1; k++) width[k] = Math.max(frq[k + 1] - frq[k], 1.0);
+  width[n_fft - 1] = 1;
+  const half = n % 2 === 0 ? n / 2 : Math.floor(n / 2) % 2 === 0 ? Math.floor(n / 2) : Math.floor(n / 2) + 1; // rint(n / 2)
+  const nOut = Math.floor(1 + n_fft / 2);
+  const W = new Float32Array(n * nOut);
+  const col = new Float64Array(n);
+  for (let k = 0; k < nOut; k++) {
+    let s = 0;
+    for (let c = 0; c < n; c++) {
+      let r = (frq[k] - c + half + 10 * n) % n;
+      if (r !== 0 && r < 0) r += n;
+      const z = (2 * (r - half)) / width[k];
+      col[c] = Math.exp(-0.5 * z * z);
+      s += Math.pow(Math.abs(col[c]), 2);
+    }
+    const len = Math.sqrt(s);
+    const u = (frq[k] / n - 5.0) / 2;
+    const oct = Math.exp(-0.5 * u * u);
+    for (let c = 0; c < n; c++) W[c * nOut + k] = (col[(c + 3 * Math.floor(n / 12)) % n] / len) * oct;
+  }
+  return { frq, width, half, W };
+}
+
+test('chroma filterbank builders: chromaFilterbank and the kernel builder (wasmChromaBank, fdlibm exp) give the plain formula\'s float32 weights bit for bit', () => {
+  for (const [sr, n_fft, n] of [
+    [22050, 2048, 12],
+    [16000, 1024, 12],
+    [44100, 4096, 24],
+    [22050, 2048, 7],
+    [8000, 16, 12],
+  ]) {
+    for (const tuning of [-0.5, -0.37, 0, 0.01, 0.26, 0.49]) {
+      const ref = naiveChromaBank(sr, n_fft, n, tuning);
+      const nOut = Math.floor(1 + n_fft / 2);
+      const fb = chromaFilterbank({ sr, n_fft, n_chroma: n, tuning });
+      assert.deepEqual(fb.data, ref.W, `chromaFilterbank sr ${sr} n_fft ${n_fft} n_chroma ${n} tuning ${tuning}`);
+      const w = wasmChromaBank(ref.frq, ref.width, nOut, n, ref.half, 5.0, 2, 3 * Math.floor(n / 12));
+      if (!w) continue; // no WebAssembly SIMD here
+      const binMajor = new Float32Array(n * nOut);
+      for (let c = 0; c < n; c++) for (let k = 0; k < nOut; k++) binMajor[k * n + c] = ref.W[c * nOut + k];
+      assert.deepEqual(w, binMajor, `wasmChromaBank sr ${sr} n_fft ${n_fft} n_chroma ${n} tuning ${tuning}`);
     }
   }
 });

@@ -1220,9 +1220,12 @@ export function contrastFinish(sums: usize, rows: i32, nBands: i32, qs: usize, l
  * the 8 weights of chroma c0 .. c0 + 7 (mod 12) — the bin's other weights are negligible and
  * dropped —, one with c0 < 0 all 12 weights. Products are summed in f32 over a segment, the
  * segment sums in f64 (acc: 384 bytes of scratch). Frames go in pairs, each weight vector loaded
- * once for both. S frame-major (T × nb f32 at s).
+ * once for both. S frame-major (T × nb f32 at s). With normInf ≠ 0 each frame's 12 values are
+ * finished as chroma_stft does with norm ∞ (rounded to f32, divided by their largest magnitude
+ * unless it is below f32's smallest normal) and written as f32 (12 per frame) instead; returns the
+ * first frame with a non-finite value then (−1 when none; always −1 without normInf).
  */
-export function chromaSparse(packed: usize, segs: usize, nSegs: i32, s: usize, out: usize, nb: i32, T: i32, acc: usize): void {
+export function chromaSparse(packed: usize, segs: usize, nSegs: i32, s: usize, out: usize, nb: i32, T: i32, acc: usize, normInf: i32): i32 {
   const accB = acc + 192;
   const zero = f64x2.splat(0);
   let t = 0;
@@ -1277,6 +1280,11 @@ export function chromaSparse(packed: usize, segs: usize, nSegs: i32, s: usize, o
       }
     }
     // fold the window overhang (slots 12 ..) back onto chroma 0 ..
+    if (normInf) {
+      if (!chromaNormRow(acc, out + (<usize>(t * 12) << 2))) return t;
+      if (two && !chromaNormRow(accB, out + (<usize>((t + 1) * 12) << 2))) return t + 1;
+      continue;
+    }
     const o = out + (<usize>(t * 12) << 3);
     for (let c = 0; c < 12; c += 2) {
       const cc = <usize>c << 3;
@@ -1284,6 +1292,24 @@ export function chromaSparse(packed: usize, segs: usize, nSegs: i32, s: usize, o
       if (two) v128.store(o + cc, f64x2.add(v128.load(accB + cc), v128.load(accB + cc, 96)), 96);
     }
   }
+  return -1;
+}
+
+// chroma_stft's epilogue for one frame from its 24 f64 slots at acc: v = f32(slot c + slot c + 12),
+// len = max |v| (1 below f32's smallest normal), out[c] = f32(v / len) (12 f32). False when a v is
+// not finite (nothing written).
+function chromaNormRow(acc: usize, out: usize): bool {
+  let len: f64 = 0;
+  for (let c = 0; c < 12; c++) {
+    const v = <f64><f32>(load<f64>(acc + (<usize>c << 3)) + load<f64>(acc + (<usize>c << 3), 96));
+    if (v - v != 0) return false;
+    store<f64>(acc + (<usize>c << 3), v);
+    const a = abs<f64>(v);
+    if (a > len) len = a;
+  }
+  if (len < 1.1754943508222875e-38) len = 1;
+  for (let c = 0; c < 12; c++) store<f32>(out + (<usize>c << 2), <f32>(load<f64>(acc + (<usize>c << 3)) / len));
+  return true;
 }
 
 // ---- chroma filterbank -------------------------------------------------------------------------

@@ -43,7 +43,7 @@ interface Exports {
   dctFolded(x: number, hm: number, rows: number, n: number, nOut: number, fold: number, out: number): void;
   peakBins(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
   contrastFinish(sums: number, rows: number, nBands: number, qs: number, linear: number, out: number): number;
-  chromaSparse(packed: number, segs: number, nSegs: number, s: number, out: number, nb: number, T: number, acc: number): void;
+  chromaSparse(packed: number, segs: number, nSegs: number, s: number, out: number, nb: number, T: number, acc: number, normInf: number): number;
   chromaBank(frq: number, width: number, nBins: number, n: number, half: number, ctroct: number, octwidth: number, shift: number, out: number, col: number): number;
 }
 
@@ -490,19 +490,45 @@ export interface ChromaSegments {
  * segment, segment sums in float64. False when the kernel is unavailable.
  */
 export function wasmChromaSparse(bank: ChromaSegments, s: Float32Array, rows: number, nb: number, raw: Float64Array): boolean {
-  if (disabled || rows === 0) return false;
+  return chromaSparseRun(bank, s, rows, nb, raw, false) !== null;
+}
+
+/**
+ * chroma_stft with norm ∞ for 12 bins: the projection of {@link wasmChromaSparse}, each frame
+ * rounded to float32 and divided by its largest magnitude (left as is when that is below float32's
+ * smallest normal), into `out` (rows × 12 float32). Returns −1 when done, the first frame holding a
+ * non-finite value, or null when the kernel is unavailable.
+ */
+export function wasmChromaNormInf(bank: ChromaSegments, s: Float32Array, rows: number, nb: number, out: Float32Array): number | null {
+  return chromaSparseRun(bank, s, rows, nb, out, true);
+}
+
+function chromaSparseRun(bank: ChromaSegments, s: Float32Array, rows: number, nb: number, dst: Float64Array | Float32Array, norm: boolean): number | null {
+  if (disabled || rows === 0) return null;
   const ex = load();
-  if (!ex) return false;
+  if (!ex) return null;
   const nSegs = bank.segs.length >> 2;
   const segPtr = align16(SCR0 + 4 * bank.packed.length);
   const accPtr = align16(segPtr + 16 * nSegs);
   const fixed = accPtr + 384 - SCR0;
-  if (fixed > (SCR1 - SCR0) / 2) return false;
+  if (fixed > (SCR1 - SCR0) / 2) return null;
   const mem = ex.memory.buffer;
   new Float32Array(mem, SCR0, bank.packed.length).set(bank.packed);
   new Int32Array(mem, segPtr, bank.segs.length).set(bank.segs);
-  const dest = rows * 12 === raw.length ? raw : raw.subarray(0, rows * 12);
-  return chunked(ex, s, rows, nb, 96, fixed, dest, f64View, (p, n, o) => ex.chromaSparse(SCR0, segPtr, nSegs, p, o, nb, n, accPtr));
+  let bad = -1;
+  let r0 = 0;
+  const run = (p: number, n: number, o: number) => {
+    if (bad < 0) {
+      const r = ex.chromaSparse(SCR0, segPtr, nSegs, p, o, nb, n, accPtr, norm ? 1 : 0);
+      if (r >= 0) bad = r0 + r;
+    }
+    r0 += n;
+  };
+  const ok =
+    dst instanceof Float32Array
+      ? chunked(ex, s, rows, nb, 48, fixed, dst.length === rows * 12 ? dst : dst.subarray(0, rows * 12), f32View, run)
+      : chunked(ex, s, rows, nb, 96, fixed, dst.length === rows * 12 ? dst : dst.subarray(0, rows * 12), f64View, run);
+  return ok ? bad : null;
 }
 
 /**

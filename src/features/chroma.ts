@@ -7,7 +7,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { estimateTuning } from './tuning.js';
-import { wasmChromaBank, wasmChromaSparse, wasmStftAvailable, type ChromaSegments } from '../dsp/stft-wasm.js';
+import { wasmChromaBank, wasmChromaNormInf, wasmChromaSparse, wasmStftAvailable, type ChromaSegments } from '../dsp/stft-wasm.js';
 
 export interface ChromaFilterOptions {
   /** Sample rate in Hz. */
@@ -397,6 +397,12 @@ export function chromaStft(o: ChromaStftOptions): Matrix {
   const out = new Float32Array(S.rows * n_chroma);
   const T = S.rows;
   const raw = projectScratch(T * n_chroma);
+  if (n_chroma === 12 && kernelEnabled && norm === Infinity) {
+    // projection and the per-frame ∞-normalisation in the kernel
+    const r = wasmChromaNormInf(segmentsOf(bank), data, T, nb, out);
+    if (r !== null && r >= 0) throw new SerError('ENONFINITE', `${where}: frame ${r} of the spectrogram contains non-finite values`);
+    if (r !== null) return { rows: S.rows, cols: n_chroma, data: out };
+  }
   const simd = n_chroma === 12 && kernelEnabled && wasmChromaSparse(segmentsOf(bank), data, T, nb, raw);
   if (!simd) project(bank, data, nb, T, raw);
   for (let t = 0; t < T; t++) {

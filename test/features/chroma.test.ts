@@ -241,6 +241,17 @@ test('bad input gives one clear SerError', () => {
   const bad = new Float32Array(3 * 1025);
   bad[1025 + 40] = NaN;
   throwsSer(() => chromaStft({ S: { rows: 3, cols: 1025, data: bad }, sr, tuning: 0 }), 'ENONFINITE', /frame 1/);
+  // a projection beyond float32's range (the last, unpaired frame of the kernel), on both paths
+  const huge = new Float32Array(3 * 1025);
+  huge.fill(3e38, 2 * 1025);
+  for (const on of [true, false]) {
+    chromaBackend(on);
+    try {
+      throwsSer(() => chromaStft({ S: { rows: 3, cols: 1025, data: huge }, sr, tuning: 0 }), 'ENONFINITE', /frame 2/);
+    } finally {
+      chromaBackend(true);
+    }
+  }
 });
 
 test('chroma_stft projection (segmented 8-chroma windows in the SIMD kernel, sparse JS loop) equals the dense float64 product to float32 level, several tunings and n_fft', () => {

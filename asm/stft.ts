@@ -664,6 +664,49 @@ function selectHigh(n: i32, q: i32): void {
   for (let j = 0; j < q; j++) store<f32>(C_H + (<usize>j << 2), load<f32>(acc + (<usize>(15 - j) << 2)));
 }
 
+// For q ≤ 3 and len ≥ 16: the q smallest and the q largest of p[0..len) into C_L (ascending) and
+// C_H (descending) through per-lane insertion networks (each lane's 3 smallest / largest, in
+// registers) and a network selection among the 4q lane values plus the len % 4 tail values. Sets
+// C_NAN (and selects nothing) when the band holds a NaN.
+function smallQ(p: usize, len: i32, q: i32): void {
+  let l1 = f32x4.splat(Infinity), l2 = l1, l3 = l1;
+  let h1 = f32x4.splat(-Infinity), h2 = h1, h3 = h1;
+  let nan = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    nan = v128.or(nan, f32x4.ne(v, v));
+    const t1 = f32x4.pmax(l1, v);
+    l1 = f32x4.pmin(l1, v);
+    const t2 = f32x4.pmax(l2, t1);
+    l2 = f32x4.pmin(l2, t1);
+    l3 = f32x4.pmin(l3, t2);
+    const u1 = f32x4.pmin(h1, v);
+    h1 = f32x4.pmax(h1, v);
+    const u2 = f32x4.pmin(h2, u1);
+    h2 = f32x4.pmax(h2, u1);
+    h3 = f32x4.pmax(h3, u2);
+  }
+  v128.store(C_CL, l1);
+  v128.store(C_CL, l2, 16);
+  v128.store(C_CL, l3, 32);
+  v128.store(C_CH, h1);
+  v128.store(C_CH, h2, 16);
+  v128.store(C_CH, h3, 32);
+  let n = 4 * q;
+  for (; i < len; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    if (v != v) C_NAN = true;
+    store<f32>(C_CL + (<usize>n << 2), v);
+    store<f32>(C_CH + (<usize>n << 2), v);
+    n++;
+  }
+  if (v128.any_true(nan)) C_NAN = true;
+  if (C_NAN) return;
+  selectLow(n, q);
+  selectHigh(n, q);
+}
+
 function resetBuffers(q: i32): void {
   for (let j = 0; j < q; j++) {
     store<f32>(C_L + (<usize>j << 2), Infinity);
@@ -734,7 +777,12 @@ export function contrastSums(s: usize, nb: i32, T: i32, tab: usize, nBands: i32,
       } else {
         resetBuffers(q);
         let i = 0;
-        if (q <= 16 && len >= 64) {
+        if (q <= 3 && len >= 16) {
+          // few to select: each lane keeps its q smallest and q largest (min/max insertion
+          // networks); the band's q smallest/largest are among those 4q values and the tail's
+          smallQ(p, len, q);
+          i = len;
+        } else if (q <= 16 && len >= 64) {
           let m0 = f32x4.splat(Infinity), m1 = m0, m2 = m0, m3 = m0;
           let x0 = f32x4.splat(-Infinity), x1 = x0, x2 = x0, x3 = x0;
           let nan = f32x4.splat(0);

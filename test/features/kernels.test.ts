@@ -255,6 +255,8 @@ test('spectral contrast selections equal a sort on long noisy bands (the SIMD pr
       { lo: 147, len: 149, q },
       { lo: 73, len: 75, q },
       { lo: 0, len: 64, q },
+      { lo: 200, len: 17, q }, // short: q ≤ 3 takes the per-lane networks, larger q the insertion buffers
+      { lo: 300, len: 23, q },
     ];
     const want = sortedContrast(M, bands);
     const sums = wasmContrastSums(P.data, P.rows, nb, bands, true)!;

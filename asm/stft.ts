@@ -312,30 +312,48 @@ function powerOut2(rowA: usize, rowB: usize): v128 {
   v128.store32_lane(rowB + ((<usize>m) << 2), n32, 1);
   let mx = f64x2.pmax(pdc, pny);
   const quarter = f64x2.splat(0.25);
-  const half = m >> 1;
-  for (let k = 1; k <= half; k++) {
-    const k2 = m - k;
+  const half = m >> 1; // even (m is a power of 4 ≥ 16)
+  // bins k and k + 1 per pass: their float32 powers are paired by a shuffle and stored 8 bytes at a
+  // time (rows A and B), likewise the mirrored bins m − k − 1 and m − k, stored after (at k = half the
+  // mirrored value lands last, as in the one-bin-at-a-time order)
+  for (let k = 1; k < half; k += 2) {
     const pa = z + ((<usize>k) << 5);
-    const pb = z + ((<usize>k2) << 5);
+    const pb = z + ((<usize>(m - k)) << 5);
+    const pc = PC + ((<usize>k) << 5);
+    const c = v128.load64_splat(pc), s = v128.load64_splat(pc, 24);
+    const c_ = v128.load64_splat(pc, 32), s_ = v128.load64_splat(pc, 56);
+    // bin k
     const Ar = v128.load(pa), Ai = v128.load(pa, 16);
     const Br = v128.load(pb), Bi = v128.load(pb, 16);
     const Er = f64x2.add(Ar, Br), Ei = f64x2.sub(Ai, Bi); // 2E = Z[k] + conj Z[m−k]
     const Dr = f64x2.sub(Ar, Br), Di = f64x2.add(Ai, Bi); // D = Z[k] − conj Z[m−k]; 2O = −i·D = (Di, −Dr)
-    const pc = PC + ((<usize>k) << 5);
-    const c = v128.load64_splat(pc), s = v128.load64_splat(pc, 24);
     const Tr = f64x2.add(f64x2.mul(Di, c), f64x2.mul(Dr, s)); // 2T = 2O·W
     const Ti = f64x2.sub(f64x2.mul(Di, s), f64x2.mul(Dr, c));
     const Xr = f64x2.add(Er, Tr), Xi = f64x2.add(Ei, Ti); // 2X[k]
     const Yr = f64x2.sub(Er, Tr), Yi = f64x2.sub(Ei, Ti); // 2·conj X[m−k]
     const p1 = f64x2.mul(f64x2.add(f64x2.mul(Xr, Xr), f64x2.mul(Xi, Xi)), quarter);
     const p2 = f64x2.mul(f64x2.add(f64x2.mul(Yr, Yr), f64x2.mul(Yi, Yi)), quarter);
-    const q1 = f32x4.demote_f64x2_zero(p1);
-    const q2 = f32x4.demote_f64x2_zero(p2);
-    v128.store32_lane(rowA + ((<usize>k) << 2), q1, 0);
-    v128.store32_lane(rowB + ((<usize>k) << 2), q1, 1);
-    v128.store32_lane(rowA + ((<usize>k2) << 2), q2, 0);
-    v128.store32_lane(rowB + ((<usize>k2) << 2), q2, 1);
-    mx = f64x2.pmax(mx, f64x2.pmax(p1, p2));
+    // bin k + 1 (its mirror m − k − 1 sits 32 bytes below)
+    const Ar_ = v128.load(pa, 32), Ai_ = v128.load(pa, 48);
+    const Br_ = v128.load(pb - 32), Bi_ = v128.load(pb - 16);
+    const Er_ = f64x2.add(Ar_, Br_), Ei_ = f64x2.sub(Ai_, Bi_);
+    const Dr_ = f64x2.sub(Ar_, Br_), Di_ = f64x2.add(Ai_, Bi_);
+    const Tr_ = f64x2.add(f64x2.mul(Di_, c_), f64x2.mul(Dr_, s_));
+    const Ti_ = f64x2.sub(f64x2.mul(Di_, s_), f64x2.mul(Dr_, c_));
+    const Xr_ = f64x2.add(Er_, Tr_), Xi_ = f64x2.add(Ei_, Ti_);
+    const Yr_ = f64x2.sub(Er_, Tr_), Yi_ = f64x2.sub(Ei_, Ti_);
+    const p1_ = f64x2.mul(f64x2.add(f64x2.mul(Xr_, Xr_), f64x2.mul(Xi_, Xi_)), quarter);
+    const p2_ = f64x2.mul(f64x2.add(f64x2.mul(Yr_, Yr_), f64x2.mul(Yi_, Yi_)), quarter);
+    // [A_k, A_k+1, B_k, B_k+1] and [A_m−k−1, A_m−k, B_m−k−1, B_m−k]
+    const lo = v128.shuffle<f32>(f32x4.demote_f64x2_zero(p1), f32x4.demote_f64x2_zero(p1_), 0, 4, 1, 5);
+    const hi = v128.shuffle<f32>(f32x4.demote_f64x2_zero(p2_), f32x4.demote_f64x2_zero(p2), 0, 4, 1, 5);
+    const ok = (<usize>k) << 2;
+    const om = (<usize>(m - k - 1)) << 2;
+    v128.store64_lane(rowA + ok, lo, 0);
+    v128.store64_lane(rowB + ok, lo, 1);
+    v128.store64_lane(rowA + om, hi, 0);
+    v128.store64_lane(rowB + om, hi, 1);
+    mx = f64x2.pmax(mx, f64x2.pmax(f64x2.pmax(p1, p2), f64x2.pmax(p1_, p2_)));
   }
   return mx;
 }

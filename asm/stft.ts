@@ -1489,3 +1489,38 @@ export function chromaBank(frq: usize, width: usize, nBins: i32, n: i32, half: f
   }
   return v128.any_true(bad) ? 0 : 1;
 }
+
+/**
+ * piptrack's parabolic interpolation at the peaks listed by peakBins (bins: i32, frame after frame,
+ * counts[t] per frame) of the frame-major (T × nb) f32 array at s, as tuning.ts's peakAt computes it
+ * (float32 roundings where librosa's float32 arithmetic has them): pitch = (k + shift)·sr / n_fft and
+ * mag = S[k] + dskew, both written as f32 per peak.
+ */
+export function peakInterp(s: usize, nb: i32, T: i32, bins: usize, counts: usize, sr: f64, nfft: f64, pitch: usize, mag: usize): void {
+  let j = 0;
+  for (let t = 0; t < T; t++) {
+    const row = s + (<usize>(t * nb) << 2);
+    const cnt = load<i32>(counts + (<usize>t << 2));
+    for (let c = 0; c < cnt; c++) {
+      const k = load<i32>(bins + (<usize>j << 2));
+      const p = row + (<usize>k << 2);
+      const sv = <f64>load<f32>(p);
+      const sl = <f64>load<f32>(p - 4);
+      let shift: f64 = 0;
+      let avg: f64;
+      if (k + 1 < nb) {
+        const sr1 = <f64>load<f32>(p + 4);
+        const a = <f64><f32>(sr1 + sl) - 2 * sv;
+        const b = <f64><f32>(sr1 - sl) / 2;
+        shift = abs<f64>(b) >= abs<f64>(a) ? 0 : <f64><f32>(-b / a);
+        avg = b;
+      } else {
+        avg = <f64><f32>(sv - sl);
+      }
+      const dskew = <f64><f32>(<f64><f32>(0.5 * avg) * shift);
+      store<f32>(pitch + (<usize>j << 2), <f32>(((<f64>k + shift) * sr) / nfft));
+      store<f32>(mag + (<usize>j << 2), <f32>(sv + dskew));
+      j++;
+    }
+  }
+}

@@ -44,6 +44,7 @@ interface Exports {
   peakBins(s: number, nb: number, T: number, k0: number, k1: number, thr: number, out: number, counts: number): number;
   contrastFinish(sums: number, rows: number, nBands: number, qs: number, linear: number, out: number): number;
   chromaSparse(packed: number, segs: number, nSegs: number, s: number, out: number, nb: number, T: number, acc: number, normInf: number): number;
+  peakInterp(s: number, nb: number, T: number, bins: number, counts: number, sr: number, nfft: number, pitch: number, mag: number): void;
   chromaBank(frq: number, width: number, nBins: number, n: number, half: number, ctroct: number, octwidth: number, shift: number, out: number, col: number): number;
 }
 
@@ -651,10 +652,19 @@ export function wasmDctFolded(x: Float32Array, rows: number, n: number, d: Float
  * k ∈ [k0, k1] (k0 ≥ 1) of each frame t where librosa's piptrack finds a peak — with
  * x = S·(S > thr[t]): S[t, k] > thr[t], x[k] > x[k − 1] and x[k] ≥ x[k + 1] (no right neighbour for the
  * last bin) — as `bins` (frame after frame, increasing k) with `counts[t]` per frame. Null when S is
- * not resident, k0 < 1 or the kernel is unavailable (callers scan S themselves). The arrays are
- * views valid until the next kernel call.
+ * not resident, k0 < 1 or the kernel is unavailable (callers scan S themselves). With `interp`, also
+ * each peak's interpolated `pitch` and `mag` as piptrack computes them (see asm/stft.ts peakInterp;
+ * absent when they do not fit). The arrays are views valid until the next kernel call.
  */
-export function wasmPeakBins(s: Float32Array, rows: number, nb: number, k0: number, k1: number, thr: Float32Array): { bins: Int32Array; counts: Int32Array } | null {
+export function wasmPeakBins(
+  s: Float32Array,
+  rows: number,
+  nb: number,
+  k0: number,
+  k1: number,
+  thr: Float32Array,
+  interp?: { sr: number; n_fft: number },
+): { bins: Int32Array; counts: Int32Array; pitch?: Float32Array; mag?: Float32Array } | null {
   if (disabled || rows === 0 || k1 < k0 || k0 < 1 || k1 >= nb) return null;
   const ex = load();
   if (!ex) return null;
@@ -667,5 +677,11 @@ export function wasmPeakBins(s: Float32Array, rows: number, nb: number, k0: numb
   const mem = ex.memory.buffer;
   new Float32Array(mem, thrPtr, rows).set(thr.subarray(0, rows));
   const total = ex.peakBins(res, nb, rows, k0, k1, thrPtr, outPtr, countPtr);
-  return { bins: new Int32Array(mem, outPtr, total), counts: new Int32Array(mem, countPtr, rows) };
+  const bins = new Int32Array(mem, outPtr, total);
+  const counts = new Int32Array(mem, countPtr, rows);
+  const pitchPtr = align16(outPtr + 4 * total);
+  const magPtr = align16(pitchPtr + 4 * total);
+  if (!interp || magPtr + 4 * total > SCR1) return { bins, counts };
+  ex.peakInterp(res, nb, rows, outPtr, countPtr, interp.sr, interp.n_fft, pitchPtr, magPtr);
+  return { bins, counts, pitch: new Float32Array(mem, pitchPtr, total), mag: new Float32Array(mem, magPtr, total) };
 }

@@ -147,8 +147,22 @@ function findPeaks(o: PiptrackOptions, where: string, rowMaxes?: Float32Array): 
   // x = S * (S > rv); a peak at k needs x[k] > 0, i.e. S[k] > rv: when S is resident in its memory
   // the WebAssembly kernel lists the bins that pass piptrack's whole peak test (peakAt checks
   // again, and interpolates); otherwise every bin above rv is tested here.
-  const listed = wasmPeakBins(data, T, nb, k0, k1, rvs);
-  if (listed) {
+  const listed = wasmPeakBins(data, T, nb, k0, k1, rvs, { sr, n_fft });
+  if (listed && listed.pitch && listed.mag) {
+    // the kernel interpolated the peaks too
+    const { bins, counts, pitch, mag } = listed;
+    const n = bins.length;
+    while (p.pitch.length < n) {
+      grow(p);
+      p = scratch;
+    }
+    p.pitch.set(pitch);
+    p.mag.set(mag);
+    p.bin.set(bins);
+    let j = 0;
+    for (let t = 0; t < T; t++) for (let c = counts[t]; c > 0; c--) p.frame[j++] = t;
+    p.n = n;
+  } else if (listed) {
     const { bins, counts } = listed;
     let j = 0;
     for (let t = 0; t < T; t++) {

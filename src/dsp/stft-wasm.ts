@@ -3,7 +3,8 @@
  * scripts/build-wasm.mjs: the power spectrogram (window → radix-4 real FFT in float64 → |X|² as
  * float32, plus each frame's maximum and a finiteness check of the signal), the sparse mel
  * filterbank product, the MFCC's DCT product, power → dB, spectral contrast's per-band order
- * statistics and the 12-bin chroma projection.
+ * statistics and its dB finish, the 12-bin chroma filterbank, projection (dense, or segmented with
+ * the ∞-normalisation) and piptrack's peak listing and interpolation.
  *
  * Memory: the module's memory is FIXED (96 pages = 6 MiB, initial = maximum) and never grown.
  * Growing a WebAssembly memory detaches its old ArrayBuffer, which makes V8 add detach checks to
@@ -16,7 +17,7 @@
  * Float32Array VIEW of it: the other kernels recognise such a view (same ArrayBuffer) and read it
  * in place instead of copying it in. The view is valid until the next STFT call.
  *
- * The module (about 15 kB) is compiled synchronously on first use; a browser's main thread refuses
+ * The module (about 22 kB) is compiled synchronously on first use; a browser's main thread refuses
  * that for modules over 4 kB, so browser code awaits {@link loadFeatureWasm} first (asynchronous
  * compile). Where WebAssembly or its SIMD extension is unavailable,
  * or a size does not fit, the functions here return null and callers use their JS paths (same
@@ -78,7 +79,7 @@ const load = (): Exports | null => featureModule.get();
 /**
  * Compiles and instantiates the feature kernels asynchronously (idempotent; resolves true when
  * they are available). A browser's main thread refuses the synchronous compile of modules over
- * 4 kB (this one is ~15 kB), so browser code should await this once before extracting features
+ * 4 kB (this one is ~22 kB), so browser code should await this once before extracting features
  * there; in Node and in workers the synchronous first-use compile works and this is optional.
  */
 export function loadFeatureWasm(): Promise<boolean> {

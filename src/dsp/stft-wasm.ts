@@ -37,7 +37,6 @@ interface Exports {
   sqrtInPlace(p: number, n: number): void;
   sparseApply(s: number, rows: number, nBins: number, start: number, len: number, off: number, w: number, nBands: number, out: number): void;
   contrastSums(s: number, nb: number, T: number, tab: number, nBands: number, lb: number, hb: number, cl: number, ch: number, sqrtValues: number, out: number): void;
-  chromaProject(w: number, s: number, out: number, nb: number, T: number): void;
   powerToDb(x: number, n: number, amin: number, refDb: number, out: number): number;
   clampMin(x: number, n: number, floor: number): void;
   savgolInterior(x: number, rows: number, F: number, h: number, taps: number, w: number, nTaps: number, out: number): void;
@@ -457,23 +456,6 @@ export function wasmContrastFinish(sums: Float64Array, rows: number, bands: read
   const r = ex.contrastFinish(sp, rows, nBands, qs, linear ? 1 : 0, op);
   if (r === -1) out.set(new Float32Array(mem, op, n));
   return r;
-}
-
-/**
- * raw[t·12 + c] = Σ_k W[c, k] · S[t, k] for a 12-row filterbank given bin-major (W[c, k] at k·12 + c,
- * nb·12 floats) and a frame-major (rows × nb) spectrogram, into `raw` (float64, rows·12). Float32
- * products summed in blocks of 64 bins, then in float64. False when the kernel is unavailable.
- */
-export function wasmChromaProject(weights: Float32Array, s: Float32Array, rows: number, nb: number, raw: Float64Array): boolean {
-  if (disabled || rows === 0) return false;
-  const ex = load();
-  if (!ex) return false;
-  const wBytes = align16(48 * nb);
-  if (wBytes > (SCR1 - SCR0) / 2) return false;
-  new Float32Array(ex.memory.buffer, SCR0, 12 * nb).set(weights);
-  const dest = rows * 12 === raw.length ? raw : raw.subarray(0, rows * 12);
-  const ok = chunked(ex, s, rows, nb, 96, wBytes, dest, f64View, (p, n, o) => ex.chromaProject(SCR0, p, o, nb, n));
-  return ok;
 }
 
 /**

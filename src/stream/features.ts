@@ -4,7 +4,8 @@
  * A stream of mono samples at the feature rate is cut into windows of `window_samples` samples
  * that start every `hop_frames · hop_length` samples (the window hop is a whole number of STFT
  * hops, so window m's STFT frame j is the stream's frame m·hop_frames + j). For every window the
- * feature matrix equals, to float tolerance, `extractFeatures(windowSamples, sr, config)`.
+ * feature matrix equals `extractFeatures(windowSamples, sr, config)` bit for bit (the same kernels
+ * run on the same frames; test/stream/equivalence.test.ts).
  *
  * Everything that depends on one frame only is computed ONCE per stream frame and kept in a ring
  * of frame slots: the power row, its mel row and that row in dB before clipping
@@ -30,11 +31,10 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { powerSpectrogram } from '../dsp/stft.js';
-import { wasmChromaProject, wasmContrastSums, wasmPowerToDb, wasmStftAvailable } from '../dsp/stft-wasm.js';
+import { wasmContrastSums, wasmPowerToDb, wasmStftAvailable } from '../dsp/stft-wasm.js';
 import {
   applyFilterbank,
   blockWidth,
-  chromaFilterbank,
   chromaStft,
   delta,
   extractFeatures,
@@ -58,8 +58,6 @@ import {
 const AMIN = 1e-10;
 /** spectral_contrast's power_to_db dynamic range (librosa's default, applied to the whole window). */
 const CONTRAST_TOP_DB = 80;
-/** Smallest normal float32: librosa.util.normalize leaves frames with a smaller norm unscaled. */
-const F32_TINY = 1.1754943508222875e-38;
 
 /** One window's features. */
 export interface StreamFeatureWindow {
@@ -192,8 +190,6 @@ export class StreamFeatureExtractor {
   private peakMagBuf = new Float32Array(0);
   private selectBuf = new Float32Array(0);
   private dbBatch = new Float32Array(0);
-  private readonly chromaRaw: Float64Array;
-  private readonly chromaOut: Float32Array;
 
   // sample buffer: buf[0] is stream sample `base`; `len` valid samples
   private buf: Float32Array;
@@ -274,8 +270,6 @@ export class StreamFeatureExtractor {
     this.subMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.winMfcc = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
     this.winDelta = new Float32Array(this.needMfcc ? F * c.n_mfcc : 0);
-    this.chromaRaw = new Float64Array(this.needChroma ? F * 12 : 0);
-    this.chromaOut = new Float32Array(this.needChroma ? F * 12 : 0);
     this.buf = new Float32Array(Math.max(1 << 14, 2 * (L + this.hopSamples)));
   }
 
@@ -761,61 +755,15 @@ export class StreamFeatureExtractor {
   }
 
   /**
-   * chroma_stft rows (norm ∞) of the power rows S with this tuning, shape (S.rows, n_chroma).
-   * With 12 chroma bins and the WebAssembly kernels: chroma_stft's own projection kernel on the
-   * filterbank of chromaBankBinMajor, then chroma_stft's float32 rounding and per-frame
-   * normalisation. Otherwise chroma_stft itself.
+   * chroma_stft rows (norm ∞) of the power rows S with this tuning, shape (S.rows, n_chroma): the
+   * offline chroma_stft itself (its SIMD projection and its cache of one filterbank per tuning),
+   * so streamed and offline chroma are the same numbers.
    */
   private chromaRows(S: Matrix, tuning: number): Float32Array {
     const c = this.config;
-    const T = S.rows;
-    const nb = S.cols;
-    if (c.n_chroma === 12 && wasmStftAvailable()) {
-      const w = chromaBankBinMajor(c.sr, c.n_fft, nb, tuning);
-      const raw = this.chromaRaw.subarray(0, T * 12);
-      if (wasmChromaProject(w, S.data, T, nb, raw)) {
-        const out = this.chromaOut;
-        for (let t = 0; t < T; t++) {
-          const o = t * 12;
-          let total = 0;
-          let len = 0;
-          for (let ch = 0; ch < 12; ch++) {
-            const v = Math.fround(raw[o + ch]); // librosa's projection is float32
-            raw[o + ch] = v;
-            total += v;
-            const a = Math.abs(v);
-            if (a > len) len = a;
-          }
-          if (!Number.isFinite(total)) throw new SerError('ENONFINITE', `chroma_stft: frame ${t} of the spectrogram contains non-finite values`);
-          if (len < F32_TINY) len = 1; // librosa.util.normalize(fill=None) leaves such frames unscaled
-          for (let ch = 0; ch < 12; ch++) out[o + ch] = raw[o + ch] / len;
-        }
-        return out;
-      }
-    }
     return chromaStft({ S, sr: c.sr, n_fft: c.n_fft, tuning, n_chroma: c.n_chroma, norm: Infinity }).data;
   }
 }
-
-/**
- * Chroma filterbanks (12 bins, bin-major: W[c, k] at k·12 + c) by (sr, n_fft, tuning), shared by
- * every extractor. A stream's tuning moves between windows among at most 100 values (resolution
- * 0.01 in [−0.5, 0.5)), more than chroma_stft's own small bank cache holds, and building a bank
- * costs more than projecting a window on it; ≤ 128 banks of 48 KB (n_fft 2048) are kept.
- */
-const chromaBanks = new Map<string, Float32Array>();
-function chromaBankBinMajor(sr: number, n_fft: number, nb: number, tuning: number): Float32Array {
-  const key = `${sr}|${n_fft}|${tuning}`;
-  let w = chromaBanks.get(key);
-  if (w) return w;
-  const fb = chromaFilterbank({ sr, n_fft, n_chroma: 12, tuning });
-  w = new Float32Array(12 * nb);
-  for (let ch = 0; ch < 12; ch++) for (let k = 0; k < nb; k++) w[k * 12 + ch] = fb.data[ch * nb + k];
-  if (chromaBanks.size >= 128) chromaBanks.delete(chromaBanks.keys().next().value as string);
-  chromaBanks.set(key, w);
-  return w;
-}
-
 
 /**
  * The tuning chroma_stft estimates (librosa.estimate_tuning on the power spectrogram) from the

@@ -1,6 +1,6 @@
 /**
  * Streaming / offline equivalence: every window the incremental extractor produces must equal
- * extractFeatures() on that window's samples, block by block, whatever the chunk sizes.
+ * extractFeatures() on that window's samples, block by block and bit for bit, whatever the chunk sizes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,8 +55,12 @@ function compare(wins: StreamFeatureWindow[], y: Float32Array, c: FeatureConfig)
   return worst;
 }
 
-function assertClose(worst: Record<string, number>, what: string): void {
-  for (const [b, e] of Object.entries(worst)) assert.ok(e <= 1e-4, `${what}: block ${b} differs by ${e} (relative to the block's scale)`);
+/**
+ * The stream runs the offline kernels on the same frames (one feature code path), so every block
+ * must be identical, not merely close.
+ */
+function assertIdentical(worst: Record<string, number>, what: string): void {
+  for (const [b, e] of Object.entries(worst)) assert.equal(e, 0, `${what}: block ${b} differs by ${e} (relative to the block's scale)`);
 }
 
 test('default config, 3 s windows, 0.5 s hop: every window of a RAVDESS clip equals extractFeatures offline', () => {
@@ -77,7 +81,7 @@ test('default config, 3 s windows, 0.5 s hop: every window of a RAVDESS clip equ
     assert.equal(regular.length, Math.floor((y.length - 3 * sr) / 10752) + 1);
     regular.forEach((w, i) => assert.equal(w.start, i * 10752));
     assert.equal(wins.at(-1)!.start + wins.at(-1)!.length, y.length, 'the flush window ends at the last sample');
-    assertClose(compare(wins, y, c), `default config, precompute_frames ${precompute_frames}`);
+    assertIdentical(compare(wins, y, c), `default config, precompute_frames ${precompute_frames}`);
     // each stream frame's STFT was computed once: windows after the first add only hop_frames new
     // frames plus their recomputed edge frames (2 at the start, 2 at the end with n_fft 2048)
     const edges = ex.nFrames - (Math.floor((3 * sr - 1024) / 512) - 2 + 1);
@@ -101,7 +105,7 @@ test('every block, 1.5 s windows, hop 7 frames, at 16 kHz (RAVDESS) and on the s
     const ex = new StreamFeatureExtractor({ config: c, window_samples: Math.round(1.5 * sr), hop_frames: 7 });
     const wins = streamWindows(ex, y, seed, 3000);
     assert.ok(wins.filter((w) => !w.offline).length >= 3, `${name}: several windows`);
-    assertClose(compare(wins, y, c), name);
+    assertIdentical(compare(wins, y, c), name);
   }
 });
 
@@ -134,7 +138,7 @@ test('RAVDESS corpus: two concatenated recordings at 22050 Hz (skipped without d
   const ex = new StreamFeatureExtractor({ config: c, window_samples: 66150, hop_frames: 21 });
   const wins = streamWindows(ex, y, 11, 20000);
   assert.ok(wins.length >= 8);
-  assertClose(compare(wins, y, c), 'RAVDESS corpus');
+  assertIdentical(compare(wins, y, c), 'RAVDESS corpus');
 });
 
 /**
@@ -171,7 +175,7 @@ test('cached per-frame rows (MFCC at a log-mel floor, chroma at a tuning, contra
   const wins = streamWindows(ex, y, 21, 4000);
   const regular = wins.filter((w) => !w.offline);
   assert.ok(regular.length >= 20);
-  assertClose(compare(wins, y, c), 'changing stream');
+  assertIdentical(compare(wins, y, c), 'changing stream');
   // rows computed if no cached row were ever invalidated: the first window, then per window the
   // new frames and the recomputed edge frames
   const F = ex.nFrames;
@@ -196,7 +200,7 @@ test('no top_db clip, and windows declined by skip(): the cached rows of the com
   const done = wins.filter((w) => !w.skipped);
   assert.ok(wins.some((w) => w.skipped) && done.length >= 8);
   for (const w of wins.filter((x) => x.skipped)) assert.equal(w.features.rows, 0);
-  assertClose(compare(done, y, c), 'top_db null with skipped windows');
+  assertIdentical(compare(done, y, c), 'top_db null with skipped windows');
 });
 
 test('tuningFromPeaks (median by selection, odd and even peak counts) equals estimateTuning on the same frames', () => {
@@ -233,7 +237,7 @@ test('without the WebAssembly kernels (JS STFT, chroma_stft fallback): windows s
     const ex = new StreamFeatureExtractor({ config: c, window_samples: Math.round(1.0 * sr), hop_frames: 11 });
     const wins = streamWindows(ex, y.subarray(0, Math.round(2.6 * sr)), 17, 5000);
     assert.ok(wins.filter((w) => !w.offline).length >= 5);
-    assertClose(compare(wins, y.subarray(0, Math.round(2.6 * sr)), c), 'no wasm');
+    assertIdentical(compare(wins, y.subarray(0, Math.round(2.6 * sr)), c), 'no wasm');
   } finally {
     setWasmStftDisabled(false);
   }

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 const MODULES = {
   // fixed memory (never grown: a grow detaches ArrayBuffers and slows typed-array loops)
   stft: { out: 'src/dsp/stft-wasm.generated.ts', name: 'STFT_WASM_BASE64', what: 'STFT power and feature kernels', memory: ['--initialMemory', '96', '--maximumMemory', '96'] },
-  // under 4 kB: a browser main thread compiles it synchronously
-  resample: { out: 'src/dsp/resample-wasm.generated.ts', name: 'RESAMPLE_WASM_BASE64', what: 'polyphase resampling kernels', memory: ['--initialMemory', '1'] },
+  // under 4 kB: a browser main thread compiles it synchronously; 2 initial pages: the fused two-stage
+  // path (FFT low-pass + stage-2 bank + its windows) for the usual ratios fits without growing
+  resample: { out: 'src/dsp/resample-wasm.generated.ts', name: 'RESAMPLE_WASM_BASE64', what: 'polyphase resampling kernels', memory: ['--initialMemory', '2'] },
   lstm: { out: 'src/model/kernels/lstm-wasm.generated.ts', name: 'LSTM_WASM_BASE64', what: 'LSTM recurrence kernels', memory: ['--initialMemory', '1'] },
   // fixed 5 MB memory (never grown): tables, a 1 MB input window and its reversed copy, the output samples
   flac: { out: 'src/audio/flac-wasm.generated.ts', name: 'FLAC_WASM_BASE64', what: 'FLAC frame decoder', memory: ['--initialMemory', '80', '--maximumMemory', '80'] },

@@ -42,6 +42,8 @@ let initialBytes = 0;
 let f32: Float32Array | null = null;
 /** Identity of the tables currently at the start of the heap (a tap table or an FFT kernel). */
 let loaded: object | null = null;
+/** The stage-2 table the fused two-stage path last placed after the FFT tables (null: none). */
+let loadedBank: KernelTable | null = null;
 
 const resampleModule = wasmKernelModule<Exports>('resample', RESAMPLE_WASM_BASE64, (e) => {
   heap = (e.heapBase() + 15) & ~15;
@@ -99,6 +101,7 @@ function layout(e: Exports, t: KernelTable, winLen: number, outLen: number): { T
   const X = T + align16(t.data.length * 4);
   const O = X + align16(winLen * 4);
   reserve(e, O + outLen * 4);
+  loadedBank = null;
   if (loaded !== t) {
     f32!.set(t.data, T >> 2);
     loaded = t;
@@ -237,6 +240,7 @@ export function fftKernel(phases: Float64Array[], N: number): FftKernel | null {
   const lay = fftLayout(N, u);
   reserve(e, lay.end);
   loaded = null;
+  loadedBank = null;
   const mem = f32!;
   mem.set(tw, lay.TW >> 2);
   const H = new Float32Array(2 * N * u);
@@ -273,6 +277,7 @@ export function wasmFftLowpass(y: Float32Array, k: FftKernel, D: number, E: numb
   const { N, L, u } = k;
   const lay = fftLayout(N, u);
   reserve(e, lay.end);
+  loadedBank = null; // its blocks and spectra may cover the fused path's table
   const mem = f32!;
   if (loaded !== k) {
     mem.set(k.tw, lay.TW >> 2);
@@ -312,4 +317,127 @@ export function wasmFftLowpass(y: Float32Array, k: FftKernel, D: number, E: numb
 export function wasmResampleMemoryBytes(): number {
   const e = disabled ? null : load();
   return e ? e.memory.buffer.byteLength : 0;
+}
+
+/**
+ * Memory of the fused two-stage path (one phase, u = 1): the FFT stage's layout, then the stage-2
+ * tap table, a window of stage-1 output (z) and an output block. zCap: z samples the window holds.
+ */
+function fusedLayout(k: FftKernel, t: KernelTable, up: number, down: number): { T: number; Z: number; zCap: number; O: number; G: number; end: number } {
+  const B = k.N - k.L + 1;
+  const T = fftLayout(k.N, 1).end;
+  const Z = T + align16(t.data.length * 4);
+  // one block pair of new samples plus the unconsumed tail (< one group's 4·down + Kp samples);
+  // at the end, G groups and their Kp-sample overhang (G·4·down ≤ 2B + 8·down)
+  const zCap = align16(4 * (2 * B + 8 * down + 2 * t.Kp + 4)) >> 2;
+  const G = Math.ceil((2 * B) / (4 * down)) + 1; // groups per stage-2 call, at most
+  const O = Z + 4 * zCap;
+  return { T, Z, zCap, O, G, end: O + 16 * up * G };
+}
+
+let fusedOff = false;
+/** Turns the fused two-stage path off (true: the stages run as two calls) or back on; to compare both. */
+export function setWasmTwoStageFusedDisabled(off: boolean): void {
+  fusedOff = off;
+}
+
+/** True when the fused two-stage path (see wasmTwoStage) is enabled and fits the kernel's initial memory. */
+export function twoStageFitsMemory(k: FftKernel, t: KernelTable, up: number, down: number): boolean {
+  return !disabled && !fusedOff && t.Kp === 16 && k.u === 1 && fusedLayout(k, t, up, down).end <= initialBytes;
+}
+
+/**
+ * Both stages of the two-stage path without leaving the kernel's memory (one phase, u = 1, a
+ * 16-tap stage-2 bank): stage 1 as wasmFftLowpass (z(τ) for τ = −E + q, zero past the span), whose
+ * valid samples of each block pair are appended to a window in wasm memory, and stage 2 as
+ * wasmPolyRational on that window with origin E (output m reads z from index
+ * E + ⌊m·down/up⌋ − half + 1). The same float operations as the two calls in sequence, so the
+ * same samples; it saves the signal-length copies into and out of a JS array. Returns false
+ * (nothing written) when the kernel is unavailable or the layout does not fit the initial memory.
+ */
+export function wasmTwoStage(y: Float32Array, k: FftKernel, D: number, E: number, t: KernelTable, half: number, up: number, down: number, out: Float32Array): boolean {
+  if (disabled || k.u !== 1 || t.Kp !== 16) return false;
+  const e = load();
+  if (!e) return false;
+  const lay = fusedLayout(k, t, up, down);
+  if (lay.end > initialBytes) return false;
+  const f = fftLayout(k.N, 1);
+  const mem = f32!;
+  if (loaded !== k) {
+    mem.set(k.tw, f.TW >> 2);
+    mem.set(k.H, f.H >> 2);
+    loaded = k;
+    loadedBank = null; // the table's place follows N
+  }
+  if (loadedBank !== t) {
+    mem.set(t.data, lay.T >> 2);
+    loadedBank = t;
+  }
+  const { N, L } = k;
+  const n = y.length;
+  const B = N - L + 1;
+  const span = n + 2 * E;
+  const nBlocks = Math.ceil(span / B);
+  const nOut = out.length;
+  const RE = f.RE >> 2;
+  const IM = f.IM >> 2;
+  const Z = lay.Z >> 2;
+  const O = lay.O >> 2;
+  const gOut = 4 * up;
+  const gIn = 4 * down;
+  const need = gIn + t.Kp; // z samples one group reads (from its first index)
+  let zBase = 0; // z index of mem[Z]
+  let zLen = 0; // z samples held
+  let m0 = 0; // next output
+  let zs = E - half + 1; // z index the next group starts reading at
+  const flush = (final: boolean) => {
+    while (m0 < nOut) {
+      const avail = zBase + zLen - zs;
+      let g = Math.min(lay.G, Math.floor((avail - t.Kp) / gIn));
+      if (g <= 0) {
+        if (!final) return;
+        g = Math.min(lay.G, Math.ceil((nOut - m0) / gOut));
+        // the last groups read past the span (zeros); first drop what lies before zs
+        const drop = Math.min(zLen, zs - zBase);
+        if (drop > 0) {
+          mem.copyWithin(Z, Z + drop, Z + zLen);
+          zBase += drop;
+          zLen -= drop;
+        }
+        const want = zs - zBase + g * gIn + t.Kp;
+        if (want > zLen) mem.fill(0, Z + zLen, Z + want);
+        zLen = Math.max(zLen, want);
+      }
+      g = Math.min(g, Math.ceil((nOut - m0) / gOut));
+      e.polyRational4x16(lay.Z + 4 * (zs - zBase), lay.T, up, down, g, lay.O);
+      const cnt = Math.min(g * gOut, nOut - m0);
+      out.set(mem.subarray(O, O + cnt), m0);
+      m0 += cnt;
+      zs += g * gIn;
+    }
+  };
+  for (let b = 0; b < nBlocks && m0 < nOut; b += 2) {
+    window(y, -E + b * B - D - 1, N, RE);
+    if (b + 1 < nBlocks) window(y, -E + (b + 1) * B - D - 1, N, IM);
+    else mem.fill(0, IM, IM + N);
+    e.fftForward(f.RE, f.IM, f.TW, N);
+    e.cmul(f.RE, f.IM, f.H, f.H + 4 * N, f.RE, f.IM, N);
+    e.fftInverse(f.RE, f.IM, f.TW, N);
+    // drop the samples before zs, then append this pair's valid samples
+    const drop = Math.min(zLen, zs - zBase);
+    if (drop > 0) {
+      mem.copyWithin(Z, Z + drop, Z + zLen);
+      zBase += drop;
+      zLen -= drop;
+    }
+    for (let c = 0; c < 2 && b + c < nBlocks; c++) {
+      const lim = Math.min(B, span - (b + c) * B);
+      const src = (c === 0 ? RE : IM) + L - 1;
+      mem.copyWithin(Z + zLen, src, src + lim);
+      zLen += lim;
+    }
+    flush(false);
+  }
+  flush(true);
+  return true;
 }

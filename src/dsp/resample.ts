@@ -35,10 +35,12 @@ import {
   fftFitsMemory,
   fftKernel,
   kernelTable,
+  twoStageFitsMemory,
   wasmFftLowpass,
   wasmPolyFine,
   wasmPolyRational,
   wasmResampleAvailable,
+  wasmTwoStage,
   type FftKernel,
   type KernelTable,
 } from './resample-wasm.js';
@@ -221,7 +223,13 @@ export function resample(y: Float32Array, orig_sr: number, target_sr: number, op
   const fs2 = (R1 - d.fs * nyqL) / R1;
   const bank2 = polyBank(R1, target_sr, 0.5 * (fp2 + fs2), fs2 - fp2, d.att);
   const E = Math.ceil(bank2.half / u) + 2; // margin (input samples) needed around [0, n)
-  const zw = wasmStage1(y, fc1, df1, d.att, u, E);
+  const f1 = wasmStage1Kernel(y.length, fc1, df1, d.att, u, E);
+  if (f1 && u === 1 && bank2.up > 0) {
+    // both stages in the kernel's memory (the same samples as the two calls below)
+    const kt = (bank2.bank.kt ??= kernelTable(bank2.taps, bank2.rows, bank2.K));
+    if (twoStageFitsMemory(f1.k, kt, bank2.up, bank2.down) && wasmTwoStage(y, f1.k, f1.D, E, kt, bank2.half, bank2.up, bank2.down, out)) return out;
+  }
+  const zw = f1 ? wasmFftLowpass(y, f1.k, f1.D, E) : null;
   if (zw && wasmPoly(zw, R1, target_sr, bank2, out, u * E)) return out;
   const z = fftLowpass(y, fc1, df1, d.att, u, E);
   runPoly(z, u * E, R1, target_sr, bank2, out);
@@ -248,13 +256,22 @@ function kernel(tau: number, fc: number, W: number, beta: number, i0b: number): 
 
 type RatioBank = Bank & { up: number; down: number; bank: Bank };
 
+/** Recently used banks by their parameters (compared as numbers: no per-call key formatting). */
+const recentBanks: { rIn: number; rOut: number; fc: number; df: number; att: number; b: RatioBank }[] = [];
+
 function polyBank(rIn: number, rOut: number, fc: number, df: number, att: number): RatioBank {
+  for (const r of recentBanks) {
+    if (r.rIn === rIn && r.rOut === rOut && r.fc === fc && r.df === df && r.att === att) return r.b;
+  }
   const rat = rationalRatio(rIn, rOut);
   const key = `${rat ? `r${rat.up}/${rat.down}` : 'f'}|${fc}|${df}|${att}`;
   const bank = getBank(key, () =>
     rat ? buildBank(fc, df, att, rat.up, rat.up) : buildBank(fc, df, att, FINE_PHASES, FINE_PHASES + 1),
   );
-  return { ...bank, up: rat ? rat.up : 0, down: rat ? rat.down : 0, bank };
+  const b = { ...bank, up: rat ? rat.up : 0, down: rat ? rat.down : 0, bank };
+  if (recentBanks.length >= 8) recentBanks.shift();
+  recentBanks.push({ rIn, rOut, fc, df, att, b });
+  return b;
 }
 
 /**
@@ -275,20 +292,23 @@ interface WasmFft {
 const wasmFftCache = new Map<string, WasmFft | null>();
 
 /**
- * Stage 1 in the WebAssembly kernel (same filter as fftLowpass: phase v/u of the Kaiser kernel,
- * taps at offsets −D .. D + 1, unit DC gain), or null without WebAssembly. FFT size: the power of
+ * The FFT kernel of stage 1 in WebAssembly for a signal of n samples (same filter as fftLowpass:
+ * phase v/u of the Kaiser kernel, taps at offsets −D .. D + 1, unit DC gain), or null without
+ * WebAssembly; cached (the last one by number compare, others by key). FFT size: the power of
  * two ≥ 4L (the block then fits the L1 cache), smaller for short signals, and halved (down to 2L)
  * where that avoids growing the kernel's memory.
  */
-function wasmStage1(y: Float32Array, fc: number, df: number, att: number, u: number, E: number): Float32Array | null {
+function wasmStage1Kernel(n: number, fc: number, df: number, att: number, u: number, E: number): WasmFft | null {
   if (!wasmResampleAvailable()) return null;
   const D = kaiserHalf(att, df);
   const L = 2 * D + 2;
   let N = 256;
   while (N < 4 * L) N *= 2;
-  while (N > 2 * L && N / 2 >= y.length + 2 * E + L) N /= 2;
+  while (N > 2 * L && N / 2 >= n + 2 * E + L) N /= 2;
   // a smaller FFT (still ≥ 2L) rather than growing the kernel's memory (see resample-wasm.ts)
   while (N / 2 >= 2 * L && N / 2 >= 256 && !fftFitsMemory(N, u)) N /= 2;
+  const l = lastStage1;
+  if (l && l.fc === fc && l.df === df && l.att === att && l.u === u && l.N === N) return l.f;
   const key = `${fc}|${df}|${att}|${u}|${N}`;
   let f = wasmFftCache.get(key);
   if (f === undefined) {
@@ -307,8 +327,10 @@ function wasmStage1(y: Float32Array, fc: number, df: number, att: number, u: num
     if (wasmFftCache.size >= MAX_CACHE) wasmFftCache.delete(wasmFftCache.keys().next().value as string);
     wasmFftCache.set(key, f);
   }
-  return f ? wasmFftLowpass(y, f.k, f.D, E) : null;
+  lastStage1 = { fc, df, att, u, N, f };
+  return f;
 }
+let lastStage1: { fc: number; df: number; att: number; u: number; N: number; f: WasmFft | null } | null = null;
 
 /**
  * Polyphase core: x[j] is at xp[base + j] (xp zero outside the signal, with at least bank.half

@@ -7,6 +7,7 @@
  */
 import { realFft } from '../src/dsp/fft.js';
 import { resample } from '../src/dsp/resample.js';
+import { setWasmTwoStageFusedDisabled } from '../src/dsp/resample-wasm.js';
 import { powerSpectrogram, transientPowerSpectrogram } from '../src/dsp/stft.js';
 import { setWasmStftDisabled, wasmStftAvailable } from '../src/dsp/stft-wasm.js';
 import {
@@ -105,6 +106,15 @@ const tCon = time('spectral contrast (from the power)', () => spectralContrastFr
 time('rms (from y; not a default block)', () => rms({ y }));
 time('zcr (not a default block)', () => zeroCrossingRate(y));
 time('resample 48 kHz → 22050 Hz (3 s, two-stage)', () => resample(y48, 48000, 22050));
+// A/B: the same two stages as two calls through a JS array (the path before the fused one)
+time('resample 48 kHz → 22050 Hz (3 s, stages unfused)', () => {
+  setWasmTwoStageFusedDisabled(true);
+  try {
+    return resample(y48, 48000, 22050);
+  } finally {
+    setWasmTwoStageFusedDisabled(false);
+  }
+});
 const parts = tRes + tMel + tDb + tMfcc + tDelta + tTun + tChroma + tCon;
 console.log(`sum of the default pipeline's stages: ${parts.toFixed(3)} ms${load ? ` (idle≈ ${(parts / load).toFixed(3)} ms)` : ''}`);
 time('extractFeatures blocks mfcc,mfcc_delta,logmel', () => extractFeatures(y, sr, { blocks: ['mfcc', 'mfcc_delta', 'logmel_db'] }));

@@ -9,8 +9,9 @@
  *
  * Memory: the tap table of the bank in use (or the FFT tables), then an input window and an output
  * block; a long signal is processed in blocks, so the memory stays small whatever the signal
- * length. Blocks are sized to fit the module's initial 64 kB page (48 kHz → 22050 / 16000 Hz and
- * the usual up-sampling ratios fit), and the memory grows only for a table that cannot fit (a fine
+ * length. Blocks are sized to fit the module's initial 128 kB (2 pages; 48 kHz / 44.1 kHz →
+ * 22050 / 16000 / 8000 Hz run both stages in it — wasmTwoStage — and the usual up-sampling ratios
+ * fit too), and the memory grows only for a table that cannot fit (a fine
  * table for an arbitrary ratio, a single-stage bank of a large ratio). Growing a WebAssembly
  * memory detaches its ArrayBuffer, which makes V8 add detach checks to typed-array accesses for
  * the rest of the process (measured here: a plain Float32Array loop 2.5× slower), so the common

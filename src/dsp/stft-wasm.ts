@@ -17,7 +17,7 @@
  * Float32Array VIEW of it: the other kernels recognise such a view (same ArrayBuffer) and read it
  * in place instead of copying it in. The view is valid until the next STFT call.
  *
- * The module (about 22 kB) is compiled synchronously on first use; a browser's main thread refuses
+ * The module (about 20 kB) is compiled synchronously on first use; a browser's main thread refuses
  * that for modules over 4 kB, so browser code awaits {@link loadFeatureWasm} first (asynchronous
  * compile). Where WebAssembly or its SIMD extension is unavailable,
  * or a size does not fit, the functions here return null and callers use their JS paths (same

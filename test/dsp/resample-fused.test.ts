@@ -5,16 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resample, resampledLength } from '../../src/dsp/resample.js';
 import { setWasmTwoStageFusedDisabled, wasmResampleAvailable } from '../../src/dsp/resample-wasm.js';
-
-function noise(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    y[i] = s / 2 ** 31 - 1;
-  }
-  return y;
-}
+import { noise } from './helpers.js';
 
 function unfused(y: Float32Array, o: number, t: number): Float32Array {
   setWasmTwoStageFusedDisabled(true);

@@ -7,16 +7,7 @@ import assert from 'node:assert/strict';
 import { resample } from '../../src/dsp/resample.js';
 import { setWasmResampleDisabled, wasmResampleAvailable } from '../../src/dsp/resample-wasm.js';
 import { RESAMPLE_WASM_BASE64 } from '../../src/dsp/resample-wasm.generated.js';
-
-function noise(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    y[i] = s / 2 ** 31 - 1;
-  }
-  return y;
-}
+import { noise } from './helpers.js';
 
 /** SNR (dB) of a against the reference b; Infinity when identical. */
 function snr(a: Float32Array, b: Float32Array): number {

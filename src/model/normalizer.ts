@@ -194,12 +194,26 @@ function zscoreTwice(m: Matrix, s1: ZScoreStats | null, s2: ZScoreStats, dest?: 
   const n = m.rows * c;
   if (dest && dest.length < n) throw new SerError('EPARAM', `normalisation: destination holds ${dest.length} values, ${n} needed`);
   const out = dest ? dest.subarray(0, n) : new Float32Array(n);
-  const x = m.data;
-  const m2 = s2.mean;
-  const d2 = s2.std;
-  if (s1) {
-    const m1 = s1.mean;
-    const d1 = s1.std;
+  zscoreRows(m.data, out, n, c, s1 ? s1.mean : null, s1 ? s1.std : null, s2.mean, s2.std);
+  return { rows: m.rows, cols: c, data: out };
+}
+
+/**
+ * The loops of {@link zscoreTwice}, in a function of their own: called once per hop by a stream,
+ * it is optimised as a whole, whereas loops inside the caller ran in on-stack-replaced code that
+ * V8 de-optimised on every exit (the statements after the loop had no type feedback yet).
+ */
+function zscoreRows(
+  x: Float32Array,
+  out: Float32Array,
+  n: number,
+  c: number,
+  m1: Float32Array | null,
+  d1: Float32Array | null,
+  m2: Float32Array,
+  d2: Float32Array,
+): void {
+  if (m1 && d1) {
     for (let o = 0; o < n; o += c) {
       for (let j = 0; j < c; j++) out[o + j] = (Math.fround((x[o + j] - m1[j]) / d1[j]) - m2[j]) / d2[j];
     }
@@ -208,7 +222,6 @@ function zscoreTwice(m: Matrix, s1: ZScoreStats | null, s2: ZScoreStats, dest?: 
       for (let j = 0; j < c; j++) out[o + j] = (x[o + j] - m2[j]) / d2[j];
     }
   }
-  return { rows: m.rows, cols: c, data: out };
 }
 
 /**

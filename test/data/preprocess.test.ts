@@ -231,6 +231,15 @@ test('z-score: constant column → std 1, JSON round trip, malformed JSON and sh
   assert.throws(() => fitZScore([]), (e: unknown) => e instanceof SerError && e.code === 'EDATA');
   assert.throws(() => fitZScore([m, { rows: 1, cols: 3, data: new Float32Array(3) }]), SerError);
   assert.throws(() => fitZScore([{ rows: 1, cols: 1, data: Float32Array.from([NaN]) }]), (e: unknown) => e instanceof SerError && e.code === 'ENONFINITE');
+  // the first non-finite value in row-major order is named, the rows before it are not merged
+  const bad = new Float32Array(4 * 3).fill(1);
+  bad[2 * 3 + 1] = Infinity;
+  bad[3 * 3 + 0] = NaN;
+  const acc = new ZScoreAccumulator(3);
+  assert.throws(() => acc.add({ rows: 4, cols: 3, data: bad }), (e: unknown) => e instanceof SerError && e.code === 'ENONFINITE' && /row 2, column 1/.test(e.message));
+  assert.equal(acc.count, 0);
+  acc.add({ rows: 4, cols: 3, data: bad }, 0, 2);
+  assert.equal(acc.count, 2);
 });
 
 // ---------------------------------------------------------------------------- labels

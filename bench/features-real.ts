@@ -5,7 +5,7 @@
  * process CPU). Synthetic signals (bench/features-core.ts) under-state the cost of the
  * data-dependent kernels (contrast selection, peak picking), hence this script.
  *
- *   node --import tsx bench/features-real.ts [--n 200] [--rounds 5] [--stages]
+ *   npm run bench:features-real -- [--n 200] [--rounds 5] [--stages]
  *        [--save FILE | --compare FILE]
  *
  * --stages   also times each stage of the default pipeline on the same clips

@@ -219,7 +219,9 @@ function residual(x: usize, blockSize: i32, order: i32): bool {
     while (o < oe) {
       if (table) {
         // Up to three codes per table lookup while three more samples fit in the partition; one
-        // refill serves four lookups (at most 4 · RICE_BITS ≤ 56 − RICE_BITS bits).
+        // refill serves four lookups (at most 4 · RICE_BITS ≤ 56 − RICE_BITS bits). The four
+        // lookups are written out on purpose: as a 4-iteration loop (same output) the decoder ran
+        // 1–5 % slower (bench:decode, wasm vs JS speed-up 4.31–4.33× against 4.36–4.58×).
         while (o + 48 <= oe) {
           lb |= load<u64>(lp) >>> <u64>lc;
           lp -= <usize>((63 - lc) >>> 3);

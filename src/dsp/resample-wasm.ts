@@ -391,6 +391,15 @@ export function wasmTwoStage(y: Float32Array, k: FftKernel, D: number, E: number
   let zLen = 0; // z samples held
   let m0 = 0; // next output
   let zs = E - half + 1; // z index the next group starts reading at
+  /** Moves the window's samples from zs on to its start (those before zs are no longer read). */
+  const dropConsumed = () => {
+    const drop = Math.min(zLen, zs - zBase);
+    if (drop > 0) {
+      mem.copyWithin(Z, Z + drop, Z + zLen);
+      zBase += drop;
+      zLen -= drop;
+    }
+  };
   const flush = (final: boolean) => {
     while (m0 < nOut) {
       const avail = zBase + zLen - zs;
@@ -399,12 +408,7 @@ export function wasmTwoStage(y: Float32Array, k: FftKernel, D: number, E: number
         if (!final) return;
         g = Math.min(lay.G, Math.ceil((nOut - m0) / gOut));
         // the last groups read past the span (zeros); first drop what lies before zs
-        const drop = Math.min(zLen, zs - zBase);
-        if (drop > 0) {
-          mem.copyWithin(Z, Z + drop, Z + zLen);
-          zBase += drop;
-          zLen -= drop;
-        }
+        dropConsumed();
         const want = zs - zBase + g * gIn + t.Kp;
         if (want > zLen) mem.fill(0, Z + zLen, Z + want);
         zLen = Math.max(zLen, want);
@@ -425,12 +429,7 @@ export function wasmTwoStage(y: Float32Array, k: FftKernel, D: number, E: number
     e.cmul(f.RE, f.IM, f.H, f.H + 4 * N, f.RE, f.IM, N);
     e.fftInverse(f.RE, f.IM, f.TW, N);
     // drop the samples before zs, then append this pair's valid samples
-    const drop = Math.min(zLen, zs - zBase);
-    if (drop > 0) {
-      mem.copyWithin(Z, Z + drop, Z + zLen);
-      zBase += drop;
-      zLen -= drop;
-    }
+    dropConsumed();
     for (let c = 0; c < 2 && b + c < nBlocks; c++) {
       const lim = Math.min(B, span - (b + c) * B);
       const src = (c === 0 ? RE : IM) + L - 1;

@@ -85,7 +85,28 @@ interface Bank {
   kt?: KernelTable;
 }
 
-const cache = new Map<string, Bank>();
+/**
+ * A small cache keyed by a tuple of numbers (rates, band edges, attenuation, sizes), compared as
+ * numbers: a lookup formats no strings (resample runs once per clip, and formatting float keys
+ * cost more than the comparison). The oldest entry leaves when `max` are held.
+ */
+class NumberKeyedCache<T> {
+  private readonly entries: { key: number[]; value: T }[] = [];
+  constructor(private readonly max: number) {}
+  get(key: number[], make: () => T): T {
+    const es = this.entries;
+    for (let i = es.length - 1; i >= 0; i--) {
+      const k = es[i].key;
+      let same = k.length === key.length;
+      for (let j = 0; same && j < k.length; j++) same = k[j] === key[j];
+      if (same) return es[i].value;
+    }
+    const value = make();
+    if (es.length >= this.max) es.shift();
+    es.push({ key, value });
+    return value;
+  }
+}
 const MAX_CACHE = 32;
 
 function gcd(a: number, b: number): number {
@@ -141,16 +162,6 @@ function buildBank(fc: number, df: number, att: number, phases: number, rows: nu
     for (let k = 0; k < K; k++) taps[r * K + k] = row[k] * g;
   }
   return { K, half, rows, taps };
-}
-
-function getBank(key: string, make: () => Bank): Bank {
-  let b = cache.get(key);
-  if (!b) {
-    b = make();
-    if (cache.size >= MAX_CACHE) cache.delete(cache.keys().next().value as string);
-    cache.set(key, b);
-  }
-  return b;
 }
 
 /** Rational form up/down of target/orig when both are integers and up is small, else null. */
@@ -256,22 +267,17 @@ function kernel(tau: number, fc: number, W: number, beta: number, i0b: number): 
 
 type RatioBank = Bank & { up: number; down: number; bank: Bank };
 
-/** Recently used banks by their parameters (compared as numbers: no per-call key formatting). */
-const recentBanks: { rIn: number; rOut: number; fc: number; df: number; att: number; b: RatioBank }[] = [];
+/** Filter banks by (up, down, fc, df, att); up = down = 0 for the fine table of arbitrary ratios. */
+const banks = new NumberKeyedCache<RatioBank>(MAX_CACHE);
 
 function polyBank(rIn: number, rOut: number, fc: number, df: number, att: number): RatioBank {
-  for (const r of recentBanks) {
-    if (r.rIn === rIn && r.rOut === rOut && r.fc === fc && r.df === df && r.att === att) return r.b;
-  }
   const rat = rationalRatio(rIn, rOut);
-  const key = `${rat ? `r${rat.up}/${rat.down}` : 'f'}|${fc}|${df}|${att}`;
-  const bank = getBank(key, () =>
-    rat ? buildBank(fc, df, att, rat.up, rat.up) : buildBank(fc, df, att, FINE_PHASES, FINE_PHASES + 1),
-  );
-  const b = { ...bank, up: rat ? rat.up : 0, down: rat ? rat.down : 0, bank };
-  if (recentBanks.length >= 8) recentBanks.shift();
-  recentBanks.push({ rIn, rOut, fc, df, att, b });
-  return b;
+  const up = rat ? rat.up : 0;
+  const down = rat ? rat.down : 0;
+  return banks.get([up, down, fc, df, att], () => {
+    const bank = rat ? buildBank(fc, df, att, up, up) : buildBank(fc, df, att, FINE_PHASES, FINE_PHASES + 1);
+    return { ...bank, up, down, bank };
+  });
 }
 
 /**
@@ -289,12 +295,13 @@ interface WasmFft {
   k: FftKernel;
   D: number;
 }
-const wasmFftCache = new Map<string, WasmFft | null>();
+/** Stage-1 WebAssembly kernels by (fc, df, att, u, N); null where the kernel is unavailable. */
+const wasmFftCache = new NumberKeyedCache<WasmFft | null>(MAX_CACHE);
 
 /**
  * The FFT kernel of stage 1 in WebAssembly for a signal of n samples (same filter as fftLowpass:
  * phase v/u of the Kaiser kernel, taps at offsets −D .. D + 1, unit DC gain), or null without
- * WebAssembly; cached (the last one by number compare, others by key). FFT size: the power of
+ * WebAssembly; cached. FFT size: the power of
  * two ≥ 4L (the block then fits the L1 cache), smaller for short signals, and halved (down to 2L)
  * where that avoids growing the kernel's memory.
  */
@@ -307,11 +314,7 @@ function wasmStage1Kernel(n: number, fc: number, df: number, att: number, u: num
   while (N > 2 * L && N / 2 >= n + 2 * E + L) N /= 2;
   // a smaller FFT (still ≥ 2L) rather than growing the kernel's memory (see resample-wasm.ts)
   while (N / 2 >= 2 * L && N / 2 >= 256 && !fftFitsMemory(N, u)) N /= 2;
-  const l = lastStage1;
-  if (l && l.fc === fc && l.df === df && l.att === att && l.u === u && l.N === N) return l.f;
-  const key = `${fc}|${df}|${att}|${u}|${N}`;
-  let f = wasmFftCache.get(key);
-  if (f === undefined) {
+  return wasmFftCache.get([fc, df, att, u, N], () => {
     const beta = kaiserBeta(att);
     const i0b = besselI0(beta);
     const phases: Float64Array[] = [];
@@ -323,14 +326,9 @@ function wasmStage1Kernel(n: number, fc: number, df: number, att: number, u: num
       phases.push(h);
     }
     const k = fftKernel(phases, N);
-    f = k ? { k, D } : null;
-    if (wasmFftCache.size >= MAX_CACHE) wasmFftCache.delete(wasmFftCache.keys().next().value as string);
-    wasmFftCache.set(key, f);
-  }
-  lastStage1 = { fc, df, att, u, N, f };
-  return f;
+    return k ? { k, D } : null;
+  });
 }
-let lastStage1: { fc: number; df: number; att: number; u: number; N: number; f: WasmFft | null } | null = null;
 
 /**
  * Polyphase core: x[j] is at xp[base + j] (xp zero outside the signal, with at least bank.half
@@ -376,7 +374,8 @@ interface FftFilter {
   H: Float64Array[];
   fft: FFT;
 }
-const fftCache = new Map<string, FftFilter>();
+/** JS stage-1 filters by (fc, df, att, u, N). */
+const fftCache = new NumberKeyedCache<FftFilter>(MAX_CACHE);
 
 function fftFilter(fc: number, df: number, att: number, u: number, n: number): FftFilter {
   const D = kaiserHalf(att, df);
@@ -384,32 +383,28 @@ function fftFilter(fc: number, df: number, att: number, u: number, n: number): F
   let N = 256;
   while (N < 16 * L) N *= 2;
   while (N > 2 * L && N / 2 >= n + L) N /= 2;
-  const key = `${fc}|${df}|${att}|${u}|${N}`;
-  let f = fftCache.get(key);
-  if (f) return f;
-  const beta = kaiserBeta(att);
-  const i0b = besselI0(beta);
-  const fft = new FFT(N);
-  const H: Float64Array[] = [];
-  const W = D; // same window as the single-stage bank
-  for (let v = 0; v < u; v++) {
-    const phi = v / u;
-    const h = new Float64Array(2 * N);
-    let sum = 0;
-    for (let k = 0; k < L; k++) {
-      const g = kernel(k - D + phi, fc, W, beta, i0b);
-      h[2 * k] = g;
-      sum += g;
+  return fftCache.get([fc, df, att, u, N], () => {
+    const beta = kaiserBeta(att);
+    const i0b = besselI0(beta);
+    const fft = new FFT(N);
+    const H: Float64Array[] = [];
+    const W = D; // same window as the single-stage bank
+    for (let v = 0; v < u; v++) {
+      const phi = v / u;
+      const h = new Float64Array(2 * N);
+      let sum = 0;
+      for (let k = 0; k < L; k++) {
+        const g = kernel(k - D + phi, fc, W, beta, i0b);
+        h[2 * k] = g;
+        sum += g;
+      }
+      for (let k = 0; k < L; k++) h[2 * k] /= sum;
+      const Hv = new Float64Array(2 * N);
+      fft.transform(Hv, h);
+      H.push(Hv);
     }
-    for (let k = 0; k < L; k++) h[2 * k] /= sum;
-    const Hv = new Float64Array(2 * N);
-    fft.transform(Hv, h);
-    H.push(Hv);
-  }
-  f = { N, L, D, H, fft };
-  if (fftCache.size >= MAX_CACHE) fftCache.delete(fftCache.keys().next().value as string);
-  fftCache.set(key, f);
-  return f;
+    return { N, L, D, H, fft };
+  });
 }
 
 /**

@@ -8,3 +8,14 @@ export function noise(n: number, seed: number): Float32Array {
   }
   return y;
 }
+
+/** SNR (dB) of a against the reference b; Infinity when identical. */
+export function snr(a: Float32Array, b: Float32Array): number {
+  let e = 0;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    e += (a[i] - b[i]) ** 2;
+    s += b[i] ** 2;
+  }
+  return e === 0 ? Infinity : 10 * Math.log10(s / e);
+}

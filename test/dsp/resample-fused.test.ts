@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resample, resampledLength } from '../../src/dsp/resample.js';
 import { setWasmTwoStageFusedDisabled, wasmResampleAvailable } from '../../src/dsp/resample-wasm.js';
-import { noise } from './helpers.js';
+import { noise, snr } from './helpers.js';
 
 function unfused(y: Float32Array, o: number, t: number): Float32Array {
   setWasmTwoStageFusedDisabled(true);
@@ -14,16 +14,6 @@ function unfused(y: Float32Array, o: number, t: number): Float32Array {
   } finally {
     setWasmTwoStageFusedDisabled(false);
   }
-}
-
-function snr(a: Float32Array, b: Float32Array): number {
-  let e = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    e += (a[i] - b[i]) ** 2;
-    s += b[i] ** 2;
-  }
-  return e === 0 ? Infinity : 10 * Math.log10(s / e);
 }
 
 const RATES: [number, number][] = [

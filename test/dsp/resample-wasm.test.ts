@@ -7,18 +7,7 @@ import assert from 'node:assert/strict';
 import { resample } from '../../src/dsp/resample.js';
 import { setWasmResampleDisabled, wasmResampleAvailable } from '../../src/dsp/resample-wasm.js';
 import { RESAMPLE_WASM_BASE64 } from '../../src/dsp/resample-wasm.generated.js';
-import { noise } from './helpers.js';
-
-/** SNR (dB) of a against the reference b; Infinity when identical. */
-function snr(a: Float32Array, b: Float32Array): number {
-  let e = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    e += (a[i] - b[i]) ** 2;
-    s += b[i] ** 2;
-  }
-  return e === 0 ? Infinity : 10 * Math.log10(s / e);
-}
+import { noise, snr } from './helpers.js';
 
 function jsResample(y: Float32Array, o: number, t: number): Float32Array {
   setWasmResampleDisabled(true);

@@ -3,7 +3,7 @@
  * scripts/build-wasm.mjs: the power spectrogram (window → radix-4 real FFT in float64 → |X|² as
  * float32, plus each frame's maximum and a finiteness check of the signal), the sparse mel
  * filterbank product, the MFCC's DCT product, power → dB, spectral contrast's per-band order
- * statistics and its dB finish, the 12-bin chroma filterbank, projection (dense, or segmented with
+ * statistics and its dB finish, the 12-bin chroma filterbank, projection (segmented, optionally with
  * the ∞-normalisation) and piptrack's peak listing and interpolation.
  *
  * Memory: the module's memory is FIXED (96 pages = 6 MiB, initial = maximum) and never grown.
@@ -78,7 +78,7 @@ const load = (): Exports | null => featureModule.get();
 /**
  * Compiles and instantiates the feature kernels asynchronously (idempotent; resolves true when
  * they are available). A browser's main thread refuses the synchronous compile of modules over
- * 4 kB (this one is ~22 kB), so browser code should await this once before extracting features
+ * 4 kB (this one is ~20 kB), so browser code should await this once before extracting features
  * there; in Node and in workers the synchronous first-use compile works and this is optional.
  */
 export function loadFeatureWasm(): Promise<boolean> {

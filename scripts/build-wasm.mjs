@@ -2,7 +2,7 @@
 // Compiles the project's AssemblyScript SIMD kernels (asm/*.ts) and writes each module as base64
 // into a committed src/**/NAME-wasm.generated.ts. Run after editing a kernel:
 //   npm run build:wasm            every module
-//   npm run build:wasm -- lstm    only the named ones (stft, resample, lstm, flac)
+//   npm run build:wasm -- lstm    only the named ones (stft, resample, fft-resample, lstm, flac)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,8 @@ const MODULES = {
   // under 4 kB: a browser main thread compiles it synchronously; 2 initial pages: the fused two-stage
   // path (FFT low-pass + stage-2 bank + its windows) for the usual ratios fits without growing
   resample: { out: 'src/dsp/resample-wasm.generated.ts', name: 'RESAMPLE_WASM_BASE64', what: 'polyphase resampling kernels', memory: ['--initialMemory', '2'] },
+  // fixed 1 MB memory (never grown): plan tables, an eight-block input window, two work arrays
+  'fft-resample': { out: 'src/dsp/fft-resample-wasm.generated.ts', name: 'FFT_RESAMPLE_WASM_BASE64', what: 'fast-convolution rate changer', memory: ['--initialMemory', '16', '--maximumMemory', '16'] },
   lstm: { out: 'src/model/kernels/lstm-wasm.generated.ts', name: 'LSTM_WASM_BASE64', what: 'LSTM recurrence kernels', memory: ['--initialMemory', '1'] },
   // fixed 5 MB memory (never grown): tables, a 1 MB input window and its reversed copy, the output samples
   flac: { out: 'src/audio/flac-wasm.generated.ts', name: 'FLAC_WASM_BASE64', what: 'FLAC frame decoder', memory: ['--initialMemory', '80', '--maximumMemory', '80'] },

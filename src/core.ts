@@ -11,6 +11,7 @@ export { stft, spectrogramPower, powerSpectrogram, getWindow, frameCount, type S
 export { realFft } from './dsp/fft.js';
 export { istft } from './dsp/istft.js';
 export { resample, resampledLength, type ResampleOptions } from './dsp/resample.js';
+export { loadFftResampleWasm } from './dsp/fft-resample-wasm.js';
 export { trim } from './dsp/trim.js';
 // audio bytes (no file system)
 export { decodeAudio, decodeAudioSync, sniffFormat, type DecodedAudio, type AudioFormat } from './audio/decode.js';

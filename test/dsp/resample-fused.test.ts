@@ -10,7 +10,7 @@ import { noise, snr } from './helpers.js';
 function unfused(y: Float32Array, o: number, t: number): Float32Array {
   setWasmTwoStageFusedDisabled(true);
   try {
-    return resample(y, o, t);
+    return resample(y, o, t, { twoStage: true });
   } finally {
     setWasmTwoStageFusedDisabled(false);
   }
@@ -30,7 +30,7 @@ test('fused two-stage path = the two stages as separate calls (same samples), ou
   for (const [o, t] of RATES) {
     for (const n of LENGTHS) {
       const y = noise(n, n + o);
-      const a = resample(y, o, t);
+      const a = resample(y, o, t, { twoStage: true });
       const b = unfused(y, o, t);
       assert.equal(a.length, resampledLength(n, o, t));
       assert.equal(b.length, a.length);
@@ -45,12 +45,12 @@ test('fused two-stage path = single-stage polyphase within 90 dB on noise; with 
   for (const [o, t] of RATES) {
     for (const n of [3451, 20000, 100003]) {
       const y = noise(n, 7 * n + o);
-      const a = resample(y, o, t);
+      const a = resample(y, o, t, { twoStage: true });
       const s = resample(y, o, t, { twoStage: false });
       const r = snr(a, s);
       assert.ok(r > 90, `${o}->${t} n=${n}: ${r.toFixed(1)} dB`);
       const buf = new Float32Array(a.length + 5).fill(7);
-      const v = resample(y, o, t, { out: buf });
+      const v = resample(y, o, t, { out: buf, twoStage: true });
       assert.deepEqual(v, a);
       assert.equal(buf[a.length], 7);
     }

@@ -11,6 +11,7 @@ import { createEmotionStream, type EmotionStream, type StreamEvent, type WarmupR
 import { SerError } from '../../src/errors.js';
 import { loadFeatureWasm } from '../../src/features/index.js';
 import { loadFlacWasm } from '../../src/audio/flac-wasm.js';
+import { loadFftResampleWasm } from '../../src/dsp/fft-resample-wasm.js';
 
 export type { StreamEvent, ModelBundle, EmotionStream };
 
@@ -39,9 +40,10 @@ export async function startBackend(wasmBase = new URL('tfjs/', document.baseURI)
     console.warn('wasm backend failed, using cpu', e);
     name = await initBackend('cpu');
   }
-  // the features' and the FLAC decoder's SIMD modules (~10 and ~8 kB): compiled asynchronously, as a
-  // page's main thread refuses synchronous compiles over 4 kB (it would silently fall back to JS)
-  await Promise.all([loadFeatureWasm().catch(() => false), loadFlacWasm().catch(() => false)]);
+  // the features', the FLAC decoder's and the frequency-domain resampler's SIMD modules (~20, ~8 and
+  // ~5 kB): compiled asynchronously, as a page's main thread refuses synchronous compiles over 4 kB
+  // (it would silently fall back to the other paths)
+  await Promise.all([loadFeatureWasm().catch(() => false), loadFlacWasm().catch(() => false), loadFftResampleWasm().catch(() => false)]);
   let threads = 1;
   if (name === 'wasm') {
     try {

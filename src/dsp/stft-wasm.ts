@@ -437,9 +437,11 @@ export function wasmContrastSums(
  * top_db 80; all valleys as one array, all peaks as another; 10·log10 in float64, computed as
  * ln · 10/ln 10, within an ulp or two of Math.log10). Returns −1 when done; the index of the first pair whose low sum is NaN; or
  * −2 − index of the first pair with an infinite value; null when the kernel is unavailable or the
- * sums do not fit (callers then finish in JS). `sums` is not modified.
+ * sums do not fit (callers then finish in JS). `sums` is not modified. With `db` (2 per pair, not
+ * `linear`), the pairs' dB values before the top_db floor (valley, peak) are written there too: the
+ * stream (src/stream/features.ts) floors them over its window itself, with these same values.
  */
-export function wasmContrastFinish(sums: Float64Array, rows: number, bands: readonly { q: number }[], linear: boolean, out: Float32Array): number | null {
+export function wasmContrastFinish(sums: Float64Array, rows: number, bands: readonly { q: number }[], linear: boolean, out: Float32Array, db?: Float64Array): number | null {
   if (disabled || rows === 0) return null;
   const ex = load();
   if (!ex) return null;
@@ -454,7 +456,10 @@ export function wasmContrastFinish(sums: Float64Array, rows: number, bands: read
   for (let k = 0; k < nBands; k++) qa[k] = bands[k].q;
   new Float64Array(mem, sp, 2 * n).set(sums.subarray(0, 2 * n));
   const r = ex.contrastFinish(sp, rows, nBands, qs, linear ? 1 : 0, op);
-  if (r === -1) out.set(new Float32Array(mem, op, n));
+  if (r === -1) {
+    out.set(new Float32Array(mem, op, n));
+    if (db && !linear) db.set(new Float64Array(mem, sp, 2 * n));
+  }
   return r;
 }
 

@@ -31,7 +31,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { powerSpectrogram } from '../dsp/stft.js';
-import { wasmContrastSums, wasmPowerToDb, wasmStftAvailable } from '../dsp/stft-wasm.js';
+import { wasmContrastFinish, wasmContrastSums, wasmPowerToDb, wasmStftAvailable } from '../dsp/stft-wasm.js';
 import {
   applyFilterbank,
   blockWidth,
@@ -186,6 +186,9 @@ export class StreamFeatureExtractor {
   private readonly winMfcc: Float32Array;
   private readonly winDelta: Float32Array;
   private readonly sums = new Float64Array(2);
+  /** Per hop: the contrast kernel's dB pairs (valley, peak) and its (unused) floored output. */
+  private contrastDb = new Float64Array(0);
+  private contrastOut = new Float32Array(0);
   private peakPitchBuf = new Float32Array(0);
   private peakMagBuf = new Float32Array(0);
   private selectBuf = new Float32Array(0);
@@ -442,6 +445,17 @@ export class StreamFeatureExtractor {
     // spectral contrast's per-band sums, selected on the power (√ of the selected bins), by the
     // features' WebAssembly kernel when available, else here
     const sums = this.needContrast ? wasmContrastSums(pd, rows, nb, this.bands, true) : null;
+    // their dB values (before the window's top_db floor) from the kernel that finishes offline
+    // contrast, so both round alike; the JS formula below where the kernel declines (NaN, no room)
+    let pairDb: Float64Array | null = null;
+    if (sums) {
+      const n = rows * nc;
+      if (this.contrastDb.length < 2 * n) {
+        this.contrastDb = new Float64Array(4 * n);
+        this.contrastOut = new Float32Array(2 * n);
+      }
+      if (wasmContrastFinish(sums, rows, this.bands, false, this.contrastOut, this.contrastDb) === -1) pairDb = this.contrastDb;
+    }
     for (let i = 0; i < rows; i++) {
       const s = slotOf(i);
       this.sMfccFloor[s] = NaN;
@@ -473,6 +487,11 @@ export class StreamFeatureExtractor {
             bandExtremeSums(pd, i * nb + band.lo, band.len, band.q, this.sums, true);
             lo = this.sums[0];
             hi = this.sums[1];
+          }
+          if (pairDb) {
+            this.sValleyDb[s * nc + k] = pairDb[2 * (i * nc + k)];
+            this.sPeakDb[s * nc + k] = pairDb[2 * (i * nc + k) + 1];
+            continue;
           }
           const valley = Math.fround(lo / band.q);
           const peak = Math.fround(hi / band.q);

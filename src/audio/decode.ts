@@ -118,20 +118,22 @@ export async function decodeAudio(bytes: Uint8Array, name = '<bytes>'): Promise<
 
 /**
  * Synchronous decoding for WAV and FLAC (MP3 / Ogg need the asynchronous wasm decoders:
- * SerError('ECODEC') here, use decodeAudio).
+ * SerError('ECODEC') here, use decodeAudio). With `scratch`, the channels may be views of a
+ * decoder's reused memory (FLAC files up to 1 MB), valid only until the next decode: for a caller
+ * that copies them at once (resampling, mixing down) and saves the allocation and copy.
  */
-export function decodeAudioSync(bytes: Uint8Array, name = '<bytes>'): DecodedAudio {
+export function decodeAudioSync(bytes: Uint8Array, name = '<bytes>', opts: { scratch?: boolean } = {}): DecodedAudio {
   const { format, offset } = sniffFormat(bytes, name);
-  return decodeSync(bytes, name, format, offset);
+  return decodeSync(bytes, name, format, offset, opts.scratch === true);
 }
 
-function decodeSync(bytes: Uint8Array, name: string, format: AudioFormat, offset: number): DecodedAudio {
+function decodeSync(bytes: Uint8Array, name: string, format: AudioFormat, offset: number, scratch = false): DecodedAudio {
   if (format === 'wav') {
     const { channels, sr, header } = decodeWav(bytes, name);
     return validateDecoded({ channels, sr }, name, header.formatTag === 3);
   }
   if (format === 'flac') {
-    const { channels, sr } = decodeFlac(bytes, name, offset);
+    const { channels, sr } = decodeFlac(bytes, name, offset, scratch);
     return validateDecoded({ channels, sr }, name, false);
   }
   throw new SerError('ECODEC', `${format.toUpperCase()} needs the asynchronous decoder (decodeAudio / loadAudio)`, { file: name });

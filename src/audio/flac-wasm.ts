@@ -109,8 +109,12 @@ export interface FlacStreamParams {
  * min(decoded, totalSamples) when totalSamples is known), exactly as the JS decoder does, starting
  * with output buffers of `cap` samples. Returns null when the WebAssembly decoder is unavailable or
  * does not accept the stream (the caller then runs the JS decoder).
+ *
+ * With `scratch`, a stream decoded by one kernel call (input and output fit the module's windows:
+ * files up to 1 MB) comes back as views of the module's memory, not copied: they are overwritten by
+ * the next decode, so the caller must copy (resample, mix down) or drop them before that.
  */
-export function decodeFlacWasm(bytes: Uint8Array, info: FlacStreamParams, cap: number): Float32Array[] | null {
+export function decodeFlacWasm(bytes: Uint8Array, info: FlacStreamParams, cap: number, scratch = false): Float32Array[] | null {
   if (disabled) return null;
   const e = flacModule.get();
   if (!e || !u8 || !f32) return null;
@@ -120,7 +124,6 @@ export function decodeFlacWasm(bytes: Uint8Array, info: FlacStreamParams, cap: n
   const total = info.totalSamples;
   const chanCap = outSamples > 0 ? outSamples : Math.floor((MEMORY_BYTES - OUT) / 4 / nc) & ~3;
   let out: Float32Array[] = [];
-  for (let c = 0; c < nc; c++) out.push(new Float32Array(cap));
   let done = 0;
   let p = info.framesOffset;
   for (;;) {
@@ -137,6 +140,15 @@ export function decodeFlacWasm(bytes: Uint8Array, info: FlacStreamParams, cap: n
     }
     const got = e.produced();
     const pos = e.position();
+    if (scratch && st === 0 && done === 0 && (total === 0 || got >= total)) {
+      // the whole stream in one call: hand out the module's output region itself
+      flacWasmStats.decoded++;
+      const keep = total > 0 ? Math.min(got, total) : got;
+      const views: Float32Array[] = [];
+      for (let c = 0; c < nc; c++) views.push(f32.subarray((OUT >> 2) + c * chanCap, (OUT >> 2) + c * chanCap + keep));
+      return views;
+    }
+    if (out.length === 0) for (let c = 0; c < nc; c++) out.push(new Float32Array(cap));
     if (got > 0) {
       if (done + got > cap) {
         out = growChannels(out, done, done + got);

@@ -195,13 +195,14 @@ function initialCapacity(info: FlacInfo, n: number): number {
  * channels (each of shape (n_samples,), scaled by 2^-(bitsPerSample-1)). Uses the WebAssembly
  * decoder (src/audio/flac-wasm.ts) when it is available and accepts the stream, else the JS
  * decoder (decodeFlacJs); both give bit-identical samples, and every error comes from the JS
- * decoder.
+ * decoder. With `scratch`, the channels may be views of the WebAssembly decoder's memory, valid
+ * until the next decode (see decodeFlacWasm).
  */
-export function decodeFlac(bytes: Uint8Array, file: string, off = 0): { channels: Float32Array[]; sr: number; info: FlacInfo } {
+export function decodeFlac(bytes: Uint8Array, file: string, off = 0, scratch = false): { channels: Float32Array[]; sr: number; info: FlacInfo } {
   if (Object.getPrototypeOf(bytes) !== Uint8Array.prototype) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const info = parseFlacHeader(bytes, file, off);
   if (info.totalSamples <= FLAC_MAX_SAMPLES) {
-    const channels = decodeFlacWasm(bytes, info, initialCapacity(info, bytes.length));
+    const channels = decodeFlacWasm(bytes, info, initialCapacity(info, bytes.length), scratch);
     if (channels) return { channels, sr: info.sr, info };
   }
   return decodeFlacJs(bytes, file, off);

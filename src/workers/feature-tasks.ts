@@ -9,7 +9,7 @@
  * clip's come from the same steps (src/model/predict.ts: resample → trim → fitClip → features). Feature matrices are frame-major (n_frames, n_features).
  */
 import { createHash } from 'node:crypto';
-import { loadAudio, loadAudioSync, readBytesReused, sniffFormat, type LoadedAudio, type LoadOptions } from '../audio/index.js';
+import { decodeAudioSync, loadAudio, readBytesReused, sniffFormat, toMono, type LoadedAudio, type LoadOptions } from '../audio/index.js';
 import { resample } from '../dsp/resample.js';
 import { fitClip, type ClipCrop, type ClipPad } from '../dsp/clip.js';
 import { trim } from '../dsp/trim.js';
@@ -177,8 +177,16 @@ export async function decodeForFeatures(task: { file: string; sr: number | 'nati
   c = cpuNow();
   const format = sniffFormat(bytes, task.file).format;
   let audio: LoadedAudio;
+  // WAV and FLAC: decoded synchronously, FLAC into the decoder's own memory (scratch): the samples
+  // are copied below by the resampler or the mix-down, or by slice() when neither runs
+  let scratch = false;
   if (format === 'wav' || format === 'flac') {
-    audio = loadAudioNamed(bytes, task.file, loadAudioSync);
+    scratch = format === 'flac';
+    audio = loadAudioNamed(bytes, task.file, (b, o) => {
+      const d = decodeAudioSync(b, o.name, { scratch });
+      return { y: toMono(d.channels), sr: d.sr, channels: d.channels.length, duration: d.channels[0].length / d.sr };
+    });
+    if (audio.channels > 1) scratch = false; // toMono made a new array
   } else {
     bytes = bytes.slice();
     audio = await loadAudioNamed(bytes, task.file, loadAudio);
@@ -193,6 +201,8 @@ export async function decodeForFeatures(task: { file: string; sr: number | 'nati
     y = resample(y, audio.sr, sr);
     times.resampleMs = now() - t;
     times.cpu.resample = cpuNow() - c;
+  } else if (scratch) {
+    y = y.slice();
   }
   return { y, sr, nativeSr: audio.sr, channels: audio.channels, times };
 }

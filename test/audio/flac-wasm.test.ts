@@ -166,6 +166,28 @@ test('decoded channels are independent arrays (not views of the wasm memory)', (
   assert.notEqual(ra[0].buffer, ra[1].buffer);
 });
 
+test('scratch decoding: the same samples as views of the decoder memory (no copy), overwritten by the next decode; large or refilled streams still decode', () => {
+  const a = new Uint8Array(readFileSync(flacFixture('s16-stereo')));
+  const b = new Uint8Array(readFileSync(flacFixture('s24-mono')));
+  const ref = decodeFlacJs(a, 'a.flac').channels;
+  const ra = decodeFlac(a, 'a.flac', 0, true).channels;
+  sameSamples(ra, ref, 'scratch');
+  assert.equal(ra[0].buffer, ra[1].buffer, 'both channels are views of one memory');
+  assert.ok(!(ra[0].buffer instanceof SharedArrayBuffer) && ra[0].buffer.byteLength > 4 * ra[0].length * 2, 'a view of a larger memory');
+  const first = ra[0].slice(0, 64);
+  sameSamples(decodeFlac(b, 'b.flac', 0, true).channels, decodeFlacJs(b, 'b.flac').channels, 'second scratch decode');
+  assert.notDeepEqual(ra[0].subarray(0, 64), first, 'the first views now show the second stream');
+  // through small windows (several kernel calls) the result is copied out as usual
+  setFlacWasmLimits(4096, 0);
+  try {
+    const rs = decodeFlac(a, 'a.flac', 0, true).channels;
+    sameSamples(rs, ref, 'scratch with refills');
+    assert.notEqual(rs[0].buffer, rs[1].buffer);
+  } finally {
+    setFlacWasmLimits();
+  }
+});
+
 test('mutated files: the wasm path gives the JS decoder’s samples or its exact SerError', () => {
   const bases: Uint8Array[] = [
     new Uint8Array(readFileSync(flacFixture('s16-stereo'))),

@@ -53,9 +53,13 @@ let cols = 0;
 let failed = 0;
 const t1 = performance.now();
 const c1 = process.cpuUsage();
+/** Each file's wall time per 3 s of its audio (for the median / p10 line). */
+const perFile: number[] = [];
 for (const t of tasks) {
   try {
+    const tf = performance.now();
     const r = (await runFeatureTask(t)) as MatrixResult;
+    perFile.push(((performance.now() - tf) / r.duration) * 3);
     sum.read += r.times.readMs;
     sum.decode += r.times.decodeMs;
     sum.resample += r.times.resampleMs;
@@ -82,6 +86,9 @@ const fmt = (x: number, d = 2) => x.toFixed(d);
 
 console.log(`\n1 worker: ${n} files, ${fmt(sum.audioSec, 1)} s of audio (mean ${fmt(sum.audioSec / n, 2)} s/file at ${SR} Hz), ${cols} feature columns`);
 console.log(`  total     ${fmt(wall1 / n)} ms/file   ${fmt(per3(wall1))} ms per 3 s of audio   RTF ${(wall1 / 1000 / sum.audioSec).toExponential(2)}   (${fmt(wall1 / 1000, 1)} s wall)`);
+perFile.sort((a, b) => a - b);
+const q = (p: number) => perFile[Math.min(perFile.length - 1, Math.floor(p * perFile.length))];
+console.log(`  per file  median ${fmt(q(0.5))}, p10 ${fmt(q(0.1))}, p90 ${fmt(q(0.9))} ms per 3 s of audio   (each file's wall time over its own audio: the median is less sensitive to bursts of other load on a shared machine than the total)`);
 console.log(`  CPU time  ${fmt(cpuTotal1 / n)} ms/file   ${fmt(per3(cpuTotal1))} ms per 3 s of audio   (process CPU, unaffected by other load; includes GC threads)`);
 console.log('  breakdown per 3 s of audio:       wall ms      CPU ms');
 const row = (name: string, w: number, c: number) => console.log(`    ${name.padEnd(12)} ${fmt(per3(w), 3).padStart(12)} ${fmt(per3(c), 3).padStart(11)}`);

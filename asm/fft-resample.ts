@@ -64,11 +64,39 @@ function stage2(src: usize, dst: usize, L: i32, Rp: i32, tw: usize): void {
   }
 }
 
+// Radix-4 butterfly on twiddled inputs a, b, c, d; outputs at d0, d0 + o1, d0 + 2·ob, d0 + o3.
+// @ts-ignore: decorator
+@inline function bfly4(d0: usize, ob: usize, o1: usize, o3: usize, ar: v128, ai: v128, br: v128, bi: v128, cr: v128, ci: v128, dr: v128, di: v128): void {
+  const t0r = f32x4.add(ar, cr), t0i = f32x4.add(ai, ci);
+  const t1r = f32x4.sub(ar, cr), t1i = f32x4.sub(ai, ci);
+  const t2r = f32x4.add(br, dr), t2i = f32x4.add(bi, di);
+  const t3r = f32x4.sub(br, dr), t3i = f32x4.sub(bi, di);
+  v128.store(d0, f32x4.add(t0r, t2r));
+  v128.store(d0, f32x4.add(t0i, t2i), 16);
+  v128.store(d0 + 2 * ob, f32x4.sub(t0r, t2r));
+  v128.store(d0 + 2 * ob, f32x4.sub(t0i, t2i), 16);
+  // b1 = t1 − i·t3, b3 = t1 + i·t3 (forward)
+  v128.store(d0 + o1, f32x4.add(t1r, t3i));
+  v128.store(d0 + o1, f32x4.sub(t1i, t3r), 16);
+  v128.store(d0 + o3, f32x4.sub(t1r, t3i));
+  v128.store(d0 + o3, f32x4.add(t1i, t3r), 16);
+}
+
 function stage4(src: usize, dst: usize, L: i32, Rp: i32, tw: usize, inv: bool): void {
   const rb = <usize>Rp << 5;
   const ob = <usize>(L * Rp) << 5;
   const o1: usize = inv ? 3 * ob : ob;
   const o3: usize = inv ? ob : 3 * ob;
+  if (L == 1) {
+    // a first stage: every twiddle is 1 (skipping the products gives the same values)
+    let s = src;
+    let d = dst;
+    const end = s + rb;
+    for (; s < end; s += 32, d += 32) {
+      bfly4(d, ob, o1, o3, v128.load(s), v128.load(s, 16), v128.load(s + rb), v128.load(s + rb, 16), v128.load(s + 2 * rb), v128.load(s + 2 * rb, 16), v128.load(s + 3 * rb), v128.load(s + 3 * rb, 16));
+    }
+    return;
+  }
   for (let k = 0; k < L; k++) {
     const w = tw + <usize>k * 24;
     const w1r = v128.load32_splat(w), w1i = v128.load32_splat(w + 4);
@@ -87,19 +115,7 @@ function stage4(src: usize, dst: usize, L: i32, Rp: i32, tw: usize, inv: bool): 
       xr = v128.load(s + 3 * rb);
       xi = v128.load(s + 3 * rb, 16);
       const dr = cmr(xr, xi, w3r, w3i), di = cmi(xr, xi, w3r, w3i);
-      const t0r = f32x4.add(ar, cr), t0i = f32x4.add(ai, ci);
-      const t1r = f32x4.sub(ar, cr), t1i = f32x4.sub(ai, ci);
-      const t2r = f32x4.add(br, dr), t2i = f32x4.add(bi, di);
-      const t3r = f32x4.sub(br, dr), t3i = f32x4.sub(bi, di);
-      v128.store(d, f32x4.add(t0r, t2r));
-      v128.store(d, f32x4.add(t0i, t2i), 16);
-      v128.store(d + 2 * ob, f32x4.sub(t0r, t2r));
-      v128.store(d + 2 * ob, f32x4.sub(t0i, t2i), 16);
-      // b1 = t1 − i·t3, b3 = t1 + i·t3 (forward)
-      v128.store(d + o1, f32x4.add(t1r, t3i));
-      v128.store(d + o1, f32x4.sub(t1i, t3r), 16);
-      v128.store(d + o3, f32x4.sub(t1r, t3i));
-      v128.store(d + o3, f32x4.add(t1i, t3r), 16);
+      bfly4(d, ob, o1, o3, ar, ai, br, bi, cr, ci, dr, di);
     }
   }
 }

@@ -10,8 +10,15 @@
  * Run 2: `--jobs 2` worker threads (wall clock; includes worker start-up and result transfer).
  * Prints ms per file, ms per 3 s of audio, and the real-time factor (processing time / audio
  * time; lower is faster). A benchmark prints figures; it asserts nothing.
+ *
+ * `--librosa PYTHONPATH [--python EXE]`: also runs librosa 0.11 (bench/librosa_features.py, from a
+ * checkout of its public repository on that path, with numpy / scipy / numba / soundfile / soxr)
+ * on the same files between two runs of ours, and prints the speed ratio of that same run — a
+ * figure the drift of this shared machine does not move as it moves absolute times.
  */
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
@@ -26,6 +33,9 @@ const opt = (name: string): string | undefined => {
 const limit = opt('--limit') ? Number(opt('--limit')) : Infinity;
 const clip: ClipPolicy | undefined = opt('--clip') ? { seconds: Number(opt('--clip')) } : undefined;
 const jobs2 = Number(opt('--jobs') ?? 2);
+/** PYTHONPATH holding librosa (a checkout of its public repository) and its dependencies: runs it on the same files. */
+const librosaPath = opt('--librosa');
+const python = opt('--python') ?? 'python3';
 const root = fileURLToPath(new URL('../../shared/data/ravdess/', import.meta.url));
 if (!existsSync(root)) {
   console.error(`bench:features: ${root} not found (the shared RAVDESS data sits beside the repo)`);
@@ -97,7 +107,39 @@ row('decode FLAC', sum.decode, cpu.decode);
 row('resample', sum.resample, cpu.resample);
 row('features', sum.features, cpu.features);
 row('other', wall1 - sum.read - sum.decode - sum.resample - sum.features, cpuTotal1 - cpu.read - cpu.decode - cpu.resample - cpu.features);
-console.log('    (feature target ≤ 2.7 ms per 3-s clip in one worker; librosa 13.6 ms)');
+console.log("    (the issue's target: ≤ 2.7 ms per 3-s clip in one worker, 5× its librosa reference of 13.6 ms; --librosa times librosa in this run)");
+
+// ---- optional: librosa on the same files, between two in-process runs of ours (A-B-A) ----
+if (librosaPath !== undefined) {
+  const dir = mkdtempSync(join(tmpdir(), 'ser-bench-'));
+  const list = join(dir, 'files.txt');
+  writeFileSync(list, selected.join('\n') + '\n');
+  const script = fileURLToPath(new URL('./librosa_features.py', import.meta.url));
+  const r = spawnSync(python, [script, list], { env: { ...process.env, PYTHONPATH: librosaPath }, encoding: 'utf8', maxBuffer: 1 << 20 });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) {
+    console.error(`\nlibrosa run failed (${python} ${script}, PYTHONPATH=${librosaPath}):\n${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join('\n')}`);
+  } else {
+    const L = JSON.parse(r.stdout.trim().split('\n').pop()!) as { files: number; audio_s: number; load_s: number; features_s: number; columns: number; librosa: string };
+    const lp3 = (sec: number) => (sec * 1000 * 3) / L.audio_s;
+    // ours again, right after librosa
+    let wallB = 0;
+    let audioB = 0;
+    for (const t of tasks) {
+      const tf = performance.now();
+      const res = (await runFeatureTask(t)) as MatrixResult;
+      wallB += performance.now() - tf;
+      audioB += res.duration;
+    }
+    const oursA = per3(wall1);
+    const oursB = (wallB / audioB) * 3;
+    const ours = (oursA + oursB) / 2;
+    const theirs = lp3(L.load_s + L.features_s);
+    console.log(`\nlibrosa ${L.librosa} on the same ${L.files} files (${python}; load = soundfile + soxr_hq to ${SR} Hz; the recipe's five blocks, ${L.columns} columns, each call with its own STFT):`);
+    console.log(`  total     ${fmt(theirs)} ms per 3 s of audio   (load ${fmt(lp3(L.load_s))}, features ${fmt(lp3(L.features_s))})`);
+    console.log(`  this project, one worker, before and after it: ${fmt(oursA)} / ${fmt(oursB)} ms per 3 s → ${fmt(theirs / ours, 1)}× librosa's speed in this run (the issue's target: 5×)`);
+  }
+}
 
 // ---- run 2: N worker threads ----
 const pool = createPool<FeatureTask, FeatureResult>({ workerUrl: workerUrl(import.meta.url, '../src/workers/features.worker'), size: jobs2 });

@@ -7,6 +7,7 @@ import { resample, resampledLength } from '../../src/dsp/resample.js';
 import { fftRadices, setWasmFftResampleDisabled, wasmFftResampleAvailable, wasmFftResampleMemoryBytes } from '../../src/dsp/fft-resample-wasm.js';
 import { FFT_RESAMPLE_WASM_BASE64 } from '../../src/dsp/fft-resample-wasm.generated.js';
 import { decodeBase64 } from '../../src/dsp/wasm-module.js';
+import fc from 'fast-check';
 import { noise, snr } from './helpers.js';
 
 const skip = !wasmFftResampleAvailable();
@@ -108,4 +109,27 @@ test('the module memory is fixed: many ratios and lengths never grow it', { skip
     assert.ok(snr(a, resample(y, o, t, { twoStage: false })) >= 105, `${o}->${t}`);
     assert.equal(wasmFftResampleMemoryBytes(), initial, `${o}->${t} grew the memory`);
   }
+});
+
+test('property: any pair of common rates (down-sampling) and any length past the threshold equals the single-stage FIR to >= 105 dB', { skip }, () => {
+  const RATES_HZ = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000];
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: RATES_HZ.length - 1 }),
+      fc.integer({ min: 0, max: RATES_HZ.length - 1 }),
+      fc.integer({ min: 0, max: 60000 }),
+      fc.integer({ min: 1, max: 1 << 30 }),
+      (i, j, extra, seed) => {
+        const [t, o] = [Math.min(RATES_HZ[i], RATES_HZ[j]), Math.max(RATES_HZ[i], RATES_HZ[j])];
+        if (t === o) return;
+        const n = Math.ceil((8192 * o) / t) + extra;
+        const y = noise(n, seed);
+        const a = resample(y, o, t);
+        assert.equal(a.length, resampledLength(n, o, t));
+        const r = snr(a, resample(y, o, t, { twoStage: false }));
+        assert.ok(r >= 105, `${o}->${t} n=${n}: ${r.toFixed(1)} dB`);
+      },
+    ),
+    { numRuns: 25, seed: 20261127 },
+  );
 });

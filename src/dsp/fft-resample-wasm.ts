@@ -24,7 +24,7 @@
  * then, and without WebAssembly SIMD, resample() uses its other paths.
  */
 import { FFT_RESAMPLE_WASM_BASE64 } from './fft-resample-wasm.generated.js';
-import { wasmKernelModule } from './wasm-module.js';
+import { copyZeroPadded, wasmKernelModule } from './wasm-module.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -256,7 +256,6 @@ export function wasmFftResample(y: Float32Array, plan: FftResamplePlan, out: Flo
     mem.set(plan.hk, lay.HK >> 2);
     loaded = plan;
   }
-  const n = y.length;
   const nOut = out.length;
   const winLen = (BLOCKS - 1) * hopIn + nf;
   const W = lay.WIN >> 2;
@@ -265,12 +264,7 @@ export function wasmFftResample(y: Float32Array, plan: FftResamplePlan, out: Flo
   let m = plan.first;
   let j0 = ((plan.first - n0) / up) * down;
   for (; m < nOut; m += BLOCKS * hopOut, j0 += BLOCKS * hopIn) {
-    // the window: y[j0 .. j0 + winLen), zero outside [0, n)
-    const a = Math.max(0, Math.min(winLen, -j0));
-    const b = Math.max(a, Math.min(winLen, n - j0));
-    if (a > 0) mem.fill(0, W, W + a);
-    if (b > a) mem.set(y.subarray(j0 + a, j0 + b), W + a);
-    if (winLen > b) mem.fill(0, W + b, W + winLen);
+    copyZeroPadded(mem, W, y, j0, winLen); // the window: y[j0 .. j0 + winLen), zero outside [0, n)
     e.batch(lay.WIN, hopIn, nf, lay.PF, plan.radF.length, lay.TWF, ni, lay.PI, plan.radI.length, lay.TWI, lay.HK, lay.A, lay.B, n0, cnt, lay.OUT);
     for (let blk = 0; blk < BLOCKS; blk++) {
       const mb = m + blk * hopOut;

@@ -18,7 +18,7 @@
  * paths avoid it.
  */
 import { RESAMPLE_WASM_BASE64 } from './resample-wasm.generated.js';
-import { wasmKernelModule } from './wasm-module.js';
+import { copyZeroPadded, wasmKernelModule } from './wasm-module.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -112,13 +112,7 @@ function layout(e: Exports, t: KernelTable, winLen: number, outLen: number): { T
 
 /** Copies y[j0 .. j0 + len) (zero outside [0, y.length)) to f32[at .. at + len). */
 function window(y: Float32Array, j0: number, len: number, at: number): void {
-  const mem = f32!;
-  const n = y.length;
-  const a = Math.max(0, Math.min(len, -j0));
-  const b = Math.max(a, Math.min(len, n - j0));
-  if (a > 0) mem.fill(0, at, at + a);
-  if (b > a) mem.set(y.subarray(j0 + a, j0 + b), at + a);
-  if (len > b) mem.fill(0, at + b, at + len);
+  copyZeroPadded(f32!, at, y, j0, len);
 }
 
 /**

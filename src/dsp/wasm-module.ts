@@ -56,3 +56,16 @@ export function wasmKernelModule<E>(name: string, base64: string, adopt: (export
     },
   };
 }
+
+/**
+ * Copies y[j0 .. j0 + len) into mem[at .. at + len), with zeros where the range lies outside
+ * [0, y.length): the input window of a block-wise kernel over a signal taken as zero outside.
+ */
+export function copyZeroPadded(mem: Float32Array, at: number, y: Float32Array, j0: number, len: number): void {
+  const n = y.length;
+  const a = Math.max(0, Math.min(len, -j0));
+  const b = Math.max(a, Math.min(len, n - j0));
+  if (a > 0) mem.fill(0, at, at + a);
+  if (b > a) mem.set(y.subarray(j0 + a, j0 + b), at + a);
+  if (len > b) mem.fill(0, at + b, at + len);
+}

@@ -116,7 +116,11 @@ test('buildModel: variants (stock LSTM, bidirectional, 2 layers, attention/mean 
     { batch_norm: false, l2: 1e-3 },
   ];
   for (const v of variants) {
-    const cfg = validateModelConfig({ conv: [{ filters: 4, kernel_size: 3 }], lstm: { units: 6 }, dense: [5], ...(v as object) });
+    // dropout 0: tfjs draws dropout masks from Math.random (unseeded), so with dropout the losses
+    // before and after the steps are measured under different random masks and need not decrease
+    // (seen in CI: the transformer variant once went 1.12 → 1.17); training with dropout is
+    // exercised by the trainer's tests, which seed the masks
+    const cfg = validateModelConfig({ conv: [{ filters: 4, kernel_size: 3 }], lstm: { units: 6 }, dense: [5], dropout: 0, ...(v as object) });
     const m = buildModel(cfg, [12, 7], 3, 1);
     const x = tf.randomNormal([4, 12, 7], 0, 1, 'float32', 2);
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 1], 'int32'), 3);

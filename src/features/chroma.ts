@@ -8,6 +8,7 @@ import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { estimateTuning } from './tuning.js';
 import { wasmChromaBank, wasmChromaNormInf, wasmChromaSparse, wasmStftAvailable, type ChromaSegments } from '../dsp/stft-wasm.js';
+import { checkSr, resolveNfft } from './checks.js';
 
 export interface ChromaFilterOptions {
   /** Sample rate in Hz. */
@@ -378,12 +379,9 @@ function project(bank: SparseBank, data: Float32Array, nb: number, T: number, ra
 export function chromaStft(o: ChromaStftOptions): Matrix {
   const where = 'chroma_stft';
   const S = o.S;
-  check(S && Number.isInteger(S.rows) && Number.isInteger(S.cols) && S.cols >= 2 && S.rows >= 0, `${where}: spectrogram must have at least 2 frequency bins`);
-  check(S.data.length === S.rows * S.cols, `${where}: spectrogram data length ${S.data.length} != ${S.rows}x${S.cols}`);
-  const n_fft = o.n_fft ?? 2 * (S.cols - 1);
-  check(Number.isInteger(n_fft) && Math.floor(n_fft / 2) + 1 === S.cols, `${where}: n_fft=${n_fft} does not match a spectrogram with ${S.cols} frequency bins`);
+  const n_fft = resolveNfft(S, o.n_fft, where);
   const sr = o.sr ?? 22050;
-  check(typeof sr === 'number' && Number.isFinite(sr) && sr > 0, `${where}: sample rate must be a positive number, got ${sr}`);
+  checkSr(sr, where);
   const n_chroma = o.n_chroma ?? 12;
   checkInt(n_chroma, 1, 'n_chroma', where);
   const norm = o.norm === undefined ? Infinity : o.norm;

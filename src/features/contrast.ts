@@ -6,6 +6,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { wasmContrastFinish, wasmContrastSums, wasmStftAvailable } from '../dsp/stft-wasm.js';
+import { checkSr, resolveNfft } from './checks.js';
 
 export interface SpectralContrastOptions {
   /** MAGNITUDE spectrogram (power 1), frame-major: shape (n_frames, 1 + n_fft/2). */
@@ -210,12 +211,9 @@ export function spectralContrastFromPower(o: SpectralContrastOptions): Matrix {
 function contrastCore(o: SpectralContrastOptions, fromPower: boolean): Matrix {
   const where = 'spectral_contrast';
   const S = o.S;
-  check(S && Number.isInteger(S.rows) && Number.isInteger(S.cols) && S.cols >= 2 && S.rows >= 0, `${where}: spectrogram must have at least 2 frequency bins`);
-  check(S.data.length === S.rows * S.cols, `${where}: spectrogram data length ${S.data.length} != ${S.rows}x${S.cols}`);
-  const n_fft = o.n_fft ?? 2 * (S.cols - 1);
-  check(Number.isInteger(n_fft) && Math.floor(n_fft / 2) + 1 === S.cols, `${where}: n_fft=${n_fft} does not match a spectrogram with ${S.cols} frequency bins`);
+  const n_fft = resolveNfft(S, o.n_fft, where);
   const sr = o.sr ?? 22050;
-  check(typeof sr === 'number' && Number.isFinite(sr) && sr > 0, `${where}: sample rate must be a positive number, got ${sr}`);
+  checkSr(sr, where);
   const fmin = o.fmin ?? 200.0;
   const n_bands = o.n_bands ?? 6;
   const quantile = o.quantile ?? 0.02;

@@ -11,6 +11,7 @@
 import { SerError, check } from '../errors.js';
 import type { Matrix } from '../dsp/matrix.js';
 import { wasmPeakBins } from '../dsp/stft-wasm.js';
+import { checkSr, resolveNfft } from './checks.js';
 
 const fr = Math.fround;
 const F32_TENTH = Math.fround(0.1);
@@ -81,18 +82,6 @@ function rowMax(x: Float32Array, off: number, n: number): number {
   if (m2 > m0) m0 = m2;
   if (m3 > m0) m0 = m3;
   return m0;
-}
-
-function resolveNfft(S: Matrix, n_fft: number | undefined, where: string): number {
-  check(S && Number.isInteger(S.rows) && Number.isInteger(S.cols) && S.rows >= 0 && S.cols >= 2, `${where}: spectrogram must have at least 2 frequency bins`);
-  check(S.data.length === S.rows * S.cols, `${where}: spectrogram data length ${S.data.length} != ${S.rows}x${S.cols}`);
-  const n = n_fft ?? 2 * (S.cols - 1);
-  check(Number.isInteger(n) && n >= 2 && Math.floor(n / 2) + 1 === S.cols, `${where}: n_fft=${n_fft} does not match a spectrogram with ${S.cols} frequency bins (expected ${2 * (S.cols - 1)})`);
-  return n;
-}
-
-function checkSr(sr: number, where: string): void {
-  check(typeof sr === 'number' && Number.isFinite(sr) && sr > 0, `${where}: sample rate must be a positive number, got ${sr}`);
 }
 
 /**

@@ -1,43 +1,13 @@
 /**
- * Test helpers for the augmentation tests: a tiny 32-bit float WAV reader (mono or mixed down),
- * and the librosa 0.11 fixtures in ../shared/fixtures/librosa-0.11 (resolved from the repo root).
+ * Test helpers for the augmentation tests: the librosa 0.11 fixtures in
+ * ../shared/fixtures/librosa-0.11 (the reader and folder of test/features/fixtures.ts), the
+ * time-stretch cases they hold, and signal measurements.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { FIXTURE_DIR, readFloatWav } from '../features/fixtures.js';
 
-export const FIXTURE_DIR = fileURLToPath(new URL('../../../shared/fixtures/librosa-0.11/', import.meta.url));
+export { FIXTURE_DIR, readFloatWav };
 export const haveFixtures = existsSync(FIXTURE_DIR);
-
-/** Reads a RIFF/WAVE file of IEEE float 32-bit samples (format 3 or EXTENSIBLE float), skipping other chunks. */
-export function readFloatWav(path: string): { y: Float32Array; sr: number } {
-  const buf = readFileSync(path);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const tag = (o: number) => buf.toString('ascii', o, o + 4);
-  if (buf.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error(`${path}: not a RIFF/WAVE file`);
-  let fmt: { format: number; channels: number; sr: number; bits: number } | undefined;
-  let data: { start: number; size: number } | undefined;
-  for (let off = 12; off + 8 <= buf.length; ) {
-    const size = dv.getUint32(off + 4, true);
-    const body = off + 8;
-    if (tag(off) === 'fmt ') {
-      let format = dv.getUint16(body, true);
-      if (format === 0xfffe && size >= 40) format = dv.getUint16(body + 24, true);
-      fmt = { format, channels: dv.getUint16(body + 2, true), sr: dv.getUint32(body + 4, true), bits: dv.getUint16(body + 14, true) };
-    } else if (tag(off) === 'data') data = { start: body, size: Math.min(size, buf.length - body) };
-    off = body + size + (size & 1);
-  }
-  if (!fmt || !data) throw new Error(`${path}: missing fmt or data chunk`);
-  if (fmt.format !== 3 || fmt.bits !== 32) throw new Error(`${path}: not a 32-bit float WAV`);
-  const ch = fmt.channels;
-  const n = Math.floor(data.size / (4 * ch));
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let c = 0; c < ch; c++) s += dv.getFloat32(data.start + 4 * (i * ch + c), true);
-    y[i] = ch === 1 ? s : s / ch;
-  }
-  return { y, sr: fmt.sr };
-}
 
 export interface StretchCase {
   name: string;

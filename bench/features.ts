@@ -13,8 +13,11 @@
  *
  * `--librosa PYTHONPATH [--python EXE]`: also runs librosa 0.11 (bench/librosa_features.py, from a
  * checkout of its public repository on that path, with numpy / scipy / numba / soundfile / soxr)
- * on the same files between two runs of ours, and prints the speed ratio of that same run — a
- * figure the drift of this shared machine does not move as it moves absolute times.
+ * on the same files between two runs of ours, in one thread as ours (OPENBLAS/OMP/MKL/NUMBA thread
+ * counts 1: as fast as the default two threads on an idle machine, and not slowed further when other
+ * load makes those threads contend), and prints the speed ratio of that same run (totals and
+ * per-file medians) — a figure the drift of this shared machine does not move as it moves absolute
+ * times.
  */
 import { readdirSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,29 +119,39 @@ if (librosaPath !== undefined) {
   const list = join(dir, 'files.txt');
   writeFileSync(list, selected.join('\n') + '\n');
   const script = fileURLToPath(new URL('./librosa_features.py', import.meta.url));
-  const r = spawnSync(python, [script, list], { env: { ...process.env, PYTHONPATH: librosaPath }, encoding: 'utf8', maxBuffer: 1 << 20 });
+  // one thread for numpy's BLAS and numba, like this project's one worker: on an idle machine librosa
+  // runs as fast so (measured), and other load then does not slow its threads against each other
+  const oneThread = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', NUMBA_NUM_THREADS: '1' };
+  const r = spawnSync(python, [script, list], { env: { ...process.env, ...oneThread, PYTHONPATH: librosaPath }, encoding: 'utf8', maxBuffer: 1 << 20 });
   rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) {
     console.error(`\nlibrosa run failed (${python} ${script}, PYTHONPATH=${librosaPath}):\n${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join('\n')}`);
   } else {
-    const L = JSON.parse(r.stdout.trim().split('\n').pop()!) as { files: number; audio_s: number; load_s: number; features_s: number; columns: number; librosa: string };
+    const L = JSON.parse(r.stdout.trim().split('\n').pop()!) as { files: number; audio_s: number; load_s: number; features_s: number; columns: number; per_file_median_ms_per_3s: number; librosa: string };
     const lp3 = (sec: number) => (sec * 1000 * 3) / L.audio_s;
     // ours again, right after librosa
     let wallB = 0;
     let audioB = 0;
+    const perFileB: number[] = [];
     for (const t of tasks) {
       const tf = performance.now();
       const res = (await runFeatureTask(t)) as MatrixResult;
-      wallB += performance.now() - tf;
+      const dt = performance.now() - tf;
+      wallB += dt;
       audioB += res.duration;
+      perFileB.push((dt / res.duration) * 3);
     }
+    perFileB.sort((a, b) => a - b);
+    const medB = perFileB[Math.floor(perFileB.length / 2)];
     const oursA = per3(wall1);
     const oursB = (wallB / audioB) * 3;
     const ours = (oursA + oursB) / 2;
     const theirs = lp3(L.load_s + L.features_s);
-    console.log(`\nlibrosa ${L.librosa} on the same ${L.files} files (${python}; load = soundfile + soxr_hq to ${SR} Hz; the recipe's five blocks, ${L.columns} columns, each call with its own STFT):`);
+    console.log(`\nlibrosa ${L.librosa} on the same ${L.files} files (${python}, one BLAS/numba thread; load = soundfile + soxr_hq to ${SR} Hz; the recipe's five blocks, ${L.columns} columns, each call with its own STFT):`);
     console.log(`  total     ${fmt(theirs)} ms per 3 s of audio   (load ${fmt(lp3(L.load_s))}, features ${fmt(lp3(L.features_s))})`);
     console.log(`  this project, one worker, before and after it: ${fmt(oursA)} / ${fmt(oursB)} ms per 3 s → ${fmt(theirs / ours, 1)}× librosa's speed in this run (the issue's target: 5×)`);
+    const medL = L.per_file_median_ms_per_3s;
+    console.log(`  per-file medians: librosa ${fmt(medL)}, this project ${fmt(q(0.5))} / ${fmt(medB)} ms per 3 s → ${fmt(medL / ((q(0.5) + medB) / 2), 1)}× (less sensitive to bursts of other load)`);
   }
 }
 

@@ -8,7 +8,7 @@ import { fftRadices, setWasmFftResampleDisabled, wasmFftResampleAvailable, wasmF
 import { FFT_RESAMPLE_WASM_BASE64 } from '../../src/dsp/fft-resample-wasm.generated.js';
 import { decodeBase64 } from '../../src/dsp/wasm-module.js';
 import fc from 'fast-check';
-import { noise, snr } from './helpers.js';
+import { noise, snr, withDisabled } from './helpers.js';
 
 const skip = !wasmFftResampleAvailable();
 
@@ -92,12 +92,7 @@ test('into a caller buffer: a view of it, equal to the allocated result, nothing
   assert.equal(v.buffer, buf.buffer);
   assert.deepEqual(v, a);
   for (let i = a.length; i < buf.length; i++) assert.equal(buf[i], 3);
-  setWasmFftResampleDisabled(true);
-  try {
-    assert.deepEqual(resample(y, 48000, 22050), resample(y, 48000, 22050, { twoStage: true }));
-  } finally {
-    setWasmFftResampleDisabled(false);
-  }
+  withDisabled(setWasmFftResampleDisabled, () => assert.deepEqual(resample(y, 48000, 22050), resample(y, 48000, 22050, { twoStage: true })));
 });
 
 test('the module memory is fixed: many ratios and lengths never grow it', { skip }, () => {

@@ -19,3 +19,16 @@ export function snr(a: Float32Array, b: Float32Array): number {
   }
   return e === 0 ? Infinity : 10 * Math.log10(s / e);
 }
+
+/**
+ * Runs f with a kernel path switched off through its `set…Disabled(off)` hook and switches it back
+ * on afterwards, also when f throws; returns f's result.
+ */
+export function withDisabled<T>(setDisabled: (off: boolean) => void, f: () => T): T {
+  setDisabled(true);
+  try {
+    return f();
+  } finally {
+    setDisabled(false);
+  }
+}

@@ -5,15 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resample, resampledLength } from '../../src/dsp/resample.js';
 import { setWasmTwoStageFusedDisabled, wasmResampleAvailable } from '../../src/dsp/resample-wasm.js';
-import { noise, snr } from './helpers.js';
+import { noise, snr, withDisabled } from './helpers.js';
 
 function unfused(y: Float32Array, o: number, t: number): Float32Array {
-  setWasmTwoStageFusedDisabled(true);
-  try {
-    return resample(y, o, t, { twoStage: true });
-  } finally {
-    setWasmTwoStageFusedDisabled(false);
-  }
+  return withDisabled(setWasmTwoStageFusedDisabled, () => resample(y, o, t, { twoStage: true }));
 }
 
 const RATES: [number, number][] = [

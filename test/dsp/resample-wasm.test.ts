@@ -7,15 +7,10 @@ import assert from 'node:assert/strict';
 import { resample } from '../../src/dsp/resample.js';
 import { setWasmResampleDisabled, wasmResampleAvailable } from '../../src/dsp/resample-wasm.js';
 import { RESAMPLE_WASM_BASE64 } from '../../src/dsp/resample-wasm.generated.js';
-import { noise, snr } from './helpers.js';
+import { noise, snr, withDisabled } from './helpers.js';
 
 function jsResample(y: Float32Array, o: number, t: number): Float32Array {
-  setWasmResampleDisabled(true);
-  try {
-    return resample(y, o, t, { twoStage: false });
-  } finally {
-    setWasmResampleDisabled(false);
-  }
+  return withDisabled(setWasmResampleDisabled, () => resample(y, o, t, { twoStage: false }));
 }
 
 test('the WebAssembly SIMD kernel is available under Node, and small enough (≤ 4 kB) for synchronous compilation on a browser main thread', () => {
@@ -50,12 +45,7 @@ test('WebAssembly kernel = JS loop (float32 rounding only) for rational and arbi
 });
 
 function jsTwoStage(y: Float32Array, o: number, t: number): Float32Array {
-  setWasmResampleDisabled(true);
-  try {
-    return resample(y, o, t, { twoStage: true });
-  } finally {
-    setWasmResampleDisabled(false);
-  }
+  return withDisabled(setWasmResampleDisabled, () => resample(y, o, t, { twoStage: true }));
 }
 
 test('two-stage path: WebAssembly FFT low-pass + kernel = the JS FFT (float64) path to ≥ 120 dB, for long signals', () => {

@@ -477,6 +477,11 @@ export class StreamFeatureExtractor {
       if (this.needChroma) this.sPower.set(pd.subarray(i * nb, (i + 1) * nb), s * nb);
       if (this.needContrast) {
         for (let k = 0; k < nc; k++) {
+          if (pairDb) {
+            this.sValleyDb[s * nc + k] = pairDb[2 * (i * nc + k)];
+            this.sPeakDb[s * nc + k] = pairDb[2 * (i * nc + k) + 1];
+            continue;
+          }
           const band = this.bands[k];
           let lo: number;
           let hi: number;
@@ -487,11 +492,6 @@ export class StreamFeatureExtractor {
             bandExtremeSums(pd, i * nb + band.lo, band.len, band.q, this.sums, true);
             lo = this.sums[0];
             hi = this.sums[1];
-          }
-          if (pairDb) {
-            this.sValleyDb[s * nc + k] = pairDb[2 * (i * nc + k)];
-            this.sPeakDb[s * nc + k] = pairDb[2 * (i * nc + k) + 1];
-            continue;
           }
           const valley = Math.fround(lo / band.q);
           const peak = Math.fround(hi / band.q);
